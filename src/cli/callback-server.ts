@@ -1,0 +1,99 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CliError } from './errors.js';
+
+export interface CallbackListener {
+  /** `http://127.0.0.1:<actual port>/callback` — known only once listening, hence registered after. */
+  readonly redirectUrl: string;
+  /** Resolves with the query of the first request to /callback; rejects after `timeoutMs`. */
+  waitForCallback(timeoutMs: number): Promise<URLSearchParams>;
+  close(): Promise<void>;
+}
+
+const PAGE = (title: string, body: string) =>
+  `<!doctype html><meta charset="utf-8"><title>${title}</title><h1>${title}</h1><p>${body}</p>`;
+
+/**
+ * Loopback redirect listener (RFC 8252 §7.3), bound to 127.0.0.1 only. `port` 0 picks a free port.
+ * Serves exactly one callback; other paths get 404. The browser page says nothing about the result
+ * beyond "return to the terminal" — the code is validated by the caller.
+ */
+export async function startCallbackListener(port: number): Promise<CallbackListener> {
+  let deliver: ((params: URLSearchParams) => void) | undefined;
+  const received = new Promise<URLSearchParams>((resolve) => {
+    deliver = resolve;
+  });
+  let done = false;
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (req.method !== 'GET' || url.pathname !== '/callback') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+      return;
+    }
+    if (done) {
+      res.writeHead(409, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE('Already handled', 'This sign-in has already completed.'));
+      return;
+    }
+    done = true;
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', connection: 'close' })
+      .end(PAGE('Signed in', 'You can close this window and return to the terminal.'));
+    deliver?.(url.searchParams);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actual = (server.address() as AddressInfo).port;
+
+  return {
+    redirectUrl: `http://127.0.0.1:${actual}/callback`,
+    waitForCallback(timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new CliError('callback_timeout', `No authorization response within ${Math.round(timeoutMs / 1000)} s.`)),
+          timeoutMs,
+        );
+      });
+      return Promise.race([received, timeout]).finally(() => clearTimeout(timer));
+    },
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/**
+ * Checks an authorization response and returns its code. Aborts — never "log and continue" — when
+ * `state` differs, when `iss` (RFC 9207) is present and is not the issuer, or when it is absent
+ * although the server announced `authorization_response_iss_parameter_supported`.
+ */
+export function validateAuthorizationResponse(
+  params: URLSearchParams,
+  expected: { state: string; issuer: string; issRequired: boolean },
+): string {
+  if (params.get('state') !== expected.state) {
+    throw new CliError('state_mismatch', 'The authorization response carries a different state; sign-in aborted.');
+  }
+  const iss = params.get('iss');
+  if (iss !== null ? iss !== expected.issuer : expected.issRequired) {
+    throw new CliError('issuer_mismatch', 'The authorization response names a different issuer (RFC 9207); sign-in aborted.');
+  }
+  const error = params.get('error');
+  if (error) {
+    const description = params.get('error_description');
+    throw new CliError('authorization_denied', `Authorization failed: ${error}${description ? ` (${description})` : ''}.`);
+  }
+  const code = params.get('code');
+  if (!code) throw new CliError('authorization_denied', 'The authorization response has no code.');
+  return code;
+}

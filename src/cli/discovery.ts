@@ -1,0 +1,115 @@
+import {
+  discoverAuthorizationServerMetadata,
+  discoverOAuthProtectedResourceMetadata,
+  type OAuthDiscoveryState,
+} from '@modelcontextprotocol/sdk/client/auth.js';
+import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { CliError } from './errors.js';
+
+export interface Discovery extends OAuthDiscoveryState {
+  /** The authorization server's `issuer` (its metadata's, checked), or the legacy origin. */
+  issuer: string;
+  /** True when the server had no protected resource metadata (2025-03-26 behaviour). */
+  legacy: boolean;
+}
+
+/**
+ * Discovers the authorization server for an MCP server, in the order the current spec gives:
+ *
+ * 1. protected resource metadata (RFC 9728) at the challenge's `resource_metadata`, else at
+ *    `/.well-known/oauth-protected-resource{path}`, then at the root — this is the SDK's
+ *    `discoverOAuthProtectedResourceMetadata`, whose order matches;
+ * 2. authorization server metadata at `/.well-known/oauth-authorization-server{path}`,
+ *    `/.well-known/openid-configuration{path}`, `{path}/.well-known/openid-configuration` — the
+ *    SDK's `discoverAuthorizationServerMetadata` (`buildDiscoveryUrls`), whose order matches too.
+ *
+ * What the SDK leaves out and this adds: the metadata's `issuer` must be the URL it was
+ * discovered from (RFC 8414 §3.3; SDK 1.32 deliberately does not check it), and an authorization
+ * server named by resource metadata must publish metadata — the `/authorize` `/token`
+ * `/register` guesses are kept for the 2025-03-26 case where the server has no resource
+ * metadata at all (authorization server = the MCP server's origin).
+ */
+export async function discover(
+  serverUrl: string | URL,
+  options: { resourceMetadataUrl?: URL | undefined; fetchFn?: FetchLike | undefined } = {},
+): Promise<Discovery> {
+  const fetchFn = options.fetchFn ?? fetch;
+  let resourceMetadata: OAuthDiscoveryState['resourceMetadata'];
+  try {
+    resourceMetadata = await discoverOAuthProtectedResourceMetadata(
+      serverUrl,
+      options.resourceMetadataUrl ? { resourceMetadataUrl: options.resourceMetadataUrl } : undefined,
+      fetchFn,
+    );
+  } catch {
+    resourceMetadata = undefined;
+  }
+
+  const advertised = resourceMetadata?.authorization_servers?.[0];
+  const legacy = advertised === undefined;
+  const authorizationServerUrl = advertised ?? new URL('/', serverUrl).href;
+
+  let metadata: OAuthDiscoveryState['authorizationServerMetadata'];
+  try {
+    metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn });
+  } catch (error) {
+    throw new CliError('discovery_failed', `Could not load authorization server metadata for ${authorizationServerUrl}.`, { cause: error });
+  }
+  if (!metadata && !legacy) {
+    throw new CliError('discovery_failed', `The authorization server ${authorizationServerUrl} publishes no OAuth or OpenID metadata.`);
+  }
+  if (metadata && !sameIssuer(metadata.issuer, authorizationServerUrl)) {
+    throw new CliError(
+      'issuer_mismatch',
+      `Authorization server metadata names issuer ${metadata.issuer}, but was discovered for ${authorizationServerUrl}.`,
+    );
+  }
+
+  const state: Discovery = {
+    authorizationServerUrl,
+    issuer: metadata?.issuer ?? authorizationServerUrl,
+    legacy,
+  };
+  if (resourceMetadata) state.resourceMetadata = resourceMetadata;
+  if (metadata) state.authorizationServerMetadata = metadata;
+  if (options.resourceMetadataUrl) state.resourceMetadataUrl = options.resourceMetadataUrl.href;
+  return state;
+}
+
+/**
+ * RFC 8414 §3.3 asks for identical strings. The one tolerance: a path-less URL with and without
+ * its trailing "/" (`https://as.example` vs `https://as.example/`) — the same URL once parsed,
+ * and the legacy fallback necessarily spells the origin with the slash.
+ */
+export function sameIssuer(advertised: string, expected: string): boolean {
+  if (advertised === expected) return true;
+  try {
+    const [a, b] = [new URL(advertised), new URL(expected)];
+    const pathless = (u: URL) => u.pathname === '/' && !u.search && !u.hash;
+    return pathless(a) && pathless(b) && a.origin === b.origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Scope for an authorization request: the challenge's `scope`, else the resource metadata's
+ * `scopes_supported`, else none (omitted). `offline_access` is added only when the
+ * authorization server lists it in `scopes_supported`, and never to an otherwise empty request.
+ */
+export function selectScope(challengeScope: string | undefined, discovery: Discovery): string | undefined {
+  const base = challengeScope?.trim() || discovery.resourceMetadata?.scopes_supported?.join(' ');
+  if (!base) return undefined;
+  const scopes = base.split(/\s+/);
+  if (discovery.authorizationServerMetadata?.scopes_supported?.includes('offline_access') && !scopes.includes('offline_access')) {
+    scopes.push('offline_access');
+  }
+  return scopes.join(' ');
+}
+
+/** Space-separated union, first occurrence order. */
+export function unionScopes(...scopes: Array<string | undefined>): string | undefined {
+  const out: string[] = [];
+  for (const s of scopes) for (const item of s?.split(/\s+/) ?? []) if (item && !out.includes(item)) out.push(item);
+  return out.length ? out.join(' ') : undefined;
+}
