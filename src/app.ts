@@ -1,0 +1,110 @@
+import { Hono } from 'hono';
+import { cors } from 'hono/cors';
+import { bearerGate, type GateVariables } from './auth/bearer-gate.js';
+import type { Authenticator, Identity } from './auth/authenticate.js';
+import { isLoopbackHost } from './config.js';
+import { originGuard } from './http/guard.js';
+import { metadataRoutes } from './http/metadata.js';
+import { redactedPath, subjectTag, type Logger } from './log.js';
+import type { IssuerMetadata } from './oidc/discover.js';
+import { sseMessageHandler, sseStreamHandler } from './transports/sse.js';
+import type { SessionRegistry } from './transports/sessions.js';
+import { streamableHandler } from './transports/streamable.js';
+
+/** Everything the HTTP layer needs; resolved after the server listens and knows its URL. */
+export interface AppOptions {
+  /** Externally visible base URL, no trailing slash. */
+  publicUrl: string;
+  resource: string;
+  /** Where the server listens; on loopback the Host header is checked too (DNS rebinding). */
+  listenHost: string;
+  listenPort: number;
+  scopesSupported: readonly string[];
+  requiredScopes: readonly string[];
+  allowedOrigins: readonly string[];
+  stateless: boolean;
+  maxBodyBytes: number;
+  sseKeepAliveMs?: number;
+  sessions: SessionRegistry;
+  logger: Logger;
+  /** Live readiness: undefined until discovery has succeeded. */
+  state: () => { metadata: IssuerMetadata; authenticator: Authenticator } | undefined;
+}
+
+const MCP_CORS = {
+  allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID'],
+  exposeHeaders: ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'],
+  allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+  maxAge: 600,
+};
+
+/** Assembles the routes. No I/O here: the caller owns listening, discovery and shutdown. */
+export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
+  const app = new Hono<{ Variables: GateVariables }>();
+  const publicUrl = new URL(o.publicUrl);
+  const publicPath = publicUrl.pathname.replace(/\/$/, '');
+  const prm = (suffix: string) => `${publicUrl.origin}/.well-known/oauth-protected-resource${publicPath}${suffix}`;
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const status = c.res.status;
+    const identity = c.get('identity') as Identity | undefined;
+    const line = {
+      method: c.req.method,
+      path: redactedPath(new URL(c.req.url)),
+      status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      ...(identity ? { sub: subjectTag(identity.issuer, identity.subject), via: identity.tokenType } : {}),
+    };
+    if (status === 401 || c.req.path === '/healthz' || c.req.path === '/readyz') o.logger.debug(line, 'request');
+    else if (status >= 500) o.logger.warn(line, 'request');
+    else o.logger.info(line, 'request');
+  });
+
+  app.route(
+    '/',
+    metadataRoutes({
+      resource: o.resource,
+      publicPath,
+      issuer: () => o.state()?.metadata.issuer,
+      issuerMetadata: () => o.state()?.metadata.raw,
+      scopesSupported: o.scopesSupported,
+      resourceName: 'Logto whoami MCP server',
+    }),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', (c) => (o.state() ? c.json({ status: 'ready' }) : c.json({ status: 'discovering' }, 503)));
+
+  const allowedOrigins = new Set([publicUrl.origin, ...o.allowedOrigins]);
+  const allowedHosts = isLoopbackHost(o.listenHost)
+    ? new Set([publicUrl.host, `localhost:${o.listenPort}`, `127.0.0.1:${o.listenPort}`, `[::1]:${o.listenPort}`].map((h) => h.toLowerCase()))
+    : undefined;
+  const guard = originGuard({ allowedOrigins, allowedHosts });
+  const mcpCors = cors({ ...MCP_CORS, origin: (origin) => (allowedOrigins.has(origin) ? origin : null) });
+  const gate = (suffix: string) =>
+    bearerGate({
+      authenticator: () => o.state()?.authenticator,
+      resource: o.resource,
+      resourceMetadata: prm(suffix),
+      scopesSupported: o.scopesSupported,
+      requiredScopes: o.requiredScopes,
+      logger: o.logger,
+    });
+
+  const streamable = streamableHandler({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes });
+  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), streamable);
+
+  const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes };
+  app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('/sse'), sseStreamHandler(sse));
+  app.on(['POST', 'OPTIONS'], '/messages', mcpCors, guard, gate('/sse'), sseMessageHandler(sse));
+
+  app.notFound((c) => c.json({ error: 'not_found' }, 404));
+  app.onError((error, c) => {
+    // The cause goes to the log (never a token: no error here carries one); the body stays generic.
+    o.logger.error({ err: { name: error.name, message: error.message } }, 'unhandled error');
+    return c.json({ error: 'server_error' }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,119 @@
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { tokenHash, ValidationCache } from './cache.js';
+import { AuthError } from './errors.js';
+
+/** What the verifiers agree a token proves; the raw token is never part of it. */
+export interface Identity {
+  tokenType: 'jwt' | 'opaque';
+  issuer: string;
+  subject: string;
+  clientId: string;
+  scopes: string[];
+  /** Seconds since the epoch. */
+  expiresAt: number;
+  /** The verified JWT payload, or the userinfo response. */
+  claims: Readonly<Record<string, unknown>>;
+}
+
+export interface AuthenticatorOptions {
+  mode: 'auto' | 'jwt' | 'userinfo';
+  issuer: string;
+  resource: string;
+  verifyJwt: (token: string) => Promise<Record<string, unknown> & { sub: string; exp: number }>;
+  verifyUserinfo: (token: string) => Promise<Record<string, unknown> & { sub: string }>;
+  /** Seconds an opaque token's userinfo result is trusted. */
+  userinfoTtlSeconds: number;
+  cacheMaxEntries: number;
+  now?: () => number;
+}
+
+/** Three base64url segments whose first decodes to a JSON header with `alg`. */
+export function isJwtShaped(token: string): boolean {
+  const parts = token.split('.');
+  if (parts.length !== 3 || !parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p))) return false;
+  try {
+    const header: unknown = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
+    return typeof header === 'object' && header !== null && 'alg' in header;
+  } catch {
+    return false;
+  }
+}
+
+function scopesOf(claims: Record<string, unknown>): string[] {
+  const scope = claims['scope'] ?? claims['scp'];
+  if (typeof scope === 'string') return scope.split(' ').filter(Boolean);
+  if (Array.isArray(scope)) return scope.filter((s): s is string => typeof s === 'string');
+  return [];
+}
+
+/**
+ * Turns a bearer token into an {@link Identity}, choosing the path by `mode`:
+ * `auto` sends JWT-shaped tokens to jose and the rest to userinfo; a JWT that fails is never
+ * retried through userinfo. Successful results are cached by SHA-256 of the token, per path,
+ * never past the token's expiry; concurrent cold requests share one upstream call.
+ */
+export function createAuthenticator(options: AuthenticatorOptions) {
+  const now = options.now ?? Date.now;
+  const cache = new ValidationCache<Identity>(options.cacheMaxEntries, now);
+
+  const viaJwt = (token: string) =>
+    cache.getOrLoad(`jwt:${tokenHash(token)}`, async () => {
+      const claims = await options.verifyJwt(token);
+      const identity: Identity = {
+        tokenType: 'jwt',
+        issuer: options.issuer,
+        subject: claims.sub,
+        clientId: typeof claims['client_id'] === 'string' ? claims['client_id'] : typeof claims['azp'] === 'string' ? claims['azp'] : '',
+        scopes: scopesOf(claims),
+        expiresAt: claims.exp,
+        claims: Object.freeze({ ...claims }),
+      };
+      return { value: identity, expiresAt: claims.exp * 1000 };
+    });
+
+  const viaUserinfo = (token: string) =>
+    cache.getOrLoad(`userinfo:${tokenHash(token)}`, async () => {
+      const claims = await options.verifyUserinfo(token);
+      const expiresAtMs = now() + options.userinfoTtlSeconds * 1000;
+      const identity: Identity = {
+        tokenType: 'opaque',
+        issuer: options.issuer,
+        subject: claims.sub,
+        clientId: '',
+        scopes: [],
+        // The SDK's helpers refuse auth info without an expiry: the cache TTL is the honest one.
+        expiresAt: Math.floor(expiresAtMs / 1000),
+        claims: Object.freeze({ ...claims }),
+      };
+      return { value: identity, expiresAt: expiresAtMs };
+    });
+
+  return {
+    cache,
+    async authenticate(token: string): Promise<Identity> {
+      switch (options.mode) {
+        case 'jwt':
+          if (!isJwtShaped(token)) throw new AuthError('invalid_token', 'a JWT access token is required');
+          return viaJwt(token);
+        case 'userinfo':
+          return viaUserinfo(token);
+        default:
+          return isJwtShaped(token) ? viaJwt(token) : viaUserinfo(token);
+      }
+    },
+  };
+}
+
+export type Authenticator = ReturnType<typeof createAuthenticator>;
+
+/** The SDK's AuthInfo for a request; handlers read the identity from `extra`. */
+export function toAuthInfo(token: string, identity: Identity, resource: string): AuthInfo {
+  return {
+    token,
+    clientId: identity.clientId,
+    scopes: identity.scopes,
+    expiresAt: identity.expiresAt,
+    resource: new URL(resource),
+    extra: { identity },
+  };
+}

@@ -1,0 +1,78 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { toAuthInfo, type Authenticator, type Identity } from './authenticate.js';
+import { extractBearerToken } from './bearer-header.js';
+import { buildChallenge } from './challenge.js';
+import { AuthError, UpstreamError } from './errors.js';
+import type { Logger } from '../log.js';
+
+export type GateVariables = { identity: Identity; authInfo: AuthInfo };
+
+export interface BearerGateOptions {
+  /** Undefined until discovery has succeeded: requests then get 503. */
+  authenticator: () => Authenticator | undefined;
+  resource: string;
+  /** The path-suffixed protected-resource metadata URL for this endpoint (RFC 9728 §5.1). */
+  resourceMetadata: string;
+  /** Offered in 401 challenges: what a client should ask for. */
+  scopesSupported: readonly string[];
+  /** Every request must carry all of these (403 `insufficient_scope` otherwise). */
+  requiredScopes: readonly string[];
+  logger: Logger;
+}
+
+const RETRY_AFTER_SECONDS = '5';
+
+/**
+ * The RFC 6750 gate in front of every MCP endpoint: no credentials → 401 with a challenge and no
+ * `error`; malformed → 400 `invalid_request`; bad token → 401 `invalid_token`; missing scope →
+ * 403 `insufficient_scope`; identity provider trouble → 503 with Retry-After. Every challenge
+ * carries `resource_metadata`; nothing from the request is echoed into a header.
+ */
+export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Variables: GateVariables }> {
+  const challenge = (c: Context, status: 400 | 401 | 403, error?: AuthError) => {
+    const scope = error?.code === 'insufficient_scope' ? error.scope : status === 401 ? options.scopesSupported : undefined;
+    c.header(
+      'WWW-Authenticate',
+      buildChallenge({
+        ...(error ? { error: error.code, errorDescription: error.description } : {}),
+        ...(scope ? { scope } : {}),
+        resourceMetadata: options.resourceMetadata,
+      }),
+    );
+    return c.json(error ? { error: error.code, error_description: error.description } : { error: 'unauthorized' }, status);
+  };
+
+  return async (c, next) => {
+    const authenticator = options.authenticator();
+    if (!authenticator) {
+      c.header('Retry-After', RETRY_AFTER_SECONDS);
+      return c.json({ error: 'temporarily_unavailable', error_description: 'identity provider not discovered yet' }, 503);
+    }
+    let identity: Identity;
+    let token: string | undefined;
+    try {
+      token = extractBearerToken(c.req.header('authorization'), new URL(c.req.url));
+      if (token === undefined) return challenge(c, 401);
+      identity = await authenticator.authenticate(token);
+      const missing = options.requiredScopes.filter((s) => !identity.scopes.includes(s));
+      if (missing.length > 0) {
+        throw new AuthError('insufficient_scope', 'the token lacks a required scope', { scope: options.requiredScopes });
+      }
+    } catch (error) {
+      if (error instanceof AuthError) {
+        options.logger.debug({ code: error.code, reason: error.description }, 'bearer token refused');
+        return challenge(c, error.status, error);
+      }
+      if (error instanceof UpstreamError) {
+        options.logger.warn({ reason: error.message }, 'identity provider unavailable');
+        c.header('Retry-After', RETRY_AFTER_SECONDS);
+        return c.json({ error: 'temporarily_unavailable', error_description: 'the identity provider is unavailable' }, 503);
+      }
+      throw error;
+    }
+    c.set('identity', identity);
+    c.set('authInfo', toAuthInfo(token, identity, options.resource));
+    await next();
+  };
+}

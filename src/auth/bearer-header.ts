@@ -1,0 +1,36 @@
+import { AuthError } from './errors.js';
+
+/** RFC 6750 §2.1 b64token. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** Generous for JWTs with many claims, far below Node's 16 KiB header limit. */
+export const MAX_TOKEN_LENGTH = 8192;
+
+/**
+ * Extracts the bearer token from a request, per RFC 6750 §2.1 and §3.1.
+ *
+ * - no `Authorization` header, or another scheme → `undefined` (the caller answers 401 with no `error`);
+ * - malformed (`Bearer` alone, several tokens, bad characters, too long, a repeated header — which
+ *   arrives comma-joined) → `invalid_request`;
+ * - a token in the query (`access_token=`) is never accepted (§2.3 is not supported) → `invalid_request`.
+ *
+ * This does NOT validate the token; it only parses the request.
+ */
+export function extractBearerToken(authorization: string | undefined, url: URL): string | undefined {
+  if (url.searchParams.has('access_token')) {
+    throw new AuthError('invalid_request', 'access tokens are accepted only in the Authorization header');
+  }
+  if (authorization === undefined) return undefined;
+  const header = authorization.trim();
+  const space = header.indexOf(' ');
+  const scheme = space === -1 ? header : header.slice(0, space);
+  if (scheme.toLowerCase() !== 'bearer') {
+    // A repeated header whose first value is another scheme still smuggles a bearer token.
+    if (/,\s*bearer\s/i.test(header)) throw new AuthError('invalid_request', 'multiple credentials');
+    return undefined;
+  }
+  const token = space === -1 ? '' : header.slice(space + 1).trim();
+  if (token === '') throw new AuthError('invalid_request', 'missing bearer token');
+  if (token.length > MAX_TOKEN_LENGTH) throw new AuthError('invalid_request', 'bearer token too long');
+  if (!B64TOKEN.test(token)) throw new AuthError('invalid_request', 'malformed bearer token');
+  return token;
+}

@@ -1,0 +1,159 @@
+import * as z from 'zod';
+
+/**
+ * The validated, frozen configuration. Built from an environment object by {@link loadConfig};
+ * `src/index.ts` is the only place that passes `process.env`.
+ */
+export interface Config {
+  /** Logto base URL (the console's "Logto endpoint"), or undefined → embedded dev IdP. */
+  readonly logtoEndpoint: string | undefined;
+  /** `${logtoEndpoint}/oidc`; for the dev IdP it is only known once it listens. */
+  readonly issuer: string | undefined;
+  readonly host: string;
+  /** 0 means "any free port"; the real one is known after listen. */
+  readonly port: number;
+  /** Externally visible base URL, no trailing slash. Undefined → `http://localhost:<port>` after listen. */
+  readonly publicUrl: string | undefined;
+  /** RFC 8707 resource identifier; undefined → the public URL. */
+  readonly resource: string | undefined;
+  readonly tokenValidation: 'auto' | 'jwt' | 'userinfo';
+  readonly requiredScopes: readonly string[];
+  /** Scopes advertised in protected-resource metadata and in 401 challenges. */
+  readonly scopesSupported: readonly string[];
+  readonly allowedOrigins: readonly string[];
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly stateless: boolean;
+  /** Seconds an opaque token's userinfo result is cached. */
+  readonly userinfoCacheTtl: number;
+  readonly cacheMaxEntries: number;
+  /** Timeout of every call to the identity provider, in ms. */
+  readonly upstreamTimeoutMs: number;
+  /** Max concurrent calls to the identity provider's userinfo endpoint. */
+  readonly upstreamConcurrency: number;
+  readonly sessionIdleTimeoutSeconds: number;
+  readonly maxSessions: number;
+  readonly maxSessionsPerSubject: number;
+  readonly maxBodyBytes: number;
+  /** Port of the embedded dev IdP (only without LOGTO_ENDPOINT). */
+  readonly devIdpPort: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const words = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(/\s+/).filter(Boolean));
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .refine((v) => {
+    const u = new URL(v);
+    return !u.search && !u.hash && !u.username && !u.password;
+  }, 'must not contain a query, fragment or credentials')
+  .transform((v) => v.replace(/\/+$/, ''));
+
+const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional());
+
+const schema = z.object({
+  LOGTO_ENDPOINT: optionalUrl,
+  PORT: int(3001, 0, 65535),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PUBLIC_URL: optionalUrl,
+  MCP_RESOURCE: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+  TOKEN_VALIDATION: z.enum(['auto', 'jwt', 'userinfo']).default('auto'),
+  REQUIRED_SCOPES: words,
+  SCOPES_SUPPORTED: words,
+  ALLOWED_ORIGINS: words.pipe(
+    z.array(
+      z.string().refine((o) => URL.canParse(o) && new URL(o).origin === o, 'each entry must be an origin like https://app.example.com'),
+    ),
+  ),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MCP_STATELESS: bool,
+  USERINFO_CACHE_TTL: int(60, 0, 3600),
+  CACHE_MAX_ENTRIES: int(10_000, 1, 10_000_000),
+  UPSTREAM_TIMEOUT_MS: int(5000, 100, 60_000),
+  UPSTREAM_CONCURRENCY: int(16, 1, 1024),
+  SESSION_IDLE_TIMEOUT: int(1800, 1, 86_400),
+  MAX_SESSIONS: int(20_000, 1, 1_000_000),
+  MAX_SESSIONS_PER_SUBJECT: int(100, 1, 1_000_000),
+  MAX_BODY_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
+  DEV_IDP_PORT: int(3002, 0, 65535),
+});
+
+const DEFAULT_SCOPES = ['openid', 'profile', 'email'];
+
+/**
+ * Validates the environment and reports every problem at once ({@link ConfigError}).
+ * Unknown variables are ignored; empty strings count as unset.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  const resource = e.MCP_RESOURCE;
+  const publicUrl = e.PUBLIC_URL;
+  if (resource) {
+    const r = new URL(resource);
+    if (r.hash) problems.push('MCP_RESOURCE: must not contain a fragment (RFC 8707 §2)');
+    // One identifier must cover both endpoints so a single Logto API resource serves /mcp and /sse.
+    const base = publicUrl ?? `http://localhost:${e.PORT}`;
+    const prefix = resource.replace(/\/$/, '');
+    if (!publicUrl && e.PORT === 0) {
+      problems.push('MCP_RESOURCE: with PORT=0 set PUBLIC_URL too (the resource must match the URL clients use)');
+    } else if (!`${base}/mcp`.startsWith(prefix) || !`${base}/sse`.startsWith(prefix)) {
+      problems.push(`MCP_RESOURCE: must be a prefix of both ${base}/mcp and ${base}/sse (got ${resource})`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const scopesSupported = [...new Set([...(e.SCOPES_SUPPORTED.length ? e.SCOPES_SUPPORTED : DEFAULT_SCOPES), ...e.REQUIRED_SCOPES])];
+
+  return Object.freeze({
+    logtoEndpoint: e.LOGTO_ENDPOINT,
+    issuer: e.LOGTO_ENDPOINT ? `${e.LOGTO_ENDPOINT}/oidc` : undefined,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl,
+    resource,
+    tokenValidation: e.TOKEN_VALIDATION,
+    requiredScopes: Object.freeze(e.REQUIRED_SCOPES),
+    scopesSupported: Object.freeze(scopesSupported),
+    allowedOrigins: Object.freeze(e.ALLOWED_ORIGINS),
+    logLevel: e.LOG_LEVEL,
+    stateless: e.MCP_STATELESS,
+    userinfoCacheTtl: e.USERINFO_CACHE_TTL,
+    cacheMaxEntries: e.CACHE_MAX_ENTRIES,
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    upstreamConcurrency: e.UPSTREAM_CONCURRENCY,
+    sessionIdleTimeoutSeconds: e.SESSION_IDLE_TIMEOUT,
+    maxSessions: e.MAX_SESSIONS,
+    maxSessionsPerSubject: e.MAX_SESSIONS_PER_SUBJECT,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    devIdpPort: e.DEV_IDP_PORT,
+  });
+}
+
+/** True for hosts that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}

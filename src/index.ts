@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+import { ConfigError } from './config.js';
+import { startServer } from './server.js';
+
+// The only reader of process.env.
+try {
+  const server = await startServer(process.env);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: shutting down\n`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+} catch (error) {
+  process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `logto-whoami-mcp: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,223 @@
+import { createAdaptorServer } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRemoteJWKSet, customFetch } from 'jose';
+import { createApp } from './app.js';
+import { createAuthenticator, type Authenticator } from './auth/authenticate.js';
+import { UpstreamError } from './auth/errors.js';
+import { createJwtVerifier } from './auth/verify-jwt.js';
+import { createUserinfoVerifier } from './auth/verify-userinfo.js';
+import { isLoopbackHost, loadConfig, type Config } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { DiscoveryConfigError, discoverIssuer, type IssuerMetadata } from './oidc/discover.js';
+import { SessionRegistry } from './transports/sessions.js';
+
+/** Redirect URIs MCP Inspector uses (web UI, and its CLI's callback). */
+export const INSPECTOR_REDIRECT_URIS = ['http://localhost:6274/oauth/callback', 'http://127.0.0.1:6276/oauth/callback'];
+
+export interface RunningServer {
+  /** PUBLIC_URL (resolved). */
+  url: string;
+  mcpUrl: string;
+  sseUrl: string;
+  resource: string;
+  issuer: string;
+  port: number;
+  config: Config;
+  /** Resolves once OIDC discovery has succeeded (it retries in the background on transient errors). */
+  ready: Promise<void>;
+  sessions: SessionRegistry;
+  /** Stops accepting, closes sessions (SSE streams get a final event), stops the dev IdP. Bounded. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Log destination (tests capture logs to check that tokens never appear). */
+  logDestination?: NodeJS.WritableStream;
+  /** Print the human banner to stderr. Default: when LOG_LEVEL is not silent. */
+  banner?: boolean;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Starts the MCP server from an environment object: validate configuration, listen, start the
+ * embedded dev IdP when LOGTO_ENDPOINT is unset, discover the issuer, serve. Throws
+ * ConfigError / DiscoveryConfigError for problems a retry cannot fix; transient discovery
+ * failures keep /readyz red and retry with backoff.
+ */
+export async function startServer(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningServer> {
+  const config = loadConfig(env);
+  const logger = createLogger(config.logLevel, options.logDestination);
+  if (!config.logtoEndpoint && (env['NODE_ENV'] === 'production' || !isLoopbackHost(config.host))) {
+    throw new DiscoveryConfigError(
+      'LOGTO_ENDPOINT is unset, so the development IdP would start — it refuses to with NODE_ENV=production or a non-loopback HOST. Set LOGTO_ENDPOINT.',
+    );
+  }
+
+  let state: { metadata: IssuerMetadata; authenticator: Authenticator } | undefined;
+  let fetchHandler: ((req: Request, env: unknown) => Response | Promise<Response>) | undefined;
+  const server = createAdaptorServer({
+    fetch: (req, bindings) => (fetchHandler ? fetchHandler(req, bindings) : new Response('starting', { status: 503 })),
+    serverOptions: { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+  }) as Server;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+  const resource = config.resource ?? publicUrl;
+
+  const closers: Array<() => Promise<void>> = [];
+  let issuer = config.issuer;
+  try {
+    if (!issuer) {
+      const { startDevIdp } = await import('./dev-idp/index.js');
+      const idp = await startDevIdp({
+        port: config.devIdpPort,
+        resources: { [resource]: config.requiredScopes.length ? [...config.requiredScopes] : ['whoami:read'] },
+        logger: logger.child({ component: 'dev-idp' }),
+      });
+      closers.push(() => idp.close());
+      issuer = idp.issuer;
+    }
+  } catch (error) {
+    await closeHttp(server, 0);
+    throw error;
+  }
+  const sessions = new SessionRegistry({
+    idleTimeoutMs: config.sessionIdleTimeoutSeconds * 1000,
+    maxSessions: config.maxSessions,
+    maxPerOwner: config.maxSessionsPerSubject,
+  });
+
+  const app = createApp({
+    publicUrl,
+    resource,
+    listenHost: config.host,
+    listenPort: port,
+    scopesSupported: config.scopesSupported,
+    requiredScopes: config.requiredScopes,
+    allowedOrigins: config.allowedOrigins,
+    stateless: config.stateless,
+    maxBodyBytes: config.maxBodyBytes,
+    sessions,
+    logger,
+    state: () => state,
+  });
+  fetchHandler = (req, bindings) => app.fetch(req, bindings);
+
+  const expectedIssuer = issuer;
+  const discoverOnce = async () => {
+    const metadata = await discoverIssuer(expectedIssuer, { timeoutMs: config.upstreamTimeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) });
+    // One remote JWKS for the process, so jose's cache and kid-miss cooldown work.
+    const jwks = createRemoteJWKSet(new URL(metadata.jwksUri), {
+      timeoutDuration: config.upstreamTimeoutMs,
+      cooldownDuration: 30_000,
+      cacheMaxAge: 600_000,
+      ...(options.fetch ? { [customFetch]: options.fetch } : {}),
+    });
+    const authenticator = createAuthenticator({
+      mode: config.tokenValidation,
+      issuer: metadata.issuer,
+      resource,
+      verifyJwt: createJwtVerifier({ issuer: metadata.issuer, audience: resource, jwks, algorithms: metadata.algorithms }),
+      verifyUserinfo: createUserinfoVerifier({
+        userinfoEndpoint: metadata.userinfoEndpoint,
+        timeoutMs: config.upstreamTimeoutMs,
+        concurrency: config.upstreamConcurrency,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      }),
+      userinfoTtlSeconds: config.userinfoCacheTtl,
+      cacheMaxEntries: config.cacheMaxEntries,
+    });
+    state = { metadata, authenticator };
+  };
+
+  let stopped = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let resolveReady!: () => void;
+  const ready = new Promise<void>((resolve) => (resolveReady = resolve));
+  const attempt = async (delayMs: number): Promise<void> => {
+    try {
+      await discoverOnce();
+      resolveReady();
+    } catch (error) {
+      if (error instanceof UpstreamError && !stopped) {
+        logger.error({ retryInMs: delayMs }, error.message);
+        retryTimer = setTimeout(() => void attempt(Math.min(delayMs * 2, 30_000)), delayMs);
+        retryTimer.unref();
+        return;
+      }
+      throw error;
+    }
+  };
+  try {
+    await attempt(1000);
+  } catch (error) {
+    await closeHttp(server, 0);
+    await Promise.allSettled(closers.map((c) => c()));
+    throw error;
+  }
+
+  const running: RunningServer = {
+    url: publicUrl,
+    mcpUrl: `${publicUrl}/mcp`,
+    sseUrl: `${publicUrl}/sse`,
+    resource,
+    issuer: expectedIssuer,
+    port,
+    config,
+    ready,
+    sessions,
+    async close() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      const closing = closeHttp(server, 5_000);
+      for (const s of sessions.list('sse')) if (s.kind === 'sse') void s.transport.close('server shutting down');
+      await sessions.closeAll();
+      await closing;
+      await Promise.allSettled(closers.map((c) => c()));
+    },
+  };
+  if (options.banner ?? config.logLevel !== 'silent') printBanner(running, logger, !config.logtoEndpoint);
+  return running;
+}
+
+/** Stops accepting; in-flight requests get `graceMs` to finish, then connections are dropped. */
+function closeHttp(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+function printBanner(s: RunningServer, logger: Logger, dev: boolean): void {
+  const c = s.config;
+  logger.info(
+    { mcp: s.mcpUrl, sse: s.sseUrl, issuer: s.issuer, resource: s.resource, tokenValidation: c.tokenValidation, stateless: c.stateless, devIdp: dev },
+    'ready',
+  );
+  const lines = [
+    '',
+    `  logto-whoami-mcp ${dev ? '(development IdP — not Logto)' : ''}`,
+    `  Streamable HTTP  ${s.mcpUrl}${c.stateless ? '  (stateless)' : ''}`,
+    `  SSE (legacy)     ${s.sseUrl}`,
+    `  Issuer           ${s.issuer}`,
+    `  Resource         ${s.resource}   (the Logto API resource indicator)`,
+    `  Token validation ${c.tokenValidation}`,
+    `  Redirect URIs to register in Logto for MCP Inspector:`,
+    ...INSPECTOR_REDIRECT_URIS.map((u) => `    ${u}`),
+    `  Try it:          npx @modelcontextprotocol/inspector  → Streamable HTTP, ${s.mcpUrl}`,
+    ...(dev ? [`  Demo users:      alice / alice-password, bob / bob-password`] : []),
+    '',
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+export { createLogger, loadConfig };

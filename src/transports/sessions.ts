@@ -1,0 +1,108 @@
+import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type { Identity } from '../auth/authenticate.js';
+import type { WebSseServerTransport } from './sse-transport.js';
+
+/** Who a session belongs to: the same `sub` from another issuer is another subject. */
+export function ownerOf(identity: Identity): string {
+  return `${identity.issuer}\n${identity.subject}`;
+}
+
+interface SessionBase {
+  readonly id: string;
+  readonly owner: string;
+  lastSeen: number;
+  /** Closes the MCP server and its transport; the transport's onclose removes the session. */
+  close(): Promise<void>;
+}
+export type Session =
+  | (SessionBase & { readonly kind: 'streamable'; readonly transport: WebStandardStreamableHTTPServerTransport })
+  | (SessionBase & { readonly kind: 'sse'; readonly transport: WebSseServerTransport });
+
+/** A session cap was hit: 429 for one subject's cap, 503 for the global one. */
+export class SessionLimitError extends Error {
+  constructor(readonly status: 429 | 503) {
+    super(status === 429 ? 'too many sessions for this user' : 'too many sessions');
+    this.name = 'SessionLimitError';
+  }
+}
+
+export interface SessionRegistryOptions {
+  idleTimeoutMs: number;
+  maxSessions: number;
+  maxPerOwner: number;
+  now?: () => number;
+}
+
+/**
+ * Live sessions of both transports, bound to the `iss`+`sub` that opened them. A lookup by another
+ * owner finds nothing (the caller answers 404, as for an unknown id). Idle sessions are closed by a
+ * sweep; closing a session removes it.
+ */
+export class SessionRegistry {
+  readonly #sessions = new Map<string, Session>();
+  readonly #perOwner = new Map<string, number>();
+  readonly #now: () => number;
+  readonly #sweeper: NodeJS.Timeout;
+
+  constructor(readonly options: SessionRegistryOptions) {
+    this.#now = options.now ?? Date.now;
+    this.#sweeper = setInterval(() => void this.sweep(), Math.min(options.idleTimeoutMs, 60_000));
+    this.#sweeper.unref();
+  }
+
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** Throws {@link SessionLimitError} when `owner` may not open another session now. */
+  assertCapacity(owner: string): void {
+    if ((this.#perOwner.get(owner) ?? 0) >= this.options.maxPerOwner) throw new SessionLimitError(429);
+    if (this.#sessions.size >= this.options.maxSessions) throw new SessionLimitError(503);
+  }
+
+  add(session: Session): void {
+    this.#sessions.set(session.id, session);
+    this.#perOwner.set(session.owner, (this.#perOwner.get(session.owner) ?? 0) + 1);
+  }
+
+  /** The session if it exists, is of `kind` and belongs to `owner`; touches it. */
+  find<K extends Session['kind']>(id: string, kind: K, owner: string): Extract<Session, { kind: K }> | undefined {
+    const session = this.#sessions.get(id);
+    if (!session || session.kind !== kind || session.owner !== owner) return undefined;
+    session.lastSeen = this.#now();
+    return session as Extract<Session, { kind: K }>;
+  }
+
+  /** Sessions of one kind (for shutdown notices). */
+  list(kind: Session['kind']): Session[] {
+    return [...this.#sessions.values()].filter((s) => s.kind === kind);
+  }
+
+  /** Forgets a session (idempotent). Does not close it: call from its close handler. */
+  remove(id: string): void {
+    const session = this.#sessions.get(id);
+    if (!session) return;
+    this.#sessions.delete(id);
+    const left = (this.#perOwner.get(session.owner) ?? 1) - 1;
+    if (left > 0) this.#perOwner.set(session.owner, left);
+    else this.#perOwner.delete(session.owner);
+  }
+
+  /** Closes sessions idle for longer than the timeout. Returns how many. */
+  async sweep(): Promise<number> {
+    const cutoff = this.#now() - this.options.idleTimeoutMs;
+    const idle = [...this.#sessions.values()].filter((s) => s.lastSeen < cutoff);
+    await Promise.allSettled(idle.map((s) => this.#close(s)));
+    return idle.length;
+  }
+
+  async closeAll(): Promise<void> {
+    clearInterval(this.#sweeper);
+    await Promise.allSettled([...this.#sessions.values()].map((s) => this.#close(s)));
+  }
+
+  async #close(session: Session): Promise<void> {
+    this.remove(session.id);
+    await session.close();
+  }
+}

@@ -1,0 +1,75 @@
+import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Context } from 'hono';
+import type { GateVariables } from '../auth/bearer-gate.js';
+import { BodyTooLargeError, readLimited } from '../http/body.js';
+import { INVALID_REQUEST, jsonRpcError, PARSE_ERROR, SERVER_ERROR } from '../http/jsonrpc.js';
+import { createMcpServer } from '../mcp/server.js';
+import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js';
+import { WebSseServerTransport } from './sse-transport.js';
+
+export interface SseOptions {
+  sessions: SessionRegistry;
+  /** Path clients POST to, as seen from outside (PUBLIC_URL's path + `/messages`). */
+  messagesPath: string;
+  keepAliveMs: number;
+  maxBodyBytes: number;
+}
+
+type Ctx = Context<{ Variables: GateVariables }>;
+
+/** `GET /sse`: opens a stream owned by the caller; its first event names the POST endpoint. */
+export function sseStreamHandler(options: SseOptions) {
+  return async (c: Ctx): Promise<Response> => {
+    const owner = ownerOf(c.get('identity'));
+    try {
+      options.sessions.assertCapacity(owner);
+    } catch (error) {
+      if (error instanceof SessionLimitError) return jsonRpcError(error.status, SERVER_ERROR, error.message, { 'retry-after': '30' });
+      throw error;
+    }
+    const transport = new WebSseServerTransport(options.messagesPath, options.keepAliveMs, c.req.raw.signal);
+    const server = createMcpServer();
+    transport.onclose = () => options.sessions.remove(transport.sessionId);
+    options.sessions.add({ id: transport.sessionId, kind: 'sse', transport, owner, lastSeen: Date.now(), close: () => server.close() });
+    await server.connect(transport);
+    return transport.response;
+  };
+}
+
+/**
+ * `POST /messages?sessionId=…`: a client message for its own stream. No session id → 400 (never
+ * routed to "the only session"); unknown, or another subject's → 404. Answers 202; the result
+ * travels on the stream.
+ */
+export function sseMessageHandler(options: SseOptions) {
+  return async (c: Ctx): Promise<Response> => {
+    const sessionId = c.req.query('sessionId');
+    if (!sessionId) return jsonRpcError(400, SERVER_ERROR, 'Bad Request: sessionId query parameter is required');
+    const session = options.sessions.find(sessionId, 'sse', ownerOf(c.get('identity')));
+    if (!session) return jsonRpcError(404, SERVER_ERROR, 'Session not found');
+
+    let text: string;
+    try {
+      text = await readLimited(c.req.raw.body, options.maxBodyBytes, c.req.header('content-length'));
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return jsonRpcError(413, INVALID_REQUEST, `Request body exceeds ${options.maxBodyBytes} bytes`);
+      return jsonRpcError(400, PARSE_ERROR, 'Parse error: the request body could not be read');
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return jsonRpcError(400, PARSE_ERROR, 'Parse error: invalid JSON');
+    }
+    if (Array.isArray(raw) && raw.length === 0) return jsonRpcError(400, INVALID_REQUEST, 'Invalid Request: empty batch');
+    const messages: JSONRPCMessage[] = [];
+    for (const item of Array.isArray(raw) ? raw : [raw]) {
+      const parsed = JSONRPCMessageSchema.safeParse(item);
+      if (!parsed.success) return jsonRpcError(400, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message');
+      messages.push(parsed.data);
+    }
+    const authInfo = c.get('authInfo');
+    for (const message of messages) session.transport.handleMessage(message, { authInfo });
+    return c.text('Accepted', 202);
+  };
+}

@@ -1,0 +1,102 @@
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Context } from 'hono';
+import type { GateVariables } from '../auth/bearer-gate.js';
+import { BodyTooLargeError, readLimited } from '../http/body.js';
+import { INVALID_REQUEST, jsonRpcError, PARSE_ERROR, SERVER_ERROR } from '../http/jsonrpc.js';
+import { createMcpServer } from '../mcp/server.js';
+import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js';
+
+export interface StreamableOptions {
+  sessions: SessionRegistry;
+  stateless: boolean;
+  maxBodyBytes: number;
+}
+
+type Ctx = Context<{ Variables: GateVariables }>;
+
+/** Reads and parses a POST body ourselves (so we can see `initialize`), under our own size limit. */
+async function parseBody(c: Ctx, maxBytes: number): Promise<{ body: unknown } | Response> {
+  let text: string;
+  try {
+    text = await readLimited(c.req.raw.body, maxBytes, c.req.header('content-length'));
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return jsonRpcError(413, INVALID_REQUEST, `Request body exceeds ${maxBytes} bytes`);
+    return jsonRpcError(400, PARSE_ERROR, 'Parse error: the request body could not be read');
+  }
+  try {
+    return { body: JSON.parse(text) };
+  } catch {
+    return jsonRpcError(400, PARSE_ERROR, 'Parse error: invalid JSON');
+  }
+}
+
+const isInitialize = (body: unknown) => (Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body));
+
+/**
+ * Streamable HTTP (`POST|GET|DELETE /mcp`) on the SDK's web-standard transport.
+ *
+ * Stateful: `initialize` opens a session owned by the caller's `iss`+`sub`; every later request
+ * names it in `Mcp-Session-Id` and must come from the same subject (else 404, as if unknown).
+ * Stateless: each POST gets its own transport and server — a transport is never shared between
+ * two requests, so one caller's response can never reach another (CVE-2026-25536).
+ */
+export function streamableHandler(options: StreamableOptions) {
+  const { sessions } = options;
+  return async (c: Ctx): Promise<Response> => {
+    const authInfo = c.get('authInfo');
+    const method = c.req.method;
+
+    if (options.stateless) {
+      if (method !== 'POST') return jsonRpcError(405, SERVER_ERROR, 'Method not allowed in stateless mode', { allow: 'POST' });
+      const parsed = await parseBody(c, options.maxBodyBytes);
+      if (parsed instanceof Response) return parsed;
+      const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
+      const server = createMcpServer();
+      await server.connect(transport);
+      try {
+        return await transport.handleRequest(c.req.raw, { parsedBody: parsed.body, authInfo });
+      } finally {
+        void server.close();
+      }
+    }
+
+    const owner = ownerOf(c.get('identity'));
+    const sessionId = c.req.header('mcp-session-id');
+    let parsedBody: unknown;
+    if (method === 'POST') {
+      const parsed = await parseBody(c, options.maxBodyBytes);
+      if (parsed instanceof Response) return parsed;
+      parsedBody = parsed.body;
+    }
+
+    if (sessionId === undefined) {
+      if (method !== 'POST' || !isInitialize(parsedBody)) {
+        return jsonRpcError(400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
+      }
+      try {
+        sessions.assertCapacity(owner);
+      } catch (error) {
+        if (error instanceof SessionLimitError) return jsonRpcError(error.status, SERVER_ERROR, error.message, { 'retry-after': '30' });
+        throw error;
+      }
+      const server = createMcpServer();
+      const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+        sessionIdGenerator: () => crypto.randomUUID(),
+        enableJsonResponse: true,
+        onsessioninitialized: (id) => {
+          sessions.add({ id, kind: 'streamable', transport, owner, lastSeen: Date.now(), close: () => server.close() });
+        },
+      });
+      transport.onclose = () => {
+        if (transport.sessionId) sessions.remove(transport.sessionId);
+      };
+      await server.connect(transport);
+      return transport.handleRequest(c.req.raw, { parsedBody, authInfo });
+    }
+
+    const session = sessions.find(sessionId, 'streamable', owner);
+    if (!session) return jsonRpcError(404, SERVER_ERROR, 'Session not found');
+    return session.transport.handleRequest(c.req.raw, { parsedBody, authInfo });
+  };
+}
