@@ -1,0 +1,140 @@
+import type { Configuration, JWK } from 'oidc-provider';
+import { STATIC_CLIENTS } from './clients.js';
+import { isLoopbackOrigin } from './loopback.js';
+import { findUserBySub } from './users.js';
+import { renderError } from './views.js';
+
+export interface ConfigurationInput {
+  /** Resource indicator → permission scopes it offers. Matched exactly, like Logto's API resources. */
+  resources: Readonly<Record<string, readonly string[]>>;
+  accessTokenTtlSeconds: number;
+  jwks: { keys: JWK[] };
+  cookieKeys: string[];
+  /** oidc-provider's InvalidTarget, passed in because the module is loaded lazily (see index.ts). */
+  InvalidTarget: new (description?: string) => Error;
+}
+
+const HOUR = 60 * 60;
+const DAY = 24 * HOUR;
+
+/**
+ * oidc-provider configuration shaped like Logto's: ES384 everywhere, PKCE required,
+ * resource indicators (RFC 8707) with JWT access tokens, opaque userinfo-only tokens
+ * without a resource. Every "you SHOULD change this" default is replaced so the
+ * provider stays quiet; the startup warning in index.ts says what matters instead.
+ */
+export function buildConfiguration(input: ConfigurationInput): Configuration {
+  const { resources, accessTokenTtlSeconds, InvalidTarget } = input;
+  return {
+    clients: STATIC_CLIENTS.map((client) => ({ ...client })),
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      id_token_signed_response_alg: 'ES384',
+      response_types: ['code'],
+      token_endpoint_auth_method: 'none',
+    },
+    jwks: input.jwks,
+    cookies: {
+      keys: input.cookieKeys,
+      long: { httpOnly: true, sameSite: 'lax', signed: true },
+      short: { httpOnly: true, sameSite: 'lax', signed: true },
+    },
+    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    claims: {
+      openid: ['sub'],
+      profile: ['username', 'name', 'picture'],
+      email: ['email', 'email_verified'],
+    },
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['ES384'],
+      userinfoSigningAlgValues: ['ES384'],
+      introspectionSigningAlgValues: ['ES384'],
+      authorizationSigningAlgValues: ['ES384'],
+    },
+    async findAccount(_ctx, sub) {
+      const user = findUserBySub(sub);
+      if (!user) return undefined;
+      return {
+        accountId: user.sub,
+        claims: () => ({
+          sub: user.sub,
+          username: user.username,
+          name: user.name,
+          picture: user.picture,
+          email: user.email,
+          email_verified: user.email_verified,
+        }),
+      };
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // Development only: any loopback origin (the MCP Inspector at http://localhost:6274, …) may call
+    // the token, revocation, introspection and userinfo endpoints from a browser.
+    clientBasedCORS: (_ctx, origin) => isLoopbackOrigin(origin),
+    features: {
+      devInteractions: { enabled: false },
+      // Real Logto has NO dynamic client registration; it is open here as a development
+      // convenience so MCP clients (Inspector, Claude, …) can register themselves (RFC 7591).
+      registration: { enabled: true, initialAccessToken: false, issueRegistrationAccessToken: true },
+      revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
+      // Public clients may introspect only their own tokens; confidential ones (resource servers) any.
+      introspection: {
+        enabled: true,
+        allowedPolicy: (_ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
+      },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = `<!doctype html><meta charset="utf-8"><title>Sign out</title>${form}
+<button type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button>
+<script>document.forms[0].logout.value='yes';document.forms[0].submit()</script>`;
+        },
+        postLogoutSuccessSource: (ctx) => {
+          ctx.type = 'html';
+          ctx.body = '<!doctype html><meta charset="utf-8"><title>Signed out</title><p>Signed out of the DEVELOPMENT IdP.</p>';
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (_ctx, _client, oneOf) => oneOf,
+        // Like Logto: the token request must name the resource again; without it the
+        // access token is an opaque one for userinfo (when `openid` was granted).
+        useGrantedResource: () => false,
+        getResourceServerInfo: (_ctx, indicator) => {
+          // Exact match only (no trailing-slash leniency), like Logto's API resource lookup.
+          const scopes = Object.hasOwn(resources, indicator) ? resources[indicator] : undefined;
+          if (!scopes) throw new InvalidTarget('unknown resource indicator');
+          return {
+            scope: scopes.join(' '),
+            audience: indicator,
+            accessTokenTTL: accessTokenTtlSeconds,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES384' } },
+          };
+        },
+      },
+    },
+    // Logto issues refresh tokens only for offline_access; rotate them on every use.
+    rotateRefreshToken: () => true,
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? accessTokenTtlSeconds,
+      AuthorizationCode: 60,
+      ClientCredentials: 10 * 60,
+      DeviceCode: 10 * 60,
+      BackchannelAuthenticationRequest: 10 * 60,
+      IdToken: HOUR,
+      Interaction: HOUR,
+      Grant: 14 * DAY,
+      RefreshToken: 14 * DAY,
+      Session: 14 * DAY,
+    },
+    renderError: (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = renderError(out.error, out.error_description);
+    },
+  } satisfies Configuration;
+}
+
