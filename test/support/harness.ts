@@ -68,3 +68,42 @@ export async function whoami(client: Client): Promise<Record<string, unknown>> {
   if (result.isError) throw new Error(`whoami failed: ${JSON.stringify(result.content)}`);
   return result.structuredContent as Record<string, unknown>;
 }
+
+/** A port that was free a moment ago (for tests that must know the URL before the server starts). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** POST a JSON-RPC message to /mcp with arbitrary headers; returns status, headers and parsed body. */
+export async function postMcp(url: string, headers: Record<string, string>, body: unknown = initializeRequest()) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json: json as Record<string, unknown> | undefined };
+}
+
+export function initializeRequest(id: number | string = 1) {
+  return {
+    jsonrpc: '2.0',
+    id,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+  };
+}

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('defaults: dev IdP, port 3001 on loopback, auto validation', () => {
+    const c = loadConfig({});
+    assert.equal(c.logtoEndpoint, undefined);
+    assert.equal(c.issuer, undefined);
+    assert.equal(c.port, 3001);
+    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.tokenValidation, 'auto');
+    assert.deepEqual(c.requiredScopes, []);
+    assert.deepEqual(c.scopesSupported, ['openid', 'profile', 'email']);
+    assert.ok(Object.isFrozen(c));
+  });
+
+  it('derives the issuer from LOGTO_ENDPOINT, ignoring a trailing slash', () => {
+    const c = loadConfig({ LOGTO_ENDPOINT: 'https://tenant.logto.app/' });
+    assert.equal(c.logtoEndpoint, 'https://tenant.logto.app');
+    assert.equal(c.issuer, 'https://tenant.logto.app/oidc');
+  });
+
+  it('parses lists and adds required scopes to the advertised ones', () => {
+    const c = loadConfig({ REQUIRED_SCOPES: ' whoami:read  profile', ALLOWED_ORIGINS: 'https://a.example https://b.example:8443' });
+    assert.deepEqual(c.requiredScopes, ['whoami:read', 'profile']);
+    assert.deepEqual(c.scopesSupported, ['openid', 'profile', 'email', 'whoami:read']);
+    assert.deepEqual(c.allowedOrigins, ['https://a.example', 'https://b.example:8443']);
+  });
+
+  it('treats empty strings as unset', () => {
+    const c = loadConfig({ LOGTO_ENDPOINT: '', PUBLIC_URL: '', MCP_RESOURCE: '' });
+    assert.equal(c.logtoEndpoint, undefined);
+    assert.equal(c.publicUrl, undefined);
+  });
+
+  it('reports every problem at once', () => {
+    try {
+      loadConfig({ PORT: 'abc', TOKEN_VALIDATION: 'maybe', LOGTO_ENDPOINT: 'ftp://x', ALLOWED_ORIGINS: 'https://a.example/path', LOG_LEVEL: 'loud' });
+      assert.fail('should throw');
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      const vars = error.problems.map((p) => p.split(':')[0]).sort();
+      assert.deepEqual(vars, ['ALLOWED_ORIGINS.0', 'LOGTO_ENDPOINT', 'LOG_LEVEL', 'PORT', 'TOKEN_VALIDATION']);
+    }
+  });
+
+  it('requires MCP_RESOURCE to be a prefix of both /mcp and /sse', () => {
+    assert.throws(() => loadConfig({ PUBLIC_URL: 'https://mcp.example', MCP_RESOURCE: 'https://mcp.example/mcp' }), /prefix of both/);
+    assert.throws(() => loadConfig({ PUBLIC_URL: 'https://mcp.example', MCP_RESOURCE: 'https://other.example' }), /prefix of both/);
+    const c = loadConfig({ PUBLIC_URL: 'https://mcp.example/whoami', MCP_RESOURCE: 'https://mcp.example/whoami' });
+    assert.equal(c.resource, 'https://mcp.example/whoami');
+  });
+
+  it('refuses URLs with queries or credentials', () => {
+    assert.throws(() => loadConfig({ PUBLIC_URL: 'https://mcp.example/?a=1' }), ConfigError);
+    assert.throws(() => loadConfig({ LOGTO_ENDPOINT: 'https://u:p@tenant.logto.app' }), ConfigError);
+  });
+});
