@@ -24,7 +24,8 @@ export interface Discovery extends OAuthDiscoveryState {
  *    SDK's `discoverAuthorizationServerMetadata` (`buildDiscoveryUrls`), whose order matches too.
  *
  * What the SDK leaves out and this adds: the metadata's `issuer` must be the URL it was
- * discovered from (RFC 8414 §3.3; SDK 1.32 deliberately does not check it), and an authorization
+ * discovered from (RFC 8414 §3.3; SDK 1.32 deliberately does not check it) — for a 2025-03-26
+ * server, whose metadata sits on its own origin, an issuer on that origin — and an authorization
  * server named by resource metadata must publish metadata — the `/authorize` `/token`
  * `/register` guesses are kept for the 2025-03-26 case where the server has no resource
  * metadata at all (authorization server = the MCP server's origin).
@@ -58,7 +59,12 @@ export async function discover(
   if (!metadata && !legacy) {
     throw new CliError('discovery_failed', `The authorization server ${authorizationServerUrl} publishes no OAuth or OpenID metadata.`);
   }
-  if (metadata && !sameIssuer(metadata.issuer, authorizationServerUrl)) {
+  // 2025-03-26 servers serve the metadata on their own origin, and the issuer it names may carry a
+  // path (`https://mcp.example/oauth`): accepted there as long as it stays on that origin.
+  const issuerAccepted = legacy
+    ? metadata !== undefined && sameOrigin(metadata.issuer, authorizationServerUrl)
+    : metadata !== undefined && sameIssuer(metadata.issuer, authorizationServerUrl);
+  if (metadata && !issuerAccepted) {
     throw new CliError(
       'issuer_mismatch',
       `Authorization server metadata names issuer ${metadata.issuer}, but was discovered for ${authorizationServerUrl}.`,
@@ -87,6 +93,14 @@ export function sameIssuer(advertised: string, expected: string): boolean {
     const [a, b] = [new URL(advertised), new URL(expected)];
     const pathless = (u: URL) => u.pathname === '/' && !u.search && !u.hash;
     return pathless(a) && pathless(b) && a.origin === b.origin;
+  } catch {
+    return false;
+  }
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
   } catch {
     return false;
   }
