@@ -11,6 +11,7 @@ import { DEV_USERS } from './users.js';
 export { DEV_USERS, type DevUser } from './users.js';
 export { DEV_CLI_CLIENT_ID, DEV_CLI_REDIRECT_URI, INSPECTOR_CLIENT_ID } from './clients.js';
 export type { DevIdpLogger } from './logger.js';
+export { DevTokenError, getDevToken, type DevTokenOptions, type DevTokenSet } from './token-helper.js';
 
 export interface DevIdpOptions {
   /** Interface to bind. Default '127.0.0.1'. Must be loopback (localhost, 127.0.0.0/8, ::1), else startDevIdp throws. */
@@ -201,7 +202,9 @@ async function dispatch(
     res.end(`DEVELOPMENT IdP — not Logto.\nDiscovery: http://localhost:${state.port}${MOUNT_PATH}/.well-known/openid-configuration\n`);
     return;
   }
-  res.writeHead(404, { 'content-type': 'application/json' });
+  // CORS on 404s too: browser MCP clients probe RFC 8414 paths (/.well-known/oauth-authorization-server/oidc)
+  // before /oidc/.well-known/openid-configuration and must see a 404, not an opaque CORS failure.
+  res.writeHead(404, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
   res.end(JSON.stringify({ error: 'not_found' }));
 }
 

@@ -381,6 +381,20 @@ describe('startDevIdp safety and lifecycle', () => {
     assert.ok(warnings.some((w) => /DEVELOPMENT/.test(w) && /production/i.test(w)));
   });
 
+  it('applies accessTokenTtlSeconds to opaque and JWT access tokens', async () => {
+    const idp = await startDevIdp({ port: 0, resources: { [RESOURCE]: ['whoami:read'] }, accessTokenTtlSeconds: 120, logger: silent });
+    try {
+      const opaque = await getDevToken({ issuer: idp.issuer, username: 'bob', password: bob.password });
+      assert.equal(opaque.expires_in, 120);
+      const jwt = await getDevToken({ issuer: idp.issuer, username: 'bob', password: bob.password, resource: RESOURCE, scope: 'whoami:read' });
+      assert.equal(jwt.expires_in, 120);
+      const { payload } = await jwtVerify(jwt.access_token, createRemoteJWKSet(new URL(`${idp.issuer}/jwks`)), { audience: RESOURCE });
+      assert.equal((payload.exp ?? 0) - (payload.iat ?? 0), 120);
+    } finally {
+      await idp.close();
+    }
+  });
+
   it('frees the port on close even with a keep-alive connection open', async () => {
     const idp = await startDevIdp({ port: 0, resources: {}, logger: silent });
     const port = Number(new URL(idp.origin).port);
