@@ -155,6 +155,27 @@ describe('negative end to end: what must not get in', () => {
     assert.equal((await postMcp(server.mcpUrl, { authorization: `Bearer ${jwt}`, 'mcp-session-id': crypto.randomUUID() }, list)).status, 404);
   });
 
+  it('DELETE ends a session (then 404), and a closed SSE stream frees its session', async () => {
+    const jwt = await token({ resource: server.resource });
+    const before = server.sessions.size;
+    const client = await connectClient(server, 'streamable', jwt);
+    const sessionId = (client.transport as { sessionId?: string }).sessionId!;
+    assert.equal(server.sessions.size, before + 1);
+    const headers = { authorization: `Bearer ${jwt}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' };
+    const del = await fetch(server.mcpUrl, { method: 'DELETE', headers });
+    assert.equal(del.status, 200);
+    assert.equal(server.sessions.size, before);
+    const after = await postMcp(server.mcpUrl, headers, { jsonrpc: '2.0', id: 3, method: 'tools/list' });
+    assert.equal(after.status, 404);
+    await client.close();
+
+    const sse = await connectClient(server, 'sse', jwt);
+    assert.equal(server.sessions.size, before + 1);
+    await sse.close();
+    for (let i = 0; i < 50 && server.sessions.size > before; i++) await sleep(20);
+    assert.equal(server.sessions.size, before);
+  });
+
   it('the logs never contain a token', () => {
     assert.ok(logs.text.includes('"status":401'), 'requests were logged');
     assert.ok(!/eyJ[A-Za-z0-9_-]{20,}\./.test(logs.text), 'no JWT in the logs');
