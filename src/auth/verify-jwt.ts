@@ -41,6 +41,11 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
         throw new AuthError('invalid_token', 'not an access token');
       }
       if (typeof payload.sub !== 'string' || payload.sub === '') throw new AuthError('invalid_token', 'token has no subject');
+      // jose checks `iat` against the clock only with maxTokenAge; a token issued in the future is forged or from a broken clock.
+      const nowSeconds = Math.floor((options.currentDate?.() ?? new Date()).getTime() / 1000);
+      if (typeof payload.iat === 'number' && payload.iat > nowSeconds + (options.clockTolerance ?? 5)) {
+        throw new AuthError('invalid_token', 'token issued in the future (iat)');
+      }
       return payload as JWTPayload & { sub: string; exp: number };
     } catch (error) {
       throw toAuthError(error);
