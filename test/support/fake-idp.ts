@@ -1,0 +1,207 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+
+/**
+ * How an endpoint of the fake IdP behaves.
+ * - ok: answers properly
+ * - down: destroys the socket without answering
+ * - hang: never answers (until the IdP closes)
+ * - slow: answers properly after `slowMs`
+ * - 500 / 502 / 404: that status with a JSON body
+ * - html: 200 with an HTML page
+ * - huge: 200 streaming up to 64 MiB of a JSON string, as long as the client reads
+ * - redirect: 302 to an attacker-looking URL
+ * - not-object: 200 with a JSON array
+ */
+export type Fault = 'ok' | 'down' | 'hang' | 'slow' | '500' | '502' | '404' | 'html' | 'huge' | 'redirect' | 'not-object';
+
+type Endpoint = 'discovery' | 'jwks' | 'userinfo';
+
+export interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+/** Claims /oidc/me answers for an opaque token; a function sees how often it was asked. */
+export type UserinfoAnswer = Record<string, unknown> | ((call: number) => Record<string, unknown>);
+
+export interface FakeIdp {
+  /** LOGTO_ENDPOINT for the server under test. */
+  readonly url: string;
+  /** `${url}/oidc` */
+  readonly issuer: string;
+  fault: Record<Endpoint, Fault>;
+  slowMs: number;
+  /** Requests seen per endpoint. */
+  readonly calls: Record<Endpoint, number>;
+  /** Userinfo calls being answered right now, and the most ever at once. */
+  readonly inflight: { userinfo: number; maxUserinfo: number };
+  /** Bytes of `huge` bodies actually written to sockets. */
+  hugeBytesWritten: number;
+  /** Replaces the JWKS document (for broken key sets); undefined → the current keys. */
+  jwksOverride: unknown;
+  /** Keys served in the JWKS (newest last) and the one `sign` uses by default. */
+  readonly keys: SigningKey[];
+  /** Called when a userinfo request arrives (before it is answered). */
+  onUserinfo: (() => void) | undefined;
+  /** A new signing key; `keepOld` keeps the previous ones in the JWKS. */
+  rotate(keepOld?: boolean): Promise<SigningKey>;
+  /** A new key that is NOT published in the JWKS. */
+  unpublishedKey(): Promise<SigningKey>;
+  /** Signs `payload` (no defaults added) with `key` (default: the newest), header merged over `{alg: ES384, kid, typ: at+jwt}`. */
+  sign(payload: JWTPayload, options?: { key?: SigningKey; header?: Record<string, unknown> }): Promise<string>;
+  /** An RFC 9068 access token for `sub` and `audience`, valid for an hour unless overridden. */
+  accessToken(sub: string, audience: string, claims?: JWTPayload): Promise<string>;
+  /** A fresh opaque token whose userinfo answer is `answer`. */
+  opaqueToken(answer: UserinfoAnswer): string;
+  close(): Promise<void>;
+}
+
+async function newKey(): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('ES384', { extractable: true });
+  const kid = randomUUID();
+  return { kid, privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES384', use: 'sig' } };
+}
+
+/**
+ * A deliberately misbehaving, Logto-shaped identity provider on 127.0.0.1: discovery at
+ * `/oidc/.well-known/openid-configuration`, JWKS at `/oidc/jwks`, userinfo at `/oidc/me`, each with
+ * a switchable {@link Fault}. Tests mint their own tokens with its keys.
+ */
+export async function startFakeIdp(): Promise<FakeIdp> {
+  const keys: SigningKey[] = [await newKey()];
+  const opaque = new Map<string, { answer: UserinfoAnswer; calls: number }>();
+  const hanging = new Set<ServerResponse>();
+
+  const server = createServer((req, res) => void handle(req, res));
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = `${url}/oidc`;
+
+  const idp: FakeIdp = {
+    url,
+    issuer,
+    fault: { discovery: 'ok', jwks: 'ok', userinfo: 'ok' },
+    slowMs: 1000,
+    calls: { discovery: 0, jwks: 0, userinfo: 0 },
+    inflight: { userinfo: 0, maxUserinfo: 0 },
+    hugeBytesWritten: 0,
+    jwksOverride: undefined,
+    keys,
+    onUserinfo: undefined,
+    async rotate(keepOld = false) {
+      const key = await newKey();
+      if (!keepOld) keys.splice(0, keys.length);
+      keys.push(key);
+      return key;
+    },
+    unpublishedKey: newKey,
+    async sign(payload, options = {}) {
+      const key = options.key ?? keys[keys.length - 1]!;
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: 'ES384', kid: key.kid, typ: 'at+jwt', ...options.header } as { alg: string })
+        .sign(key.privateKey);
+    },
+    async accessToken(sub, audience, claims = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      return idp.sign({ iss: issuer, sub, aud: audience, iat: now, exp: now + 3600, client_id: 'test-client', scope: 'openid', jti: randomUUID(), ...claims });
+    },
+    opaqueToken(answer) {
+      const token = randomBytes(24).toString('base64url');
+      opaque.set(token, { answer, calls: 0 });
+      return token;
+    },
+    async close() {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', url).pathname;
+    const endpoint: Endpoint | undefined =
+      path === '/oidc/.well-known/openid-configuration' ? 'discovery' : path === '/oidc/jwks' ? 'jwks' : path === '/oidc/me' ? 'userinfo' : undefined;
+    if (!endpoint) return json(res, 404, { error: 'not_found' });
+    idp.calls[endpoint]++;
+    if (endpoint === 'userinfo') {
+      idp.inflight.userinfo++;
+      idp.inflight.maxUserinfo = Math.max(idp.inflight.maxUserinfo, idp.inflight.userinfo);
+      res.once('close', () => idp.inflight.userinfo--);
+      idp.onUserinfo?.();
+    }
+    const fault = idp.fault[endpoint];
+    switch (fault) {
+      case 'down':
+        req.socket.destroy();
+        return;
+      case 'hang':
+        hanging.add(res);
+        res.once('close', () => hanging.delete(res));
+        return;
+      case 'slow':
+        hanging.add(res);
+        res.once('close', () => hanging.delete(res));
+        await new Promise((r) => setTimeout(r, idp.slowMs));
+        if (res.destroyed) return;
+        break;
+      case '500':
+      case '502':
+      case '404':
+        return json(res, Number(fault), { error: 'server_error', stack: 'Error: boom\n    at secret (/srv/idp/internal.js:1:1)' });
+      case 'html':
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><html><body>Sign in to the captive portal</body></html>');
+        return;
+      case 'huge': {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(64 * 1024, 'a');
+        res.write('{"keys":[],"x":"');
+        for (let i = 0; i < 1024 && !res.destroyed; i++) {
+          if (!res.write(chunk)) await new Promise((r) => (res.once('drain', r), res.once('close', r)));
+          if (!res.destroyed) idp.hugeBytesWritten += chunk.length;
+        }
+        if (!res.destroyed) res.end('"}');
+        return;
+      }
+      case 'redirect':
+        res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+        return;
+      case 'not-object':
+        return json(res, 200, [{ sub: 'array' }]);
+      case 'ok':
+        break;
+    }
+    if (endpoint === 'discovery') {
+      return json(res, 200, {
+        issuer,
+        authorization_endpoint: `${issuer}/auth`,
+        token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`,
+        userinfo_endpoint: `${issuer}/me`,
+        response_types_supported: ['code'],
+        subject_types_supported: ['public'],
+        // A confused IdP advertising symmetric and `none` algorithms: the server must ignore them.
+        id_token_signing_alg_values_supported: ['ES384', 'HS256', 'none'],
+      });
+    }
+    if (endpoint === 'jwks') return json(res, 200, idp.jwksOverride ?? { keys: keys.map((k) => k.publicJwk) });
+    const auth = req.headers.authorization ?? '';
+    const entry = opaque.get(auth.replace(/^Bearer /, ''));
+    if (!entry) {
+      res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"', 'content-type': 'application/json' }).end('{"error":"invalid_token"}');
+      return;
+    }
+    entry.calls++;
+    return json(res, 200, typeof entry.answer === 'function' ? entry.answer(entry.calls) : entry.answer);
+  }
+
+  return idp;
+}
