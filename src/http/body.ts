@@ -1,3 +1,5 @@
+import { INVALID_REQUEST, jsonRpcError, PARSE_ERROR } from './jsonrpc.js';
+
 /** The body was larger than allowed; answered with 413. */
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -34,4 +36,24 @@ export async function readLimited(
     chunks.push(value);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Reads and parses a JSON request body under `maxBytes`, or returns the JSON-RPC error response
+ * to send: 413 when too large, 400 parse error when unreadable or not JSON. Used where the app
+ * parses the body itself (which makes the SDK skip its own size limit).
+ */
+export async function readJsonBody(req: Request, maxBytes: number): Promise<{ body: unknown } | Response> {
+  let text: string;
+  try {
+    text = await readLimited(req.body, maxBytes, req.headers.get('content-length'));
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return jsonRpcError(413, INVALID_REQUEST, `Request body exceeds ${maxBytes} bytes`);
+    return jsonRpcError(400, PARSE_ERROR, 'Parse error: the request body could not be read');
+  }
+  try {
+    return { body: JSON.parse(text) };
+  } catch {
+    return jsonRpcError(400, PARSE_ERROR, 'Parse error: invalid JSON');
+  }
 }

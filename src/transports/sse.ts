@@ -1,8 +1,8 @@
 import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Context } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
-import { BodyTooLargeError, readLimited } from '../http/body.js';
-import { INVALID_REQUEST, jsonRpcError, PARSE_ERROR, SERVER_ERROR } from '../http/jsonrpc.js';
+import { readJsonBody } from '../http/body.js';
+import { INVALID_REQUEST, jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
 import { createMcpServer } from '../mcp/server.js';
 import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js';
 import { WebSseServerTransport } from './sse-transport.js';
@@ -48,19 +48,10 @@ export function sseMessageHandler(options: SseOptions) {
     const session = options.sessions.find(sessionId, 'sse', ownerOf(c.get('identity')));
     if (!session) return jsonRpcError(404, SERVER_ERROR, 'Session not found');
 
-    let text: string;
-    try {
-      text = await readLimited(c.req.raw.body, options.maxBodyBytes, c.req.header('content-length'));
-    } catch (error) {
-      if (error instanceof BodyTooLargeError) return jsonRpcError(413, INVALID_REQUEST, `Request body exceeds ${options.maxBodyBytes} bytes`);
-      return jsonRpcError(400, PARSE_ERROR, 'Parse error: the request body could not be read');
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return jsonRpcError(400, PARSE_ERROR, 'Parse error: invalid JSON');
-    }
+    // Reading here — not in the SDK — so the body limit and the owner check come first.
+    const parsed = await readJsonBody(c.req.raw, options.maxBodyBytes);
+    if (parsed instanceof Response) return parsed;
+    const raw = parsed.body;
     if (Array.isArray(raw) && raw.length === 0) return jsonRpcError(400, INVALID_REQUEST, 'Invalid Request: empty batch');
     const messages: JSONRPCMessage[] = [];
     for (const item of Array.isArray(raw) ? raw : [raw]) {

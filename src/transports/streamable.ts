@@ -2,8 +2,8 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { Context } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
-import { BodyTooLargeError, readLimited } from '../http/body.js';
-import { INVALID_REQUEST, jsonRpcError, PARSE_ERROR, SERVER_ERROR } from '../http/jsonrpc.js';
+import { readJsonBody } from '../http/body.js';
+import { jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
 import { createMcpServer } from '../mcp/server.js';
 import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js';
 
@@ -14,22 +14,6 @@ export interface StreamableOptions {
 }
 
 type Ctx = Context<{ Variables: GateVariables }>;
-
-/** Reads and parses a POST body ourselves (so we can see `initialize`), under our own size limit. */
-async function parseBody(c: Ctx, maxBytes: number): Promise<{ body: unknown } | Response> {
-  let text: string;
-  try {
-    text = await readLimited(c.req.raw.body, maxBytes, c.req.header('content-length'));
-  } catch (error) {
-    if (error instanceof BodyTooLargeError) return jsonRpcError(413, INVALID_REQUEST, `Request body exceeds ${maxBytes} bytes`);
-    return jsonRpcError(400, PARSE_ERROR, 'Parse error: the request body could not be read');
-  }
-  try {
-    return { body: JSON.parse(text) };
-  } catch {
-    return jsonRpcError(400, PARSE_ERROR, 'Parse error: invalid JSON');
-  }
-}
 
 const isInitialize = (body: unknown) => (Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body));
 
@@ -49,7 +33,7 @@ export function streamableHandler(options: StreamableOptions) {
 
     if (options.stateless) {
       if (method !== 'POST') return jsonRpcError(405, SERVER_ERROR, 'Method not allowed in stateless mode', { allow: 'POST' });
-      const parsed = await parseBody(c, options.maxBodyBytes);
+      const parsed = await readJsonBody(c.req.raw, options.maxBodyBytes);
       if (parsed instanceof Response) return parsed;
       const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
       const server = createMcpServer();
@@ -65,7 +49,7 @@ export function streamableHandler(options: StreamableOptions) {
     const sessionId = c.req.header('mcp-session-id');
     let parsedBody: unknown;
     if (method === 'POST') {
-      const parsed = await parseBody(c, options.maxBodyBytes);
+      const parsed = await readJsonBody(c.req.raw, options.maxBodyBytes);
       if (parsed instanceof Response) return parsed;
       parsedBody = parsed.body;
     }
