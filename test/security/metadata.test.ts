@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
+import { parseChallenge, parseRaw, rawRequest, startAgainst, type TestServer } from '../support/security.js';
+
+/** GET over a raw socket so Host and forwarding headers are exactly what we say. */
+async function rawGet(server: TestServer, path: string, headers: Record<string, string>): Promise<ReturnType<typeof parseRaw>> {
+  const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  return parseRaw(await rawRequest(server.port, `GET ${path} HTTP/1.1\r\n${lines}Connection: close\r\n\r\n`));
+}
+
+const SPOOFS: Array<Record<string, string>> = [
+  { Host: 'evil.example' },
+  { Host: 'evil.example:443', 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Proto': 'https' },
+  { 'X-Forwarded-Host': 'evil.example', 'X-Forwarded-Port': '8443', 'X-Forwarded-Prefix': '/evil' },
+  { Forwarded: 'host=evil.example;proto=https' },
+  { 'X-Original-URL': '/evil', 'X-Rewrite-URL': '/evil' },
+];
+
+describe('Protected-resource metadata exactness (RFC 9728, RFC 8707, MCP authorization spec)', () => {
+  let idp: FakeIdp;
+  let server: TestServer;
+  let pathServer: TestServer;
+
+  before(async () => {
+    idp = await startFakeIdp();
+    server = await startAgainst(idp);
+    pathServer = await startAgainst(idp, { PUBLIC_URL: 'https://tools.example.com/whoami', MCP_RESOURCE: 'https://tools.example.com/whoami' });
+  });
+  after(async () => {
+    await server.close();
+    await pathServer.close();
+    await idp.close();
+  });
+
+  it('RFC 9728 §3.2-3.3: resource and authorization_servers are exactly the configured resource and the discovered issuer', async () => {
+    for (const suffix of ['', '/mcp', '/sse']) {
+      const res = await fetch(`${server.url}/.well-known/oauth-protected-resource${suffix}`);
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as Record<string, unknown>;
+      assert.equal(body['resource'], server.resource);
+      assert.deepEqual(body['authorization_servers'], [idp.issuer]);
+      assert.deepEqual(body['bearer_methods_supported'], ['header']);
+    }
+    const unknown = await fetch(`${server.url}/.well-known/oauth-protected-resource/admin`);
+    await unknown.body?.cancel();
+    assert.equal(unknown.status, 404);
+  });
+
+  it('RFC 8414 §3.3: the authorization-server mirror is the issuer document byte for byte (issuer echo intact)', async () => {
+    const mirror = (await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    const original = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    assert.deepEqual(mirror, original);
+    assert.equal(mirror['issuer'], idp.issuer);
+  });
+
+  it('RFC 9728 §3.1, §5.1 + PUBLIC_URL with a path: metadata lives at the path-inserted URL and challenges point there', async () => {
+    const prm = await rawGet(pathServer, '/.well-known/oauth-protected-resource/whoami/mcp', { Host: `127.0.0.1:${pathServer.port}` });
+    assert.equal(prm.status, 200);
+    assert.equal(JSON.parse(prm.body)['resource'], 'https://tools.example.com/whoami');
+    const challenge = await rawGet(pathServer, '/sse', { Host: 'tools.example.com' });
+    assert.equal(challenge.status, 401);
+    assert.equal(
+      parseChallenge(challenge.headers.get('www-authenticate')?.[0] ?? null).params['resource_metadata'],
+      'https://tools.example.com/.well-known/oauth-protected-resource/whoami/sse',
+    );
+  });
+
+  it('RFC 9728 §7.3 (impersonation) / MCP security best practices: Host and X-Forwarded-* never change the metadata', async () => {
+    const base = await rawGet(server, '/.well-known/oauth-protected-resource/mcp', { Host: `localhost:${server.port}` });
+    assert.equal(base.status, 200);
+    for (const spoof of SPOOFS) {
+      const res = await rawGet(server, '/.well-known/oauth-protected-resource/mcp', { Host: `localhost:${server.port}`, ...spoof });
+      assert.equal(res.status, 200, JSON.stringify(spoof));
+      assert.deepEqual(JSON.parse(res.body), JSON.parse(base.body), JSON.stringify(spoof));
+      assert.ok(!res.body.includes('evil'));
+    }
+    for (const spoof of SPOOFS) {
+      const res = await rawGet(server, '/.well-known/oauth-authorization-server', { Host: `localhost:${server.port}`, ...spoof });
+      assert.ok(!res.body.includes('evil'));
+    }
+  });
+
+  it('RFC 9728 §5.1 / RFC 6750 §3: Host and X-Forwarded-* never change the resource_metadata in a challenge', async () => {
+    const want = `${server.url}/.well-known/oauth-protected-resource/sse`;
+    for (const spoof of [{}, ...SPOOFS.filter((s) => !s['Host'])]) {
+      const res = await rawGet(server, '/sse', { Host: `localhost:${server.port}`, ...spoof });
+      assert.equal(res.status, 401, JSON.stringify(spoof));
+      const header = res.headers.get('www-authenticate')?.[0] ?? null;
+      assert.equal(parseChallenge(header).params['resource_metadata'], want);
+    }
+    // On the path-configured server every Host it accepts gets the same, configured URL.
+    for (const host of ['tools.example.com', `localhost:${pathServer.port}`, `127.0.0.1:${pathServer.port}`]) {
+      const res = await rawGet(pathServer, '/mcp', { Host: host, 'X-Forwarded-Host': 'evil.example' });
+      assert.equal(res.status, 401, host);
+      assert.equal(
+        parseChallenge(res.headers.get('www-authenticate')?.[0] ?? null).params['resource_metadata'],
+        'https://tools.example.com/.well-known/oauth-protected-resource/whoami/mcp',
+      );
+    }
+  });
+
+  it('MCP security best practices (DNS rebinding): on loopback a foreign Host on an MCP endpoint → 403, never a challenge naming it', async () => {
+    for (const path of ['/mcp', '/sse']) {
+      const res = await rawGet(server, path, { Host: 'evil.example' });
+      assert.equal(res.status, 403);
+      assert.ok(!(res.headers.get('www-authenticate')?.[0] ?? '').includes('evil'));
+    }
+  });
+});
