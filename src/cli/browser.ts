@@ -34,11 +34,15 @@ export const openSystemBrowser: OpenBrowser = (url) => {
 export function readPastedRedirect(input: NodeJS.ReadableStream, signal: AbortSignal): Promise<URLSearchParams | undefined> {
   return new Promise((resolve) => {
     const rl = createInterface({ input, terminal: false });
+    let settled = false;
     const finish = (value: URLSearchParams | undefined) => {
+      if (settled) return;
+      settled = true;
+      // Resolve first: rl.close() emits 'close' synchronously, which lands here again.
+      resolve(value);
       signal.removeEventListener('abort', onAbort);
       rl.close();
       if ('pause' in input && typeof input.pause === 'function') input.pause();
-      resolve(value);
     };
     const onAbort = () => finish(undefined);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -51,8 +51,21 @@ export async function discover(
   const authorizationServerUrl = advertised ?? new URL('/', serverUrl).href;
 
   let metadata: OAuthDiscoveryState['authorizationServerMetadata'];
+  // The SDK's schemas strip members it does not model (for OpenID metadata: `revocation_endpoint`,
+  // `authorization_response_iss_parameter_supported`, …); keep the document as served as well.
+  const documents: Array<Record<string, unknown>> = [];
+  const capturing: FetchLike = async (input, init) => {
+    const response = await fetchFn(input, init);
+    if (response.ok) {
+      const body: unknown = await response.clone().json().catch(() => undefined);
+      if (body && typeof body === 'object') documents.push(body as Record<string, unknown>);
+    }
+    return response;
+  };
   try {
-    metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn });
+    metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn: capturing });
+    const served = documents.find((doc) => metadata && doc.issuer === metadata.issuer);
+    if (metadata && served) metadata = { ...served, ...metadata } as typeof metadata;
   } catch (error) {
     throw new CliError('discovery_failed', `Could not load authorization server metadata for ${authorizationServerUrl}.`, { cause: error });
   }

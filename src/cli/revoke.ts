@@ -40,9 +40,15 @@ export async function revokeTokens(record: ServerRecord, fetchFn: FetchLike = fe
     }
     try {
       const response = await fetchFn(endpoint, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
-      await response.body?.cancel().catch(() => undefined);
       // RFC 7009 §2.2: 200 also for tokens that were already invalid.
-      if (!response.ok) ok = false;
+      if (response.ok) {
+        await response.body?.cancel().catch(() => undefined);
+        continue;
+      }
+      const error = ((await response.json().catch(() => ({}))) as { error?: unknown }).error;
+      // §2.2.1: a server may not revoke self-contained (JWT) access tokens; they lapse at `exp`,
+      // and the grant is already gone with the refresh token.
+      if (!(hint === 'access_token' && error === 'unsupported_token_type' && tokens.refresh_token)) ok = false;
     } catch {
       ok = false;
     }
