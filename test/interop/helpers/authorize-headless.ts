@@ -1,0 +1,117 @@
+/**
+ * Drives the dev IdP's authorization endpoint the way a person in a browser would, over plain HTTP:
+ * follow redirects, fill the login form (`username`, `password`), press "Authorize" on the consent
+ * page, and stop at the client's redirect URI. Used as the `redirectToAuthorization` of headless
+ * OAuth client providers, so the SDKs' own `auth()` flow runs unchanged.
+ *
+ * Relies on the dev IdP's HTML contract (src/dev-idp/views.ts), not on its internals.
+ */
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+export interface AuthorizationResult {
+  code: string;
+  state: string | null;
+  /** RFC 9207 `iss` on the redirect, when the IdP sends it. */
+  iss: string | null;
+  /** Every URL visited, for diagnostics. */
+  trail: string[];
+}
+
+const MAX_STEPS = 20;
+
+class CookieJar {
+  readonly #cookies = new Map<string, string>();
+  store(response: Response): void {
+    for (const header of response.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = header.split(';');
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attributes.some((a) => {
+        const [key = '', val = ''] = a.trim().split('=');
+        if (key.toLowerCase() === 'max-age') return Number(val) <= 0;
+        if (key.toLowerCase() === 'expires') return Date.parse(val) <= Date.now();
+        return false;
+      });
+      if (expired || value === '') this.#cookies.delete(name);
+      else this.#cookies.set(name, value);
+    }
+  }
+  header(): string {
+    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+function formAction(html: string, base: URL): URL {
+  const action = /<form[^>]*\saction="([^"]+)"/i.exec(html)?.[1];
+  if (!action) throw new Error('no <form action> on the page');
+  return new URL(action.replaceAll('&amp;', '&'), base);
+}
+
+function pageError(html: string): string {
+  const meta = /<meta name="oauth-error" content="([^"]*)"/.exec(html)?.[1];
+  const alert = /role="alert"[^>]*>([^<]*)</g;
+  const alerts = [...html.matchAll(alert)].map((m) => m[1]).filter((t) => t && !t.includes('DEVELOPMENT IdP'));
+  return [meta, ...alerts].filter(Boolean).join('; ') || html.slice(0, 300);
+}
+
+/**
+ * Follows `authorizationUrl` through login and consent until the IdP redirects to `redirectUri`;
+ * returns the authorization code. Throws on an OAuth error redirect, an error page or a loop.
+ */
+export async function authorizeHeadless(
+  authorizationUrl: URL | string,
+  redirectUri: string,
+  credentials: Credentials,
+  fetchFn: typeof fetch = fetch,
+): Promise<AuthorizationResult> {
+  const jar = new CookieJar();
+  const trail: string[] = [];
+  let url = new URL(authorizationUrl);
+  let init: RequestInit = { method: 'GET' };
+  let loginPosted = false;
+
+  for (let step = 0; step < MAX_STEPS; step++) {
+    trail.push(`${init.method ?? 'GET'} ${url.href}`);
+    if (url.href.startsWith(redirectUri)) {
+      const error = url.searchParams.get('error');
+      if (error) throw new Error(`authorization error: ${error} ${url.searchParams.get('error_description') ?? ''}`);
+      const code = url.searchParams.get('code');
+      if (!code) throw new Error(`redirect without code: ${url.href}`);
+      return { code, state: url.searchParams.get('state'), iss: url.searchParams.get('iss'), trail };
+    }
+    const headers = new Headers(init.headers);
+    const cookie = jar.header();
+    if (cookie) headers.set('cookie', cookie);
+    const response = await fetchFn(url, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+    jar.store(response);
+
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      await response.body?.cancel();
+      url = new URL(location, url);
+      init = { method: 'GET' };
+      continue;
+    }
+    const html = await response.text();
+    if (response.status !== 200) throw new Error(`HTTP ${response.status} at ${url.href}: ${pageError(html)}\ntrail:\n${trail.join('\n')}`);
+
+    if (/name="password"/.test(html)) {
+      if (loginPosted) throw new Error(`login rejected: ${pageError(html)}`);
+      loginPosted = true;
+      url = formAction(html, url);
+      init = { method: 'POST', body: new URLSearchParams({ username: credentials.username, password: credentials.password }) };
+    } else if (/name="decision"/.test(html)) {
+      url = formAction(html, url);
+      init = { method: 'POST', body: new URLSearchParams({ decision: 'approve' }) };
+    } else {
+      throw new Error(`unexpected page at ${url.href}: ${pageError(html)}\ntrail:\n${trail.join('\n')}`);
+    }
+  }
+  throw new Error(`no redirect to ${redirectUri} after ${MAX_STEPS} steps:\n${trail.join('\n')}`);
+}

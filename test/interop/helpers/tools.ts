@@ -1,0 +1,43 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root. */
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface InteropTools {
+  /** Node 22 binary (the tools need >= 22.19; the project runs on Node 20). */
+  node22: string;
+  /** MCP Inspector launcher entry (`--web` / `--cli`). */
+  inspector: string;
+  /** `@modelcontextprotocol/conformance` CLI entry. */
+  conformance: string;
+}
+
+let cached: InteropTools | undefined;
+
+/**
+ * Paths of the third-party tools, installing them first if needed (scripts/interop-tools.sh is
+ * idempotent and takes well under a second when the pinned versions are already in .cache/).
+ */
+export function interopTools(): InteropTools {
+  if (cached) return cached;
+  const run = (script: string): string =>
+    execFileSync(join(ROOT, 'scripts', script), { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 })
+      .trim()
+      .split('\n')
+      .at(-1)!;
+  const node22 = run('node22.sh');
+  const dir = run('interop-tools.sh');
+  const inspector = join(dir, 'node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js');
+  const conformance = join(dir, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
+  for (const path of [node22, inspector, conformance]) {
+    if (!existsSync(path)) throw new Error(`interop tool missing after install: ${path}`);
+  }
+  cached = { node22, inspector, conformance };
+  return cached;
+}
+
+/** Where screenshots and tool reports go (gitignored). */
+export const ARTIFACTS = join(ROOT, 'artifacts');
