@@ -1,0 +1,71 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ChildMessage, ChildStats, ParentMessage } from './children/ipc.js';
+
+export interface Child {
+  readonly proc: ChildProcess;
+  readonly pid: number;
+  /** What the child announced when ready (URLs, issuer…). */
+  readonly info: Record<string, string>;
+  stats(options?: { reset?: boolean; gc?: boolean }): Promise<ChildStats>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Forks a bench child (`children/server.ts` or `children/baseline.ts`) with tsx and waits for its
+ * `ready` message, at most `timeoutMs`.
+ */
+export async function startChild(
+  script: 'server' | 'baseline',
+  env: Record<string, string>,
+  options: { execArgv?: string[]; timeoutMs?: number } = {},
+): Promise<Child> {
+  const path = fileURLToPath(new URL(`./children/${script}.ts`, import.meta.url));
+  const proc = fork(path, [], {
+    execArgv: ['--import', 'tsx', '--expose-gc', ...(options.execArgv ?? [])],
+    env: { ...process.env, NODE_ENV: 'development', ...env },
+    // The server's own logs go nowhere (pino still formats and writes them); stderr stays visible.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const info = await new Promise<Record<string, string>>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} child not ready in time`)), options.timeoutMs ?? 30_000);
+    proc.once('exit', (code) => reject(new Error(`${script} child exited early (${code})`)));
+    proc.on('message', function onReady(message: ChildMessage) {
+      if (message.type !== 'ready') return;
+      clearTimeout(timer);
+      proc.off('message', onReady);
+      const { type: _type, ...rest } = message;
+      resolve(rest as Record<string, string>);
+    });
+  });
+  const send = (message: ParentMessage) => proc.send(message);
+  return {
+    proc,
+    pid: proc.pid!,
+    info,
+    stats(o = {}) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('stats timed out')), 20_000);
+        proc.on('message', function onStats(message: ChildMessage) {
+          if (message.type !== 'stats') return;
+          clearTimeout(timer);
+          proc.off('message', onStats);
+          const { type: _type, ...stats } = message;
+          resolve(stats as ChildStats);
+        });
+        send({ type: 'stats', ...o });
+      });
+    },
+    stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const kill = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        proc.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        send({ type: 'exit' });
+      });
+    },
+  };
+}

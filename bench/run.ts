@@ -1,0 +1,409 @@
+/**
+ * `npm run bench`: authenticated `whoami` throughput against the stack's own ceiling (issue 6).
+ *
+ * Starts the built server (`dist/`) with its dev IdP in a child process, gets real tokens through
+ * the authorization-code + PKCE flow, drives load with autocannon on 127.0.0.1 (bounded in time),
+ * verifies every response, and writes bench/results/latest.json + docs/bench.md.
+ *
+ * Environment: BENCH_DURATION (s per scenario, default 8), BENCH_WARMUP (s, default 2),
+ * BENCH_CONNECTIONS (default 10), BENCH_ONLY (comma list of scenario keys), BENCH_PROF=1
+ * (server children run with --cpu-prof into artifacts/prof/), BENCH_SSE_SESSIONS (default
+ * 1000,5000,10000), BENCH_NO_WRITE=1 (print only).
+ */
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { DEV_USERS } from '../src/dev-idp/users.js';
+import { getDevToken } from '../src/dev-idp/token-helper.js';
+import { startChild, type Child } from './child.js';
+import { openMany, percentile, runSseLoad } from './sse.js';
+
+const DURATION = Number(process.env['BENCH_DURATION'] ?? 8);
+const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 2);
+const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 10);
+const ONLY = new Set((process.env['BENCH_ONLY'] ?? '').split(',').filter(Boolean));
+const PROF = process.env['BENCH_PROF'] === '1';
+const SSE_LEVELS = (process.env['BENCH_SSE_SESSIONS'] ?? '1000,5000,10000').split(',').map(Number);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PROTOCOL_VERSION = '2025-06-18';
+const USER = DEV_USERS.find((u) => u.username === 'alice')!;
+const MB = 1024 * 1024;
+
+const want = (key: string) => ONLY.size === 0 || ONLY.has(key);
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+export interface Row {
+  key: string;
+  scenario: string;
+  requests: number;
+  reqPerSec: number;
+  /** Filled once the baseline is known. */
+  ratio?: number;
+  p50Ms: number;
+  p99Ms: number;
+  idpCallsPer1k: number;
+  serverCpuMsPerCall: number;
+  peakRssMb: number;
+  errors: number;
+  ok: boolean;
+  note?: string;
+}
+
+const toolCall = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+const mcpHeaders = (token?: string): Record<string, string> => ({
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': PROTOCOL_VERSION,
+  ...(token ? { authorization: `Bearer ${token}` } : {}),
+});
+const subNeedle = `"sub":"${USER.sub}"`;
+const hasSub = (body: string) => body.includes(subNeedle) && !body.includes('"isError":true');
+
+const upstreamTotal = (u: Record<string, number>) => Object.values(u).reduce((a, b) => a + b, 0);
+
+/** One autocannon scenario against `target`: warm-up (not recorded), then the measured run. */
+async function cannon(
+  target: Child,
+  key: string,
+  scenario: string,
+  o: {
+    headers: Record<string, string>;
+    body: string;
+    expect: 'ok' | 'rejected';
+    verify: (body: string) => boolean;
+    setupRequest?: autocannon.Request['setupRequest'];
+  },
+): Promise<Row> {
+  const url = target.info['mcpUrl']!.replace('localhost', '127.0.0.1');
+  const options = (duration: number): autocannon.Options => ({
+    url,
+    connections: CONNECTIONS,
+    duration,
+    // The reference figure: the run stops at `duration` whatever happens.
+    timeout: 10,
+    method: 'POST',
+    headers: o.headers,
+    body: o.body,
+    verifyBody: (body) => o.verify(String(body ?? '')),
+    ...(o.setupRequest ? { requests: [{ method: 'POST', setupRequest: o.setupRequest }] } : {}),
+  });
+  if (WARMUP > 0) await autocannon(options(WARMUP));
+  const before = await target.stats({ reset: true });
+  const r = await autocannon(options(DURATION));
+  const after = await target.stats();
+  const total = r.requests.total;
+  const wrongStatus = o.expect === 'ok' ? r.non2xx : r['2xx'];
+  const errors = r.errors + r.timeouts + r.mismatches + wrongStatus;
+  const idp = upstreamTotal(after.upstream) - upstreamTotal(before.upstream);
+  const row: Row = {
+    key,
+    scenario,
+    requests: total,
+    reqPerSec: Math.round(total / r.duration),
+    p50Ms: r.latency.p50,
+    p99Ms: r.latency.p99,
+    idpCallsPer1k: total ? Math.round((idp / total) * 1000 * 100) / 100 : 0,
+    serverCpuMsPerCall: total ? Math.round(((after.cpuMicros - before.cpuMicros) / 1000 / total) * 1000) / 1000 : 0,
+    peakRssMb: Math.round(after.peakRss / MB),
+    errors,
+    ok: errors === 0 && total > 0,
+  };
+  log(`${scenario}: ${row.reqPerSec} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, errors ${errors}, IdP calls ${idp}`);
+  return row;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `node dist/index.js` from spawn to the first 200 from /readyz, in ms. */
+async function startupMs(extraEnv: Record<string, string>): Promise<number> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, ['dist/index.js'], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'development', PORT: String(port), DEV_IDP_PORT: String(await freePort()), LOG_LEVEL: 'warn', ...extraEnv },
+    stdio: 'ignore',
+  });
+  try {
+    for (const deadline = t0 + 30_000; performance.now() < deadline; ) {
+      const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ok) return Math.round(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    throw new Error('server not ready within 30 s');
+  } finally {
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const rows: Row[] = [];
+  const extra: Record<string, unknown> = {};
+  const profArgs = (name: string) => (PROF ? ['--cpu-prof', `--cpu-prof-dir=${ROOT}artifacts/prof`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+  const serverEnv = { PORT: '0', DEV_IDP_PORT: '0', LOG_LEVEL: 'warn', MAX_SESSIONS: '20000', MAX_SESSIONS_PER_SUBJECT: '20000' };
+  const children: Child[] = [];
+  const stop = async (c: Child) => {
+    children.splice(children.indexOf(c), 1);
+    await c.stop();
+  };
+  const start = async (...args: Parameters<typeof startChild>) => {
+    const c = await startChild(...args);
+    children.push(c);
+    return c;
+  };
+
+  try {
+    if (want('startup')) {
+      log('start → ready (3 runs each)…');
+      const devIdp = [await startupMs({}), await startupMs({}), await startupMs({})];
+      extra['startupMs'] = { withDevIdp: median(devIdp), runs: devIdp };
+    }
+
+    const stateless = await start('server', { ...serverEnv, MCP_STATELESS: 'true' }, { execArgv: profArgs('stateless') });
+    const issuer = stateless.info['issuer']!;
+    const token = (resource?: string) =>
+      getDevToken({ issuer, username: USER.username, password: USER.password, ...(resource ? { resource } : {}) }).then((t) => t.access_token);
+    const jwt = await token(stateless.info['resource']);
+    const opaque = await token();
+    const headers = mcpHeaders(jwt);
+
+    if (want('startup')) {
+      const external = { LOGTO_ENDPOINT: issuer.replace(/\/oidc$/, '') };
+      const runs = [await startupMs(external), await startupMs(external), await startupMs(external)];
+      extra['startupMs'] = { ...(extra['startupMs'] as object), withExternalIdp: median(runs), externalRuns: runs };
+    }
+
+    // The exact bytes the server answers, for the baseline to send back.
+    const sample = await fetch(stateless.info['mcpUrl']!, { method: 'POST', headers, body: toolCall(1) });
+    const sampleBody = await sample.text();
+    if (sample.status !== 200 || !hasSub(sampleBody)) throw new Error(`sanity call failed: HTTP ${sample.status}`);
+    extra['responseBytes'] = Buffer.byteLength(sampleBody);
+
+    const baseline = await start('baseline', { BASELINE_BODY: sampleBody });
+    const baselineRun = (key: string) => cannon(baseline, key, 'baseline: hono, fixed reply', { headers, body: toolCall(1), expect: 'ok', verify: hasSub });
+    rows.push(await baselineRun('baseline'));
+
+    if (want('jwt')) rows.push(await cannon(stateless, 'jwt', 'stateless, JWT', { headers, body: toolCall(1), expect: 'ok', verify: hasSub }));
+    if (want('opaque')) {
+      rows.push(await cannon(stateless, 'opaque', 'stateless, opaque (userinfo)', { headers: mcpHeaders(opaque), body: toolCall(1), expect: 'ok', verify: hasSub }));
+    }
+    if (want('notoken')) {
+      rows.push(await cannon(stateless, 'notoken', 'rejected: no token (401)', { headers: mcpHeaders(), body: toolCall(1), expect: 'rejected', verify: (b) => b.includes('"error":"unauthorized"') }));
+    }
+    if (want('badtoken')) {
+      // A forged JWT: right header and kid, tampered signature — full ES384 verification, then 401.
+      const [h, p, s] = jwt.split('.') as [string, string, string];
+      const forged = `${h}.${p}.${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}`;
+      rows.push(await cannon(stateless, 'badtoken', 'rejected: forged JWT (401)', { headers: mcpHeaders(forged), body: toolCall(1), expect: 'rejected', verify: (b) => b.includes('"error":"invalid_token"') }));
+    }
+
+    if (want('cold')) {
+      // 50 concurrent requests with a token the server has never seen: one upstream call.
+      const fresh = await token();
+      const before = await stateless.stats();
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => fetch(stateless.info['mcpUrl']!, { method: 'POST', headers: mcpHeaders(fresh), body: toolCall(i) }).then(async (r) => r.status === 200 && hasSub(await r.text()))),
+      );
+      const after = await stateless.stats();
+      const freshJwt = await token(stateless.info['resource']);
+      const beforeJwt = await stateless.stats();
+      const jwtAnswers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => fetch(stateless.info['mcpUrl']!, { method: 'POST', headers: mcpHeaders(freshJwt), body: toolCall(i) }).then(async (r) => r.status === 200 && hasSub(await r.text()))),
+      );
+      const afterJwt = await stateless.stats();
+      extra['cold50'] = {
+        opaque: { ok: answers.filter(Boolean).length, userinfoCalls: (after.upstream['userinfo'] ?? 0) - (before.upstream['userinfo'] ?? 0) },
+        jwt: { ok: jwtAnswers.filter(Boolean).length, idpCalls: upstreamTotal(afterJwt.upstream) - upstreamTotal(beforeJwt.upstream) },
+      };
+      log(`cold: ${JSON.stringify(extra['cold50'])}`);
+    }
+    await stop(stateless);
+
+    if (want('info')) {
+      const verbose = await start('server', { ...serverEnv, MCP_STATELESS: 'true', LOG_LEVEL: 'info' }, { execArgv: profArgs('stateless-info') });
+      const t = await getDevToken({ issuer: verbose.info['issuer']!, username: USER.username, password: USER.password, resource: verbose.info['resource']! });
+      rows.push(await cannon(verbose, 'info', 'stateless, JWT, LOG_LEVEL=info', { headers: mcpHeaders(t.access_token), body: toolCall(1), expect: 'ok', verify: hasSub }));
+      await stop(verbose);
+    }
+
+    if (want('stateful') || want('sse')) {
+      const stateful = await start('server', { ...serverEnv }, { execArgv: profArgs('stateful') });
+      const t = (await getDevToken({ issuer: stateful.info['issuer']!, username: USER.username, password: USER.password, resource: stateful.info['resource']! })).access_token;
+      if (want('stateful')) {
+        const sessionIds: string[] = [];
+        for (let i = 0; i < CONNECTIONS; i++) {
+          const init = await fetch(stateful.info['mcpUrl']!, {
+            method: 'POST',
+            headers: mcpHeaders(t),
+            body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }),
+          });
+          const sid = init.headers.get('mcp-session-id');
+          await init.text();
+          if (!sid) throw new Error(`initialize gave no session (HTTP ${init.status})`);
+          const ack = await fetch(stateful.info['mcpUrl']!, { method: 'POST', headers: { ...mcpHeaders(t), 'mcp-session-id': sid }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+          await ack.text();
+          sessionIds.push(sid);
+        }
+        let next = 0;
+        rows.push(
+          await cannon(stateful, 'stateful', 'stateful, JWT, one session per connection', {
+            headers: mcpHeaders(t),
+            body: toolCall(1),
+            expect: 'ok',
+            verify: hasSub,
+            // autocannon keeps one request object per connection: pin a session to it once.
+            setupRequest: (req) => {
+              const h = (req.headers ??= {}) as Record<string, string>;
+              h['mcp-session-id'] ??= sessionIds[next++ % sessionIds.length]!;
+              return req;
+            },
+          }),
+        );
+      }
+      if (want('sse')) {
+        const sseUrl = new URL(stateful.info['sseUrl']!.replace('localhost', '127.0.0.1'));
+        if (WARMUP > 0) await runSseLoad({ sseUrl, token: t, sub: USER.sub, connections: CONNECTIONS, durationMs: WARMUP * 1000 });
+        const before = await stateful.stats({ reset: true });
+        const r = await runSseLoad({ sseUrl, token: t, sub: USER.sub, connections: CONNECTIONS, durationMs: DURATION * 1000 });
+        const after = await stateful.stats();
+        const sorted = r.latencies.sort((a, b) => a - b);
+        const idp = upstreamTotal(after.upstream) - upstreamTotal(before.upstream);
+        const row: Row = {
+          key: 'sse',
+          scenario: 'legacy SSE, JWT, POST /messages + result on stream',
+          requests: r.requests,
+          reqPerSec: Math.round(r.requests / r.durationSeconds),
+          p50Ms: Math.round(percentile(sorted, 50) * 100) / 100,
+          p99Ms: Math.round(percentile(sorted, 99) * 100) / 100,
+          idpCallsPer1k: r.requests ? Math.round((idp / r.requests) * 1000 * 100) / 100 : 0,
+          serverCpuMsPerCall: r.requests ? Math.round(((after.cpuMicros - before.cpuMicros) / 1000 / r.requests) * 1000) / 1000 : 0,
+          peakRssMb: Math.round(after.peakRss / MB),
+          errors: r.errors,
+          ok: r.errors === 0 && r.requests > 0,
+          note: 'driven by bench/sse.ts (node:http), not autocannon',
+        };
+        log(`${row.scenario}: ${row.reqPerSec} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, errors ${row.errors}`);
+        rows.push(row);
+      }
+      await stop(stateful);
+    }
+
+    if (want('sessions')) {
+      const holder = await start('server', { ...serverEnv }, {});
+      const t = (await getDevToken({ issuer: holder.info['issuer']!, username: USER.username, password: USER.password, resource: holder.info['resource']! })).access_token;
+      const sseUrl = new URL(holder.info['sseUrl']!.replace('localhost', '127.0.0.1'));
+      // One stream first so the token is cached and the lazy paths are loaded.
+      const open = await openMany(sseUrl, t, 1, 1);
+      const base = await holder.stats({ gc: true });
+      const levels: Array<{ sessions: number; rssMb: number; heapMb: number; perSessionKb: number }> = [];
+      for (const level of SSE_LEVELS) {
+        open.push(...(await openMany(sseUrl, t, level + 1 - open.length, 100)));
+        await new Promise((r) => setTimeout(r, 500));
+        const s = await holder.stats({ gc: true });
+        levels.push({
+          sessions: level,
+          rssMb: Math.round((s.rss / MB) * 10) / 10,
+          heapMb: Math.round((s.heapUsed / MB) * 10) / 10,
+          perSessionKb: Math.round(((s.rss - base.rss) / (open.length - 1) / 1024) * 10) / 10,
+        });
+        log(`SSE sessions ${level}: RSS ${levels.at(-1)!.rssMb} MB`);
+      }
+      extra['sseSessions'] = { idleRssMb: Math.round((base.rss / MB) * 10) / 10, levels };
+      for (const s of open) s.close();
+      await stop(holder);
+    }
+
+    rows.push({ ...(await baselineRun('baseline-end')), scenario: 'baseline again (drift check)' });
+    await stop(baseline);
+  } finally {
+    await Promise.allSettled(children.map((c) => c.stop()));
+  }
+
+  const baselines = rows.filter((r) => r.key.startsWith('baseline'));
+  const ceiling = baselines.reduce((a, r) => a + r.reqPerSec, 0) / baselines.length;
+  for (const r of rows) r.ratio = Math.round((r.reqPerSec / ceiling) * 100) / 100;
+  const result = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    settings: { durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, baselineReqPerSec: Math.round(ceiling) },
+    rows,
+    ...extra,
+    failed: rows.filter((r) => !r.ok).map((r) => r.key),
+    wallSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  const markdown = renderMarkdown(result);
+  process.stdout.write(`${markdown}\n`);
+  if (process.env['BENCH_NO_WRITE'] !== '1' && ONLY.size === 0) {
+    mkdirSync(`${ROOT}bench/results`, { recursive: true });
+    writeFileSync(`${ROOT}bench/results/latest.json`, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(`${ROOT}docs/bench.md`, `${markdown}\n`);
+  }
+  if (result.failed.length > 0) {
+    log(`FAILED scenarios (errors or wrong answers): ${result.failed.join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGb: Math.round(os.totalmem() / 1024 ** 3), node: process.version, os: `${os.type()} ${os.release()}` };
+}
+
+function renderMarkdown(r: {
+  date: string;
+  machine: ReturnType<typeof machine>;
+  settings: { durationSeconds: number; warmupSeconds: number; connections: number; baselineReqPerSec: number };
+  rows: Row[];
+  failed: string[];
+  [k: string]: unknown;
+}): string {
+  const m = r.machine;
+  const lines = [
+    `## Benchmark (${r.date.slice(0, 10)})`,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}. Load generator and server share the cores.`,
+    `Each scenario: ${r.settings.connections} connections, ${r.settings.warmupSeconds} s warm-up + ${r.settings.durationSeconds} s measured, on 127.0.0.1. Ratios are to the mean of the two baseline runs (${r.settings.baselineReqPerSec} req/s).`,
+    '',
+    '| scenario | req/s | × baseline | p50 ms | p99 ms | IdP calls / 1k | server CPU ms / call | peak RSS MB | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.rows.map(
+      (x) =>
+        `| ${x.scenario}${x.ok ? '' : ' **FAILED**'} | ${x.reqPerSec} | ${x.ratio?.toFixed(2)} | ${x.p50Ms} | ${x.p99Ms} | ${x.idpCallsPer1k} | ${x.serverCpuMsPerCall} | ${x.peakRssMb} | ${x.errors} |`,
+    ),
+  ];
+  const cold = r['cold50'] as { opaque: { ok: number; userinfoCalls: number }; jwt: { ok: number; idpCalls: number } } | undefined;
+  if (cold) {
+    lines.push('', `50 concurrent cold requests, one new token: opaque → ${cold.opaque.userinfoCalls} userinfo call(s), ${cold.opaque.ok}/50 correct; JWT → ${cold.jwt.idpCalls} IdP call(s), ${cold.jwt.ok}/50 correct.`);
+  }
+  const sse = r['sseSessions'] as { idleRssMb: number; levels: Array<{ sessions: number; rssMb: number; heapMb: number; perSessionKb: number }> } | undefined;
+  if (sse) {
+    lines.push('', `Open authenticated SSE sessions (server RSS after GC; idle server with one session: ${sse.idleRssMb} MB):`, '', '| sessions | RSS MB | heap MB | KB per session |', '| ---: | ---: | ---: | ---: |');
+    for (const l of sse.levels) lines.push(`| ${l.sessions} | ${l.rssMb} | ${l.heapMb} | ${l.perSessionKb} |`);
+  }
+  const startup = r['startupMs'] as { withDevIdp?: number; withExternalIdp?: number } | undefined;
+  if (startup) {
+    lines.push('', `Start → ready (\`node dist/index.js\` until /readyz answers 200, median of 3): ${startup.withDevIdp} ms with the embedded dev IdP, ${startup.withExternalIdp} ms against an already running IdP.`);
+  }
+  if (r.failed.length) lines.push('', `**Failed scenarios:** ${r.failed.join(', ')}`);
+  return lines.join('\n');
+}
+
+await main();
