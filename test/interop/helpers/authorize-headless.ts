@@ -17,6 +17,8 @@ export interface AuthorizationResult {
   state: string | null;
   /** RFC 9207 `iss` on the redirect, when the IdP sends it. */
   iss: string | null;
+  /** The full redirect (callback) URL, as a browser would have delivered it to the client. */
+  callbackUrl: URL;
   /** Every URL visited, for diagnostics. */
   trail: string[];
 }
@@ -83,7 +85,7 @@ export async function authorizeHeadless(
       if (error) throw new Error(`authorization error: ${error} ${url.searchParams.get('error_description') ?? ''}`);
       const code = url.searchParams.get('code');
       if (!code) throw new Error(`redirect without code: ${url.href}`);
-      return { code, state: url.searchParams.get('state'), iss: url.searchParams.get('iss'), trail };
+      return { code, state: url.searchParams.get('state'), iss: url.searchParams.get('iss'), callbackUrl: url, trail };
     }
     const headers = new Headers(init.headers);
     const cookie = jar.header();

@@ -21,6 +21,7 @@ export class HeadlessOAuthProvider<ClientInfo extends { client_id: string }, Tok
   #client: ClientInfo | undefined;
   #tokens: Tokens | undefined;
   #verifier: string | undefined;
+  #discoveryState: unknown;
   /** Every authorization URL the SDK sent us to, in order. */
   readonly authorizationUrls: URL[] = [];
   /** Result of the last headless sign-in. */
@@ -76,9 +77,26 @@ export class HeadlessOAuthProvider<ClientInfo extends { client_id: string }, Tok
     return this.#verifier;
   }
 
+  /** Kept alongside the code verifier so SDK v2 can bind the callback to the authorization server (SEP-2352). */
+  saveDiscoveryState(state: unknown): void {
+    this.#discoveryState = state;
+  }
+
+  discoveryState(): never {
+    return this.#discoveryState as never;
+  }
+
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     this.authorizationUrls.push(new URL(authorizationUrl));
     this.lastAuthorization = await authorizeHeadless(authorizationUrl, HEADLESS_REDIRECT_URI, this.#options.credentials);
+  }
+
+  /** The callback query (code, state, iss) of the last sign-in, for v2's `finishAuth(params)`. */
+  takeCallbackParams(): URLSearchParams {
+    const url = this.lastAuthorization?.callbackUrl;
+    if (!url) throw new Error('the SDK never redirected to authorization');
+    this.lastAuthorization = undefined;
+    return new URLSearchParams(url.search);
   }
 
   /** The code from the last sign-in; throws when none happened. */
