@@ -4,7 +4,8 @@ import type { WebSseServerTransport } from './sse-transport.js';
 
 /** Who a session belongs to: the same `sub` from another issuer is another subject. */
 export function ownerOf(identity: Identity): string {
-  return `${identity.issuer}\n${identity.subject}`;
+  // JSON keeps the pair injective whatever characters a `sub` (or issuer) carries.
+  return JSON.stringify([identity.issuer, identity.subject]);
 }
 
 interface SessionBase {
