@@ -144,7 +144,7 @@ function summary(record: ServerRecord, nowMs: number) {
     resource: record.resource ?? null,
     client: record.client ? { id: record.client.client_id, kind: record.client.kind, confidential: Boolean(record.client.client_secret) } : null,
     signedIn: Boolean(record.tokens),
-    scope: record.tokens?.scope ?? record.tokens?.requested_scope ?? null,
+    scope: record.tokens?.scope || record.tokens?.requested_scope || null,
     expires: expiry(record, nowMs),
     refreshToken: Boolean(record.tokens?.refresh_token),
     updatedAt: record.updatedAt ?? null,
