@@ -1,0 +1,63 @@
+/**
+ * MCP Inspector 2.x CLI (on Node 22) against our server, both transports, with a bearer token from
+ * the dev IdP's command-line token helper (src/dev-idp/token-cli.ts), as a shell script or CI job
+ * would use it. Also: without a token, the CLI recognises the 401 as "authorization required".
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { assertIdentity } from './helpers/identity.js';
+import { inspectorCli, tempHome } from './helpers/inspector.js';
+import { ALICE, startOurServer, whoamiClaims, type RunningServer } from './helpers/our-server.js';
+import { runCommand } from './helpers/processes.js';
+import { ROOT } from './helpers/tools.js';
+
+describe('MCP Inspector CLI', () => {
+  let server: RunningServer;
+  let token: string;
+  const home = tempHome('inspector-cli-');
+
+  before(async () => {
+    server = await startOurServer();
+    const cli = await runCommand(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'src/dev-idp/token-cli.ts'), '--user', 'alice', '--issuer', server.issuer,
+        '--resource', server.resource, '--scope', 'openid profile email whoami:read'],
+      { cwd: ROOT, env: { ...process.env }, timeoutMs: 30_000 },
+    );
+    assert.equal(cli.code, 0, `token-cli failed: ${cli.stderr}`);
+    token = cli.stdout.trim();
+    assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/, 'a JWT access token');
+  });
+  after(async () => {
+    await server?.close();
+    home.remove();
+  });
+
+  for (const transport of ['http', 'sse'] as const) {
+    it(`--transport ${transport} --header "Authorization: Bearer …" tools/call whoami --format json`, async () => {
+      const url = transport === 'http' ? server.mcpUrl : server.sseUrl;
+      const result = await inspectorCli(
+        ['--server-url', url, '--transport', transport, '--header', `Authorization: Bearer ${token}`,
+          '--method', 'tools/call', '--tool-name', 'whoami', '--format', 'json'],
+        home.dir,
+      );
+      assert.equal(result.code, 0, `inspector exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+      const output = JSON.parse(result.stdout) as { result?: unknown };
+      assert.ok(output.result, `JSON has a result: ${result.stdout}`);
+      assertIdentity(whoamiClaims(output.result), ALICE);
+    });
+
+    it(`--transport ${transport} without a token: fails as auth_required, not as an outage`, async () => {
+      const url = transport === 'http' ? server.mcpUrl : server.sseUrl;
+      const result = await inspectorCli(
+        ['--server-url', url, '--transport', transport, '--stored-auth-only', '--method', 'tools/list', '--format', 'json'],
+        home.dir,
+      );
+      // The CLI's exit-code map: 3 = authorization required (the JSON error envelope goes to stderr).
+      assert.equal(result.code, 3, `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+      const envelope = JSON.parse(result.stderr.trim().split('\n').at(-1) ?? '{}') as { error?: { code?: string } };
+      assert.equal(envelope.error?.code, 'auth_required', result.stderr);
+    });
+  }
+});
