@@ -10,6 +10,7 @@ import { createUserinfoVerifier } from './auth/verify-userinfo.js';
 import { isLoopbackHost, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { DiscoveryConfigError, discoverIssuer, type IssuerMetadata } from './oidc/discover.js';
+import { limitedFetch } from './oidc/limited-fetch.js';
 import { SessionRegistry } from './transports/sessions.js';
 
 /** Redirect URIs MCP Inspector uses (web UI, and its CLI's callback). */
@@ -115,7 +116,8 @@ export async function startServer(env: Record<string, string | undefined>, optio
       timeoutDuration: config.upstreamTimeoutMs,
       cooldownDuration: 30_000,
       cacheMaxAge: 600_000,
-      ...(options.fetch ? { [customFetch]: options.fetch } : {}),
+      // A JWKS is a few KiB; jose would buffer any size.
+      [customFetch]: limitedFetch(256 * 1024, options.fetch),
     });
     const authenticator = createAuthenticator({
       mode: config.tokenValidation,

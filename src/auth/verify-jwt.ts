@@ -55,7 +55,7 @@ export function createJwtVerifier(options: JwtVerifierOptions) {
 
 /** Maps jose's error codes to RFC 6750 answers; a JWKS that cannot be fetched is the IdP's trouble (503). */
 function toAuthError(error: unknown): Error {
-  if (error instanceof AuthError) return error;
+  if (error instanceof AuthError || error instanceof UpstreamError) return error;
   if (error instanceof errors.JWKSTimeout) return new UpstreamError('JWKS fetch timed out', { cause: error });
   if (error instanceof errors.JOSEError) {
     if (error.code === 'ERR_JWKS_INVALID' || error.code === 'ERR_JOSE_GENERIC') {
