@@ -14,10 +14,16 @@ async function assertUnavailable(res: Response, idp: FakeIdp, what: string): Pro
   assert.equal(res.status, 503, `${what}: ${res.status} ${text}`);
   assert.ok(Number(res.headers.get('retry-after')) > 0, `${what}: Retry-After`);
   assert.equal(res.headers.get('www-authenticate'), null, `${what}: not a token problem`);
-  const everything = `${text}\n${[...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n')}`;
+  const everything = `${text}\n${headerLines(res.headers)}`;
   for (const leak of [idp.url, `:${new URL(idp.url).port}`, '127.0.0.1', '/oidc', 'at ', 'Error', 'stack', '/srv/', 'node:']) {
     assert.ok(!everything.includes(leak), `${what}: response mentions ${JSON.stringify(leak)}`);
   }
+}
+
+function headerLines(headers: Headers): string {
+  const lines: string[] = [];
+  headers.forEach((v, k) => lines.push(`${k}: ${v}`));
+  return lines.join('\n');
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {

@@ -52,9 +52,9 @@ export interface FakeIdp {
   /** A new key that is NOT published in the JWKS. */
   unpublishedKey(): Promise<SigningKey>;
   /** Signs `payload` (no defaults added) with `key` (default: the newest), header merged over `{alg: ES384, kid, typ: at+jwt}`. */
-  sign(payload: JWTPayload, options?: { key?: SigningKey; header?: Record<string, unknown> }): Promise<string>;
+  sign(payload: Record<string, unknown>, options?: { key?: SigningKey; header?: Record<string, unknown> }): Promise<string>;
   /** An RFC 9068 access token for `sub` and `audience`, valid for an hour unless overridden. */
-  accessToken(sub: string, audience: string, claims?: JWTPayload): Promise<string>;
+  accessToken(sub: string, audience: string, claims?: Record<string, unknown>): Promise<string>;
   /** A fresh opaque token whose userinfo answer is `answer`. */
   opaqueToken(answer: UserinfoAnswer): string;
   close(): Promise<void>;
@@ -102,7 +102,7 @@ export async function startFakeIdp(): Promise<FakeIdp> {
     unpublishedKey: newKey,
     async sign(payload, options = {}) {
       const key = options.key ?? keys[keys.length - 1]!;
-      return new SignJWT(payload)
+      return new SignJWT(payload as JWTPayload)
         .setProtectedHeader({ alg: 'ES384', kid: key.kid, typ: 'at+jwt', ...options.header } as { alg: string })
         .sign(key.privateKey);
     },
