@@ -38,6 +38,11 @@ export interface StartOptions {
   /** Print the human banner to stderr. Default: when LOG_LEVEL is not silent. */
   banner?: boolean;
   fetch?: typeof fetch;
+  /**
+   * Slow-client cut-offs, ms: all headers within `headersMs` (default 10 s), the whole request
+   * (headers + body) within `requestMs` (default 30 s). Streams opened by a GET are not affected.
+   */
+  httpTimeouts?: { headersMs?: number; requestMs?: number };
 }
 
 /**
@@ -55,11 +60,19 @@ export async function startServer(env: Record<string, string | undefined>, optio
     );
   }
 
+  const headersTimeoutMs = options.httpTimeouts?.headersMs ?? 10_000;
+  const requestTimeoutMs = Math.max(headersTimeoutMs, options.httpTimeouts?.requestMs ?? 30_000);
   let state: { metadata: IssuerMetadata; authenticator: Authenticator } | undefined;
   let fetchHandler: ((req: Request, env: unknown) => Response | Promise<Response>) | undefined;
   const server = createAdaptorServer({
     fetch: (req, bindings) => (fetchHandler ? fetchHandler(req, bindings) : new Response('starting', { status: 503 })),
-    serverOptions: { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    serverOptions: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: headersTimeoutMs,
+      keepAliveTimeout: 5_000,
+      // Node checks both timeouts only this often (default 30 s, which would let slowloris sockets live 40 s).
+      connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(headersTimeoutMs / 2))),
+    },
   }) as Server;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
