@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/server.js';
 import type { FakeIdp } from './fake-idp.js';
 import { LogCapture } from './harness.js';
 
@@ -10,11 +10,11 @@ export type TestServer = RunningServer & { logs: LogCapture };
  * Our server in front of the fake IdP (LOGTO_ENDPOINT on loopback). Waits for discovery unless
  * `waitReady` is false. Upstream timeout 500 ms so fault tests stay fast.
  */
-export async function startAgainst(idp: FakeIdp, env: Record<string, string> = {}, waitReady = true): Promise<TestServer> {
+export async function startAgainst(idp: FakeIdp, env: Record<string, string> = {}, waitReady = true, options: Omit<StartOptions, 'logDestination'> = {}): Promise<TestServer> {
   const logs = new LogCapture();
   const server = await startServer(
     { PORT: '0', LOGTO_ENDPOINT: idp.url, LOG_LEVEL: 'debug', UPSTREAM_TIMEOUT_MS: '500', ...env },
-    { logDestination: logs, banner: false },
+    { banner: false, ...options, logDestination: logs },
   );
   if (waitReady) await server.ready;
   return Object.assign(server, { logs });
