@@ -157,7 +157,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const rows: Row[] = [];
   const extra: Record<string, unknown> = {};
-  const profArgs = (name: string) => (PROF ? ['--cpu-prof', `--cpu-prof-dir=${ROOT}artifacts/prof`, `--cpu-prof-name=${name}.cpuprofile`] : []);
+  // One folder per child: the tsx loader thread writes a profile of its own next to the main thread's.
+  const profArgs = (name: string) => (PROF ? ['--cpu-prof', `--cpu-prof-dir=${ROOT}artifacts/prof/${name}`] : []);
   const serverEnv = { PORT: '0', DEV_IDP_PORT: '0', LOG_LEVEL: 'warn', MAX_SESSIONS: '20000', MAX_SESSIONS_PER_SUBJECT: '20000' };
   const children: Child[] = [];
   const stop = async (c: Child) => {
