@@ -64,8 +64,15 @@ export async function startServer(env: Record<string, string | undefined>, optio
   const requestTimeoutMs = Math.max(headersTimeoutMs, options.httpTimeouts?.requestMs ?? 30_000);
   let state: { metadata: IssuerMetadata; authenticator: Authenticator } | undefined;
   let fetchHandler: ((req: Request, env: unknown) => Response | Promise<Response>) | undefined;
+  /** Set by close(): requests arriving on kept-alive connections get 503 and the connection is closed. */
+  let draining = false;
   const server = createAdaptorServer({
-    fetch: (req, bindings) => (fetchHandler ? fetchHandler(req, bindings) : new Response('starting', { status: 503 })),
+    fetch: (req, bindings) =>
+      draining
+        ? new Response('shutting down', { status: 503, headers: { connection: 'close', 'retry-after': '5' } })
+        : fetchHandler
+          ? fetchHandler(req, bindings)
+          : new Response('starting', { status: 503 }),
     serverOptions: {
       requestTimeout: requestTimeoutMs,
       headersTimeout: headersTimeoutMs,
@@ -187,6 +194,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     sessions,
     async close() {
       stopped = true;
+      draining = true;
       clearTimeout(retryTimer);
       const closing = closeHttp(server, 5_000);
       for (const s of sessions.list('sse')) if (s.kind === 'sse') void s.transport.close('server shutting down');
