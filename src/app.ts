@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { bearerGate, type GateVariables } from './auth/bearer-gate.js';
 import type { Authenticator, Identity } from './auth/authenticate.js';
@@ -82,7 +82,12 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
     ? new Set([publicUrl.host, `localhost:${o.listenPort}`, `127.0.0.1:${o.listenPort}`, `[::1]:${o.listenPort}`].map((h) => h.toLowerCase()))
     : undefined;
   const guard = originGuard({ allowedOrigins, allowedHosts });
-  const mcpCors = cors({ ...MCP_CORS, origin: (origin) => (allowedOrigins.has(origin) ? origin : null) });
+  const corsMiddleware = cors({ ...MCP_CORS, origin: (origin) => (allowedOrigins.has(origin) ? origin : null) });
+  // CORS headers matter to browsers only, and they always send Origin. hono's cors touches the
+  // response before the handler runs, which makes every reply go through a materialised web
+  // Response stream; requests without Origin (and not a preflight) skip it.
+  const mcpCors: MiddlewareHandler = (c, next) =>
+    c.req.method === 'OPTIONS' || c.req.header('origin') !== undefined ? corsMiddleware(c, next) : next();
   const gate = (suffix: string) =>
     bearerGate({
       authenticator: () => o.state()?.authenticator,
