@@ -108,3 +108,21 @@ describe('Protected-resource metadata exactness (RFC 9728, RFC 8707, MCP authori
     }
   });
 });
+
+describe('Host handling when not on loopback (MCP security best practices, DNS rebinding)', () => {
+  it('MCP transports "validate Origin": off loopback Host is left to the proxy, but a foreign Origin is still 403', async () => {
+    const { Hono } = await import('hono');
+    const { originGuard } = await import('../../src/http/guard.js');
+    const app = new Hono();
+    app.use('*', originGuard({ allowedOrigins: new Set(['https://mcp.example.com']), allowedHosts: undefined }));
+    app.get('/mcp', (c) => c.text('through'));
+    const ok = await app.request('http://internal:3001/mcp', { headers: { host: 'internal:3001' } });
+    assert.equal(ok.status, 200, 'any Host behind a proxy');
+    const own = await app.request('http://internal:3001/mcp', { headers: { origin: 'https://mcp.example.com' } });
+    assert.equal(own.status, 200);
+    for (const origin of ['https://evil.example', 'null', 'https://mcp.example.com.evil.example', 'http://mcp.example.com']) {
+      const res = await app.request('http://internal:3001/mcp', { headers: { origin, host: 'mcp.example.com' } });
+      assert.equal(res.status, 403, origin);
+    }
+  });
+});
