@@ -16,7 +16,7 @@ export interface Child {
  * `ready` message, at most `timeoutMs`.
  */
 export async function startChild(
-  script: 'server' | 'baseline',
+  script: 'server' | 'baseline' | 'idp',
   env: Record<string, string>,
   options: { execArgv?: string[]; timeoutMs?: number } = {},
 ): Promise<Child> {

@@ -26,7 +26,7 @@ for (const id of idle) hits.delete(id);
 const where = (n: Node) => {
   const url = n.callFrame.url;
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
-  return pkg ?? (url.includes('/dist/') ? 'app (dist)' : url.startsWith('node:') ? 'node' : url === '' ? '(vm)' : url.split('/').slice(-2).join('/'));
+  return pkg ?? (url.includes('/dist/') ? `dist/${url.split('/dist/')[1]}` : url.startsWith('node:') ? 'node' : url === '' ? '(vm)' : url.split('/').slice(-2).join('/'));
 };
 const label = (n: Node) => `${n.callFrame.functionName || '(anonymous)'} ${where(n)}:${n.callFrame.lineNumber + 1}`;
 

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: authenticated `whoami` throughput against the stack's own ceiling (issue 6).
  *
- * Starts the built server (`dist/`) with its dev IdP in a child process, gets real tokens through
+ * Starts the dev IdP and the built server (`dist/`, LOGTO_ENDPOINT → that IdP) as child processes, gets real tokens through
  * the authorization-code + PKCE flow, drives load with autocannon on 127.0.0.1 (bounded in time),
  * verifies every response, and writes bench/results/latest.json + docs/bench.md.
  *
@@ -159,7 +159,7 @@ async function main(): Promise<void> {
   const extra: Record<string, unknown> = {};
   // One folder per child: the tsx loader thread writes a profile of its own next to the main thread's.
   const profArgs = (name: string) => (PROF ? ['--cpu-prof', `--cpu-prof-dir=${ROOT}artifacts/prof/${name}`] : []);
-  const serverEnv = { PORT: '0', DEV_IDP_PORT: '0', LOG_LEVEL: 'warn', MAX_SESSIONS: '20000', MAX_SESSIONS_PER_SUBJECT: '20000' };
+  const sharedEnv = { LOG_LEVEL: 'warn', MAX_SESSIONS: '20000', MAX_SESSIONS_PER_SUBJECT: '20000' };
   const children: Child[] = [];
   const stop = async (c: Child) => {
     children.splice(children.indexOf(c), 1);
@@ -178,8 +178,13 @@ async function main(): Promise<void> {
       extra['startupMs'] = { withDevIdp: median(devIdp), runs: devIdp };
     }
 
-    const stateless = await start('server', { ...serverEnv, MCP_STATELESS: 'true' }, { execArgv: profArgs('stateless') });
-    const issuer = stateless.info['issuer']!;
+    // The IdP runs in its own process, as Logto does; each server child gets a port (and so a
+    // resource) known to it in advance.
+    const ports = { stateless: await freePort(), info: await freePort(), stateful: await freePort(), sessions: await freePort() };
+    const idp = await start('idp', { BENCH_RESOURCES: Object.values(ports).map((p) => `http://localhost:${p}`).join(' ') });
+    const issuer = idp.info['issuer']!;
+    const serverEnv = { ...sharedEnv, LOGTO_ENDPOINT: idp.info['origin']! };
+    const stateless = await start('server', { ...serverEnv, PORT: String(ports.stateless), MCP_STATELESS: 'true' }, { execArgv: profArgs('stateless') });
     const token = (resource?: string) =>
       getDevToken({ issuer, username: USER.username, password: USER.password, ...(resource ? { resource } : {}) }).then((t) => t.access_token);
     const jwt = await token(stateless.info['resource']);
@@ -187,7 +192,7 @@ async function main(): Promise<void> {
     const headers = mcpHeaders(jwt);
 
     if (want('startup')) {
-      const external = { LOGTO_ENDPOINT: issuer.replace(/\/oidc$/, '') };
+      const external = { LOGTO_ENDPOINT: idp.info['origin']! };
       const runs = [await startupMs(external), await startupMs(external), await startupMs(external)];
       extra['startupMs'] = { ...(extra['startupMs'] as object), withExternalIdp: median(runs), externalRuns: runs };
     }
@@ -239,15 +244,15 @@ async function main(): Promise<void> {
     await stop(stateless);
 
     if (want('info')) {
-      const verbose = await start('server', { ...serverEnv, MCP_STATELESS: 'true', LOG_LEVEL: 'info' }, { execArgv: profArgs('stateless-info') });
-      const t = await getDevToken({ issuer: verbose.info['issuer']!, username: USER.username, password: USER.password, resource: verbose.info['resource']! });
-      rows.push(await cannon(verbose, 'info', 'stateless, JWT, LOG_LEVEL=info', { headers: mcpHeaders(t.access_token), body: toolCall(1), expect: 'ok', verify: hasSub }));
+      const verbose = await start('server', { ...serverEnv, PORT: String(ports.info), MCP_STATELESS: 'true', LOG_LEVEL: 'info' }, { execArgv: profArgs('stateless-info') });
+      const t = await token(verbose.info['resource']);
+      rows.push(await cannon(verbose, 'info', 'stateless, JWT, LOG_LEVEL=info', { headers: mcpHeaders(t), body: toolCall(1), expect: 'ok', verify: hasSub }));
       await stop(verbose);
     }
 
     if (want('stateful') || want('sse')) {
-      const stateful = await start('server', { ...serverEnv }, { execArgv: profArgs('stateful') });
-      const t = (await getDevToken({ issuer: stateful.info['issuer']!, username: USER.username, password: USER.password, resource: stateful.info['resource']! })).access_token;
+      const stateful = await start('server', { ...serverEnv, PORT: String(ports.stateful) }, { execArgv: profArgs('stateful') });
+      const t = await token(stateful.info['resource']);
       if (want('stateful')) {
         const sessionIds: string[] = [];
         for (let i = 0; i < CONNECTIONS; i++) {
@@ -308,8 +313,8 @@ async function main(): Promise<void> {
     }
 
     if (want('sessions')) {
-      const holder = await start('server', { ...serverEnv }, {});
-      const t = (await getDevToken({ issuer: holder.info['issuer']!, username: USER.username, password: USER.password, resource: holder.info['resource']! })).access_token;
+      const holder = await start('server', { ...serverEnv, PORT: String(ports.sessions) }, {});
+      const t = await token(holder.info['resource']);
       const sseUrl = new URL(holder.info['sseUrl']!.replace('localhost', '127.0.0.1'));
       // One stream first so the token is cached and the lazy paths are loaded.
       const open = await openMany(sseUrl, t, 1, 1);
@@ -334,6 +339,7 @@ async function main(): Promise<void> {
 
     rows.push({ ...(await baselineRun('baseline-end')), scenario: 'baseline again (drift check)' });
     await stop(baseline);
+    await stop(idp);
   } finally {
     await Promise.allSettled(children.map((c) => c.stop()));
   }
