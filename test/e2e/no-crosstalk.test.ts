@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DEV_USERS } from '../../src/dev-idp/index.js';
+import { startTestServer, tokenFor } from '../support/harness.js';
+
+type Server = Awaited<ReturnType<typeof startTestServer>>;
+
+const PROTOCOL_VERSION = '2025-06-18';
+const CALLERS = ['alice', 'bob'] as const;
+const subOf = (username: string) => DEV_USERS.find((u) => u.username === username)!.sub;
+
+/** The same JSON-RPC id for everyone: a response routed by id alone would reach the wrong caller. */
+const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+
+function headers(token: string, sessionId?: string): Record<string, string> {
+  return {
+    authorization: `Bearer ${token}`,
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': PROTOCOL_VERSION,
+    ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
+  };
+}
+
+/** The `sub` a tools/call response answered for, from a JSON or single-event SSE body. */
+function answeredSub(body: string): string {
+  const json = body.startsWith('{') ? body : (/^data: (.*)$/m.exec(body)?.[1] ?? '');
+  const message = JSON.parse(json) as { id: unknown; result?: { structuredContent?: { sub?: string } } };
+  assert.equal(message.id, 1);
+  const sub = message.result?.structuredContent?.sub;
+  assert.equal(typeof sub, 'string', `no sub in ${body.slice(0, 200)}`);
+  return sub!;
+}
+
+/** Fires `perCaller` concurrent calls per caller at once; each must answer for its own caller. */
+async function fireAll(url: string, perCaller: number, headersFor: (username: string, i: number) => Record<string, string>): Promise<void> {
+  const calls = CALLERS.flatMap((username) =>
+    Array.from({ length: perCaller }, async (_, i) => {
+      const res = await fetch(url, { method: 'POST', headers: headersFor(username, i), body: call });
+      const body = await res.text();
+      assert.equal(res.status, 200, body);
+      return { username, sub: answeredSub(body) };
+    }),
+  );
+  for (const { username, sub } of await Promise.all(calls)) assert.equal(sub, subOf(username), `${username} got another caller's answer`);
+}
+
+describe('no cross-talk: concurrent callers with the same JSON-RPC id each get their own answer (CVE-2026-25536)', () => {
+  for (const mode of ['stateless', 'stateful'] as const) {
+    describe(mode, () => {
+      let server: Server;
+      const tokens: Record<string, { jwt: string; opaque: string }> = {};
+      before(async () => {
+        server = await startTestServer(mode === 'stateless' ? { MCP_STATELESS: 'true' } : {});
+        for (const username of CALLERS) {
+          tokens[username] = { jwt: await tokenFor(server, username, 'jwt'), opaque: await tokenFor(server, username, 'opaque') };
+        }
+      });
+      after(async () => {
+        await server.close();
+      });
+
+      if (mode === 'stateless') {
+        it('200 concurrent calls, JWT and opaque tokens mixed', async () => {
+          await fireAll(server.mcpUrl, 100, (username, i) => headers(i % 2 ? tokens[username]!.jwt : tokens[username]!.opaque));
+        });
+      } else {
+        it('200 concurrent calls over 10 sessions per caller', async () => {
+          const sessions: Record<string, string[]> = {};
+          for (const username of CALLERS) {
+            sessions[username] = [];
+            for (let s = 0; s < 10; s++) {
+              const token = tokens[username]!.jwt;
+              const init = await fetch(server.mcpUrl, {
+                method: 'POST',
+                headers: headers(token),
+                body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'crosstalk', version: '1' } } }),
+              });
+              await init.text();
+              const id = init.headers.get('mcp-session-id');
+              assert.ok(id, `initialize answered ${init.status} without a session`);
+              const ack = await fetch(server.mcpUrl, { method: 'POST', headers: headers(token, id), body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+              await ack.text();
+              sessions[username].push(id);
+            }
+          }
+          await fireAll(server.mcpUrl, 100, (username, i) => headers(tokens[username]!.jwt, sessions[username]![i % 10]));
+        });
+      }
+    });
+  }
+});
