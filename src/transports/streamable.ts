@@ -41,7 +41,9 @@ export function streamableHandler(options: StreamableOptions) {
       try {
         return await transport.handleRequest(c.req.raw, { parsedBody: parsed.body, authInfo });
       } finally {
-        void server.close();
+        // Closed on the next turn: by then the SDK has dropped the request's abort controller, so
+        // closing aborts nothing (closing at once built a DOMException + McpError per request).
+        setImmediate(() => void server.close());
       }
     }
 
