@@ -30,7 +30,7 @@ describe('Sessions bound to iss+sub on /mcp and /sse + /messages (MCP security b
   before(async () => {
     idp = await startFakeIdp();
     foreign = await startFakeIdp();
-    server = await startAgainst(idp, { USERINFO_CACHE_TTL: '0' });
+    server = await startAgainst(idp, { USERINFO_CACHE_TTL: '0', UPSTREAM_TIMEOUT_MS: '5000' });
     alice = await idp.accessToken('alice-sub', server.resource);
     bob = await idp.accessToken('bob-sub', server.resource);
   });
