@@ -56,8 +56,8 @@ export function createAuthenticator(options: AuthenticatorOptions) {
   const now = options.now ?? Date.now;
   const cache = new ValidationCache<Identity>(options.cacheMaxEntries, now);
 
-  const viaJwt = (token: string) =>
-    cache.getOrLoad(`jwt:${tokenHash(token)}`, async () => {
+  const viaJwt = (token: string, hash: string) =>
+    cache.getOrLoad(`jwt:${hash}`, async () => {
       const claims = await options.verifyJwt(token);
       const identity: Identity = {
         tokenType: 'jwt',
@@ -71,8 +71,8 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       return { value: identity, expiresAt: claims.exp * 1000 };
     });
 
-  const viaUserinfo = (token: string) =>
-    cache.getOrLoad(`userinfo:${tokenHash(token)}`, async () => {
+  const viaUserinfo = (token: string, hash: string) =>
+    cache.getOrLoad(`userinfo:${hash}`, async () => {
       const claims = await options.verifyUserinfo(token);
       const expiresAtMs = now() + options.userinfoTtlSeconds * 1000;
       const identity: Identity = {
@@ -91,14 +91,19 @@ export function createAuthenticator(options: AuthenticatorOptions) {
   return {
     cache,
     async authenticate(token: string): Promise<Identity> {
+      const hash = tokenHash(token);
+      // A warm token skips the shape check: only a token that went down a path (in this mode) is
+      // ever stored under that path's key.
+      const hit = (options.mode !== 'userinfo' ? cache.get(`jwt:${hash}`) : undefined) ?? (options.mode !== 'jwt' ? cache.get(`userinfo:${hash}`) : undefined);
+      if (hit) return hit;
       switch (options.mode) {
         case 'jwt':
           if (!isJwtShaped(token)) throw new AuthError('invalid_token', 'a JWT access token is required');
-          return viaJwt(token);
+          return viaJwt(token, hash);
         case 'userinfo':
-          return viaUserinfo(token);
+          return viaUserinfo(token, hash);
         default:
-          return isJwtShaped(token) ? viaJwt(token) : viaUserinfo(token);
+          return isJwtShaped(token) ? viaJwt(token, hash) : viaUserinfo(token, hash);
       }
     },
   };
