@@ -1,5 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import type { ChildMessage, ChildStats, ParentMessage } from './children/ipc.js';
 
 export interface Child {
@@ -11,8 +13,30 @@ export interface Child {
   stop(): Promise<void>;
 }
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OUT = `${ROOT}artifacts/bench-children/`;
+let built = false;
+
 /**
- * Forks a bench child (`children/server.ts` or `children/baseline.ts`) with tsx and waits for its
+ * The children run as plain JavaScript, like `node dist/index.js`: under tsx every child would carry
+ * its loader thread (~33 MB RSS) and source maps (costly Error stacks). Transpiled once per run;
+ * they are type-checked with the rest of bench/ (bench/tsconfig.json).
+ */
+function buildChildren(): void {
+  if (built) return;
+  mkdirSync(OUT, { recursive: true });
+  const dir = `${ROOT}bench/children/`;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    const { outputText } = ts.transpileModule(readFileSync(dir + file, 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2023, verbatimModuleSyntax: true },
+    });
+    writeFileSync(OUT + file.replace(/\.ts$/, '.js'), outputText);
+  }
+  built = true;
+}
+
+/**
+ * Forks a bench child (`children/server.ts`, `baseline.ts` or `idp.ts`) and waits for its
  * `ready` message, at most `timeoutMs`.
  */
 export async function startChild(
@@ -20,10 +44,10 @@ export async function startChild(
   env: Record<string, string>,
   options: { execArgv?: string[]; timeoutMs?: number } = {},
 ): Promise<Child> {
-  const path = fileURLToPath(new URL(`./children/${script}.ts`, import.meta.url));
-  const proc = fork(path, [], {
-    execArgv: ['--import', 'tsx', '--expose-gc', ...(options.execArgv ?? [])],
-    env: { ...process.env, NODE_ENV: 'development', ...env },
+  buildChildren();
+  const proc = fork(`${OUT}${script}.js`, [], {
+    execArgv: ['--expose-gc', ...(options.execArgv ?? [])],
+    env: { ...process.env, NODE_ENV: 'development', BENCH_ROOT: ROOT, ...env },
     // The server's own logs go nowhere (pino still formats and writes them); stderr stays visible.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

@@ -3,8 +3,10 @@
  * oidc-provider, whose AsyncLocalStorage turns on promise hooks for the whole process (a cost every
  * request would pay in the bench but never in production). BENCH_RESOURCES: the API resources (space-separated), one per server under test.
  */
-import { startDevIdp } from '../../src/dev-idp/index.js';
-import { serveStats } from './ipc.js';
+import type * as DevIdpModule from '../../src/dev-idp/index.js';
+import { distUrl, serveStats } from './ipc.js';
+
+const { startDevIdp } = (await import(distUrl('dev-idp/index.js'))) as typeof DevIdpModule;
 
 const resources = (process.env['BENCH_RESOURCES'] ?? '').split(' ').filter(Boolean);
 if (resources.length === 0) throw new Error('BENCH_RESOURCES is required');

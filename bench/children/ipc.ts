@@ -14,9 +14,10 @@ export interface ChildStats {
   upstream: Record<string, number>;
 }
 
-// The children are loaded with tsx, which turns source maps on; `node dist/index.js` runs without
-// them, and with them every Error's stack (the gate throws one per refused token) costs a lot.
-process.setSourceMapsEnabled(false);
+/** The built `dist/` module at `path` (e.g. `server.js`): children run what `node dist/index.js` runs. */
+export function distUrl(path: string): string {
+  return new URL(`dist/${path}`, `file://${process.env['BENCH_ROOT'] ?? ''}`).href;
+}
 
 export type ParentMessage = { type: 'stats'; reset?: boolean; gc?: boolean } | { type: 'exit' };
 export type ChildMessage = ({ type: 'ready' } & Record<string, unknown>) | ({ type: 'stats' } & ChildStats);

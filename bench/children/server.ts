@@ -4,10 +4,9 @@
  * option the server already takes for its IdP calls, so no production path carries a hook.
  */
 import type * as ServerModule from '../../src/server.js';
-import { serveStats } from './ipc.js';
+import { distUrl, serveStats } from './ipc.js';
 
-const dist = new URL('../../dist/server.js', import.meta.url).href;
-const { startServer } = (await import(dist)) as typeof ServerModule;
+const { startServer } = (await import(distUrl('server.js'))) as typeof ServerModule;
 
 const upstream: Record<string, number> = {};
 const countingFetch: typeof fetch = (input, init) => {
