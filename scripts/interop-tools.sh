@@ -11,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 src="$root/test/interop/tools"
 dest="$root/.cache/interop-tools"
 node22="$("$root/scripts/node22.sh")"
-npm_cli="$(npm root -g)/npm/bin/npm-cli.js"
+npm_cli="$(npm root -g 2>/dev/null)/npm/bin/npm-cli.js"
 [[ -f "$npm_cli" ]] || { echo "interop-tools.sh: npm-cli.js not found at $npm_cli" >&2; exit 1; }
 
 stamp="$dest/.installed-lock.sha256"

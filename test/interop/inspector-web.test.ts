@@ -169,7 +169,19 @@ async function addServerWithClientId(page: Page, id: string, transport: Transpor
   const settings = page.getByRole('dialog').filter({ hasText: 'Server Settings' }).last();
   await settings.getByRole('button', { name: 'OAuth Settings' }).click();
   await settings.getByLabel('Client ID').fill(clientId);
+  const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes(`/api/servers/${id}`), { timeout: STEP_TIMEOUT });
   await settings.getByRole('button', { name: 'Close' }).first().click();
+  await saved;
+  // Inspector connects with the server entry it has in memory: connecting before the saved settings
+  // are reloaded registers dynamically and then redeems the code as `mcp-inspector` (invalid_grant).
+  // Pace it like a person: reopen the settings and see the Client ID there before connecting.
+  await page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/api/servers', { timeout: STEP_TIMEOUT }).catch(() => undefined);
+  await card.getByRole('button', { name: 'Settings', exact: true }).click();
+  const reopened = page.getByRole('dialog').filter({ hasText: 'Server Settings' }).last();
+  await reopened.getByRole('button', { name: 'OAuth Settings' }).click();
+  assert.equal(await reopened.getByLabel('Client ID').inputValue(), clientId, 'Client ID saved in the server settings');
+  await reopened.getByRole('button', { name: 'Close' }).first().click();
+  await reopened.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
   // Mantine draws the switch's track over its (visually hidden) input: click through it.
   await page.getByRole('switch', { name: `Connect or disconnect "${id}"` }).check({ force: true });
 }
