@@ -216,9 +216,25 @@ async function main(): Promise<void> {
     }
     if (want('badtoken')) {
       // A forged JWT: right header and kid, tampered signature — full ES384 verification, then 401.
-      const [h, p, s] = jwt.split('.') as [string, string, string];
-      const forged = `${h}.${p}.${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}`;
-      rows.push(await cannon(stateless, 'badtoken', 'rejected: forged JWT (401)', { headers: mcpHeaders(forged), body: toolCall(1), expect: 'rejected', verify: (b) => b.includes('"error":"invalid_token"') }));
+      const [h0, p, s] = jwt.split('.') as [string, string, string];
+      const forged = `${h0}.${p}.${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}`;
+      const refusedBody = (b: string) => b.includes('"error":"invalid_token"');
+      rows.push(await cannon(stateless, 'badtoken', 'rejected: forged JWT, same token (401)', { headers: mcpHeaders(forged), body: toolCall(1), expect: 'rejected', verify: refusedBody }));
+      // The attacker's case: a different forged signature every time, so nothing can be remembered.
+      let n = 0;
+      rows.push(
+        await cannon(stateless, 'badtoken-unique', 'rejected: a new forged JWT per request (401)', {
+          headers: mcpHeaders(forged),
+          body: toolCall(1),
+          expect: 'rejected',
+          verify: refusedBody,
+          setupRequest: (req) => {
+            const h = (req.headers ??= {}) as Record<string, string>;
+            h['authorization'] = `Bearer ${h0}.${p}.${(n++).toString(36).padStart(8, '0')}${s.slice(8)}`;
+            return req;
+          },
+        }),
+      );
     }
 
     if (want('cold')) {

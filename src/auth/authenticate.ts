@@ -39,6 +39,24 @@ export function isJwtShaped(token: string): boolean {
   }
 }
 
+/** jose codes after which the same token can never pass, whatever the time or the JWKS. */
+const FINAL_JOSE_CODES = new Set(['ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'ERR_JWT_EXPIRED', 'ERR_JOSE_ALG_NOT_ALLOWED', 'ERR_JWS_INVALID', 'ERR_JWT_INVALID']);
+/** How long a final refusal of a JWT is remembered. */
+const REFUSAL_TTL_MS = 60_000;
+
+/**
+ * True for a JWT refusal that no retry can change (bad signature, expired, wrong `iss`/`aud`, …).
+ * Not final: an unknown `kid` (the JWKS may rotate), `nbf`/`iat` in the future, and anything
+ * without a jose cause.
+ */
+function isFinalRefusal(error: unknown): error is AuthError {
+  if (!(error instanceof AuthError)) return false;
+  const cause = error.cause as { code?: unknown; claim?: unknown } | undefined;
+  if (typeof cause?.code !== 'string') return false;
+  if (cause.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') return cause.claim === 'iss' || cause.claim === 'aud';
+  return FINAL_JOSE_CODES.has(cause.code);
+}
+
 function scopesOf(claims: Record<string, unknown>): string[] {
   const scope = claims['scope'] ?? claims['scp'];
   if (typeof scope === 'string') return scope.split(' ').filter(Boolean);
@@ -50,14 +68,22 @@ function scopesOf(claims: Record<string, unknown>): string[] {
  * Turns a bearer token into an {@link Identity}, choosing the path by `mode`:
  * `auto` sends JWT-shaped tokens to jose and the rest to userinfo; a JWT that fails is never
  * retried through userinfo. Successful results are cached by SHA-256 of the token, per path,
- * never past the token's expiry; concurrent cold requests share one upstream call.
+ * never past the token's expiry; concurrent cold requests share one upstream call. Final JWT
+ * refusals (bad signature, expired, wrong `iss`/`aud`, …) are remembered for 60 s; other failures
+ * are never stored.
  */
 export function createAuthenticator(options: AuthenticatorOptions) {
   const now = options.now ?? Date.now;
   const cache = new ValidationCache<Identity>(options.cacheMaxEntries, now);
+  // Final JWT refusals, so a client that keeps sending the same bad token costs no signature
+  // check (ES384) per request. Separate and smaller, so refusals never evict good entries.
+  const refused = new ValidationCache<AuthError>(Math.min(options.cacheMaxEntries, 10_000), now);
 
-  const viaJwt = (token: string, hash: string) =>
-    cache.getOrLoad(`jwt:${hash}`, async () => {
+  const viaJwt = (token: string, hash: string) => {
+    const key = `jwt:${hash}`;
+    const known = refused.get(key);
+    if (known) return Promise.reject(known);
+    return cache.getOrLoad(key, async () => {
       const claims = await options.verifyJwt(token);
       const identity: Identity = {
         tokenType: 'jwt',
@@ -69,7 +95,11 @@ export function createAuthenticator(options: AuthenticatorOptions) {
         claims: Object.freeze({ ...claims }),
       };
       return { value: identity, expiresAt: claims.exp * 1000 };
+    }).catch((error: unknown) => {
+      if (isFinalRefusal(error)) refused.set(key, error, now() + REFUSAL_TTL_MS);
+      throw error;
     });
+  };
 
   const viaUserinfo = (token: string, hash: string) =>
     cache.getOrLoad(`userinfo:${hash}`, async () => {
