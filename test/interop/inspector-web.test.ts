@@ -106,8 +106,11 @@ async function runScenario(page: Page, inspector: InspectorWeb, server: RunningS
   const serverUrl = transport === 'http' ? server.mcpUrl : server.sseUrl;
   const issuer = new URL(server.issuer);
   const authorizationRequests: URL[] = [];
+  const serverOrigin = new URL(server.url).origin;
+  const browserToServer: string[] = [];
   page.on('request', (request) => {
     const url = new URL(request.url());
+    if (url.origin === serverOrigin) browserToServer.push(`${request.method()} ${url.pathname}`);
     if (url.origin === issuer.origin && url.pathname === `${issuer.pathname}/auth` && url.searchParams.has('client_id')) authorizationRequests.push(url);
   });
 
@@ -151,6 +154,9 @@ async function runScenario(page: Page, inspector: InspectorWeb, server: RunningS
   const results = page.locator('[data-testid="tools-screen"]');
   await results.getByText(ALICE.sub).first().waitFor({ timeout: STEP_TIMEOUT });
   assertIdentity(claimsFromText(await results.innerText()), ALICE);
+  // Inspector 2.x proxies discovery, registration, token and MCP traffic through its own backend:
+  // the page never calls our server, so no ALLOWED_ORIGINS/CORS entry is involved.
+  assert.deepEqual(browserToServer, [], 'the browser page made no request to our server');
 }
 
 /** "Add Servers → Add manually", then the new card's Settings → OAuth Settings → Client ID, then connect. */
