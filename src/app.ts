@@ -49,6 +49,9 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
     const started = performance.now();
     await next();
     const status = c.res.status;
+    const level = status === 401 || c.req.path === '/healthz' || c.req.path === '/readyz' ? 'debug' : status >= 500 ? 'warn' : 'info';
+    // Build the line only when it will be written (401s are debug: at the default level they are not).
+    if (!o.logger.isLevelEnabled(level)) return;
     const identity = c.get('identity') as Identity | undefined;
     const line = {
       method: c.req.method,
@@ -57,9 +60,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
       ms: Math.round((performance.now() - started) * 10) / 10,
       ...(identity ? { sub: subjectTag(identity.issuer, identity.subject), via: identity.tokenType } : {}),
     };
-    if (status === 401 || c.req.path === '/healthz' || c.req.path === '/readyz') o.logger.debug(line, 'request');
-    else if (status >= 500) o.logger.warn(line, 'request');
-    else o.logger.info(line, 'request');
+    o.logger[level](line, 'request');
   });
 
   app.route(

@@ -30,15 +30,20 @@ const RETRY_AFTER_SECONDS = '5';
  * carries `resource_metadata`; nothing from the request is echoed into a header.
  */
 export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Variables: GateVariables }> {
+  // The answer to a request without credentials never changes: built once.
+  const noCredentials = buildChallenge({ scope: options.scopesSupported, resourceMetadata: options.resourceMetadata });
   const challenge = (c: Context, status: 400 | 401 | 403, error?: AuthError) => {
     const scope = error?.code === 'insufficient_scope' ? error.scope : status === 401 ? options.scopesSupported : undefined;
     c.header(
       'WWW-Authenticate',
-      buildChallenge({
-        ...(error ? { error: error.code, errorDescription: error.description } : {}),
-        ...(scope ? { scope } : {}),
-        resourceMetadata: options.resourceMetadata,
-      }),
+      error
+        ? buildChallenge({
+            error: error.code,
+            errorDescription: error.description,
+            ...(scope ? { scope } : {}),
+            resourceMetadata: options.resourceMetadata,
+          })
+        : noCredentials,
     );
     return c.json(error ? { error: error.code, error_description: error.description } : { error: 'unauthorized' }, status);
   };
