@@ -82,7 +82,7 @@ async function cannon(
     url,
     connections: CONNECTIONS,
     duration,
-    // The reference figure: the run stops at `duration` whatever happens.
+    // Seconds before a request counts as timed out; the run itself stops at `duration`.
     timeout: 10,
     method: 'POST',
     headers: o.headers,
@@ -335,7 +335,8 @@ async function main(): Promise<void> {
       // One stream first so the token is cached and the lazy paths are loaded.
       const open = await openMany(sseUrl, t, 1, 1);
       const base = await holder.stats({ gc: true });
-      const levels: Array<{ sessions: number; rssMb: number; heapMb: number; perSessionKb: number }> = [];
+      const levels: Array<{ sessions: number; rssMb: number; heapMb: number; perSessionKb: number; marginalKb: number }> = [];
+      let previous = { sessions: 1, rss: base.rss };
       for (const level of SSE_LEVELS) {
         open.push(...(await openMany(sseUrl, t, level + 1 - open.length, 100)));
         await new Promise((r) => setTimeout(r, 500));
@@ -345,7 +346,10 @@ async function main(): Promise<void> {
           rssMb: Math.round((s.rss / MB) * 10) / 10,
           heapMb: Math.round((s.heapUsed / MB) * 10) / 10,
           perSessionKb: Math.round(((s.rss - base.rss) / (open.length - 1) / 1024) * 10) / 10,
+          // The slope since the previous level: constant when memory grows linearly.
+          marginalKb: Math.round(((s.rss - previous.rss) / (open.length - previous.sessions) / 1024) * 10) / 10,
         });
+        previous = { sessions: open.length, rss: s.rss };
         log(`SSE sessions ${level}: RSS ${levels.at(-1)!.rssMb} MB`);
       }
       extra['sseSessions'] = { idleRssMb: Math.round((base.rss / MB) * 10) / 10, levels };
@@ -385,6 +389,37 @@ async function main(): Promise<void> {
   }
 }
 
+/** The issue's targets, checked against this run. */
+function targets(
+  rows: Row[],
+  cold: { opaque: { ok: number; userinfoCalls: number } } | undefined,
+  sse: { idleRssMb: number; levels: Array<{ sessions: number; rssMb: number; marginalKb: number }> } | undefined,
+): Array<[boolean, string]> {
+  const row = (key: string) => rows.find((r) => r.key === key);
+  const out: Array<[boolean, string]> = [];
+  for (const key of ['jwt', 'opaque']) {
+    const r = row(key);
+    if (!r) continue;
+    out.push([(r.ratio ?? 0) >= 0.5, `${r.scenario}: ≥ 0.5× baseline (${r.ratio?.toFixed(2)}×)`]);
+    out.push([r.p99Ms <= 15, `${r.scenario}: p99 ≤ 15 ms (${r.p99Ms} ms)`]);
+  }
+  const opaque = row('opaque');
+  if (opaque) out.push([opaque.idpCallsPer1k <= 1, `≤ 1 userinfo call per 1,000 warm opaque calls (${opaque.idpCallsPer1k})`]);
+  if (cold) out.push([cold.opaque.userinfoCalls === 1 && cold.opaque.ok === 50, `50 concurrent cold requests, one token → 1 upstream call (${cold.opaque.userinfoCalls})`]);
+  for (const key of ['notoken', 'badtoken']) {
+    const r = row(key);
+    if (r) out.push([(r.ratio ?? 0) >= 0.7 && r.idpCallsPer1k === 0, `${r.scenario}: ≥ 0.7× baseline with zero IdP calls (${r.ratio?.toFixed(2)}×, ${r.idpCallsPer1k} per 1k)`]);
+  }
+  // Linear: the slope between the last two levels within 25% of the one before (the first level
+  // also pays one-off warm-up, so it is not compared).
+  const [, second, top] = sse?.levels ?? [];
+  if (second && top) {
+    const linear = Math.abs(top.marginalKb - second.marginalKb) <= 0.25 * second.marginalKb;
+    out.push([top.rssMb <= 400 && linear, `${top.sessions} SSE sessions ≤ 400 MB RSS, linear (${top.rssMb} MB; ${second.marginalKb} then ${top.marginalKb} KB per added session)`]);
+  }
+  return out;
+}
+
 function machine() {
   const cpus = os.cpus();
   return { cpu: cpus[0]?.model ?? 'unknown', cores: cpus.length, memoryGb: Math.round(os.totalmem() / 1024 ** 3), node: process.version, os: `${os.type()} ${os.release()}` };
@@ -416,15 +451,28 @@ function renderMarkdown(r: {
   if (cold) {
     lines.push('', `50 concurrent cold requests, one new token: opaque → ${cold.opaque.userinfoCalls} userinfo call(s), ${cold.opaque.ok}/50 correct; JWT → ${cold.jwt.idpCalls} IdP call(s), ${cold.jwt.ok}/50 correct.`);
   }
-  const sse = r['sseSessions'] as { idleRssMb: number; levels: Array<{ sessions: number; rssMb: number; heapMb: number; perSessionKb: number }> } | undefined;
+  const sse = r['sseSessions'] as { idleRssMb: number; levels: Array<{ sessions: number; rssMb: number; heapMb: number; perSessionKb: number; marginalKb: number }> } | undefined;
   if (sse) {
-    lines.push('', `Open authenticated SSE sessions (server RSS after GC; idle server with one session: ${sse.idleRssMb} MB):`, '', '| sessions | RSS MB | heap MB | KB per session |', '| ---: | ---: | ---: | ---: |');
-    for (const l of sse.levels) lines.push(`| ${l.sessions} | ${l.rssMb} | ${l.heapMb} | ${l.perSessionKb} |`);
+    lines.push(
+      '',
+      `Open authenticated SSE sessions (server RSS after GC; idle server with one session: ${sse.idleRssMb} MB):`,
+      '',
+      '| sessions | RSS MB | heap MB | KB per session (average) | KB per session (since previous level) |',
+      '| ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const l of sse.levels) lines.push(`| ${l.sessions} | ${l.rssMb} | ${l.heapMb} | ${l.perSessionKb} | ${l.marginalKb} |`);
   }
   const startup = r['startupMs'] as { withDevIdp?: number; withExternalIdp?: number } | undefined;
   if (startup) {
     lines.push('', `Start → ready (\`node dist/index.js\` until /readyz answers 200, median of 3): ${startup.withDevIdp} ms with the embedded dev IdP, ${startup.withExternalIdp} ms against an already running IdP.`);
   }
+  lines.push('', ...targets(r.rows, cold, sse).map(([ok, text]) => `- ${ok ? 'met' : '**not met**'}: ${text}`));
+  lines.push(
+    '',
+    'Notes: server CPU is the server process\'s user + system time over the run divided by the calls it answered (the most stable figure on a shared machine). ' +
+      'The legacy SSE row is driven by bench/sse.ts (POST /messages, then the result read from the stream), not autocannon. ' +
+      'The IdP (the dev IdP) runs in its own process, as Logto would; IdP calls are counted through the fetch the server is given.',
+  );
   if (r.failed.length) lines.push('', `**Failed scenarios:** ${r.failed.join(', ')}`);
   return lines.join('\n');
 }
