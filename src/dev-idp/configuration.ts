@@ -68,6 +68,20 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
         }),
       };
     },
+    // Like a Logto "Custom JWT" script: resource-bound (JWT) access tokens carry the identity claims
+    // of the OIDC scopes the user granted, since Logto's userinfo refuses those tokens and whoami
+    // could otherwise say only `sub`. Opaque tokens get nothing extra (userinfo has it all).
+    async extraTokenClaims(ctx, token) {
+      if (token.kind !== 'AccessToken' || !token.resourceServer || !token.accountId || !token.grantId) return undefined;
+      const user = findUserBySub(token.accountId);
+      const grant = await ctx.oidc.provider.Grant.find(token.grantId);
+      if (!user || !grant) return undefined;
+      const oidcScope = new Set((grant.getOIDCScope() ?? '').split(' '));
+      return {
+        ...(oidcScope.has('profile') ? { username: user.username, name: user.name, picture: user.picture } : {}),
+        ...(oidcScope.has('email') ? { email: user.email, email_verified: user.email_verified } : {}),
+      };
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // Development only: any loopback origin (the MCP Inspector at http://localhost:6274, …) may call
     // the token, revocation, introspection and userinfo endpoints from a browser.

@@ -29,11 +29,10 @@ describe('whoami end to end: real auth-code + PKCE tokens from the dev IdP, SDK 
             const me = await whoami(client);
             assert.equal(me['sub'], user.sub);
             assert.equal(me['token_type'], kind);
-            if (kind === 'opaque') {
-              // userinfo claims
-              assert.equal(me['email'], user.email);
-              assert.equal(me['username'], user.username);
-            } else {
+            // identity claims: from userinfo (opaque), or the token's Custom-JWT-style claims (jwt)
+            assert.equal(me['email'], user.email);
+            assert.equal(me['username'], user.username);
+            if (kind === 'jwt') {
               // verified JWT claims
               assert.equal(me['iss'], server.issuer);
               assert.equal(me['aud'], server.resource);
@@ -47,6 +46,19 @@ describe('whoami end to end: real auth-code + PKCE tokens from the dev IdP, SDK 
       }
     }
   }
+
+  it('a JWT carries only the identity claims of the granted scopes (openid alone: none)', async () => {
+    const token = await tokenFor(server, 'alice', 'jwt', 'openid');
+    const client = await connectClient(server, 'streamable', token);
+    try {
+      const me = await whoami(client);
+      assert.equal(me['sub'], DEV_USERS[0]!.sub);
+      assert.equal(me['email'], undefined);
+      assert.equal(me['username'], undefined);
+    } finally {
+      await client.close();
+    }
+  });
 
   it('never writes a token to the logs', async () => {
     const token = await tokenFor(server, 'alice', 'jwt');

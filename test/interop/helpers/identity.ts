@@ -8,7 +8,7 @@ import type { DevUser } from '../../../src/dev-idp/users.js';
  * in it — whoami then returns the JWT's claims only. Flip to true once the server or the dev IdP
  * supplies email for JWT access tokens (see docs/interop.md, "Known gaps").
  */
-export const WHOAMI_RETURNS_EMAIL = false;
+export const WHOAMI_RETURNS_EMAIL = true;
 
 /** Asserts a whoami result names `user`: `sub` always, `email` when present (and required once WHOAMI_RETURNS_EMAIL). */
 export function assertIdentity(claims: Record<string, unknown>, user: DevUser): void {
