@@ -46,6 +46,8 @@ export interface Row {
   p99Ms: number;
   idpCallsPer1k: number;
   serverCpuMsPerCall: number;
+  /** Share of the server's CPU time spent in the kernel (socket I/O), 0–1. */
+  serverSysShare?: number;
   peakRssMb: number;
   errors: number;
   ok: boolean;
@@ -107,11 +109,12 @@ async function cannon(
     p99Ms: r.latency.p99,
     idpCallsPer1k: total ? Math.round((idp / total) * 1000 * 100) / 100 : 0,
     serverCpuMsPerCall: total ? Math.round(((after.cpuMicros - before.cpuMicros) / 1000 / total) * 1000) / 1000 : 0,
+    serverSysShare: Math.round(((after.sysMicros - before.sysMicros) / Math.max(1, after.cpuMicros - before.cpuMicros)) * 100) / 100,
     peakRssMb: Math.round(after.peakRss / MB),
     errors,
     ok: errors === 0 && total > 0,
   };
-  log(`${scenario}: ${row.reqPerSec} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, errors ${errors}, IdP calls ${idp}`);
+  log(`${scenario}: ${row.reqPerSec} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, errors ${errors}, IdP calls ${idp}, server CPU ${row.serverCpuMsPerCall} ms/call (${Math.round((row.serverSysShare ?? 0) * 100)}% kernel)`);
   return row;
 }
 

@@ -6,6 +6,8 @@
 export interface ChildStats {
   /** process.cpuUsage() user + system, in microseconds. */
   cpuMicros: number;
+  /** The system (kernel) part of it. */
+  sysMicros: number;
   rss: number;
   heapUsed: number;
   /** Highest RSS sampled since the last `reset`. */
@@ -45,6 +47,7 @@ export function serveStats(upstream: Record<string, number>, onExit: () => Promi
     const reply: ChildMessage = {
       type: 'stats',
       cpuMicros: cpu.user + cpu.system,
+      sysMicros: cpu.system,
       rss: memory.rss,
       heapUsed: memory.heapUsed,
       peakRss,
