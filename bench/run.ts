@@ -40,8 +40,13 @@ export interface Row {
   scenario: string;
   requests: number;
   reqPerSec: number;
-  /** Filled once the baseline is known. */
+  /** req/s over the baseline run just before this one (drift on a shared machine cancels out). */
   ratio?: number;
+  /** The paired baseline run's req/s and server CPU per call. */
+  baselineReqPerSec?: number;
+  baselineCpuMsPerCall?: number;
+  /** Baseline server CPU per call over this one's: the ratio if the server alone were the limit. */
+  cpuRatio?: number;
   p50Ms: number;
   p99Ms: number;
   idpCallsPer1k: number;
@@ -65,6 +70,18 @@ const subNeedle = `"sub":"${USER.sub}"`;
 const hasSub = (body: string) => body.includes(subNeedle) && !body.includes('"isError":true');
 
 const upstreamTotal = (u: Record<string, number>) => Object.values(u).reduce((a, b) => a + b, 0);
+
+/** Runs the baseline once more; set once the baseline child is up. */
+let pairBaseline: (() => Promise<Row>) | undefined;
+const pairedBaselines: Row[] = [];
+
+/** Records the paired baseline run on `row` (call just before measuring it). */
+async function pairWithBaseline(): Promise<Pick<Row, 'baselineReqPerSec' | 'baselineCpuMsPerCall'>> {
+  if (!pairBaseline) return {};
+  const b = await pairBaseline();
+  pairedBaselines.push(b);
+  return { baselineReqPerSec: b.reqPerSec, baselineCpuMsPerCall: b.serverCpuMsPerCall };
+}
 
 /** One autocannon scenario against `target`: warm-up (not recorded), then the measured run. */
 async function cannon(
@@ -92,6 +109,7 @@ async function cannon(
     verifyBody: (body) => o.verify(String(body ?? '')),
     ...(o.setupRequest ? { requests: [{ method: 'POST', setupRequest: o.setupRequest }] } : {}),
   });
+  const paired = key.startsWith('baseline') ? {} : await pairWithBaseline();
   if (WARMUP > 0) await autocannon(options(WARMUP));
   const before = await target.stats({ reset: true });
   const r = await autocannon(options(DURATION));
@@ -113,6 +131,7 @@ async function cannon(
     peakRssMb: Math.round(after.peakRss / MB),
     errors,
     ok: errors === 0 && total > 0,
+    ...paired,
   };
   log(`${scenario}: ${row.reqPerSec} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, errors ${errors}, IdP calls ${idp}, server CPU ${row.serverCpuMsPerCall} ms/call (${Math.round((row.serverSysShare ?? 0) * 100)}% kernel)`);
   return row;
@@ -209,6 +228,7 @@ async function main(): Promise<void> {
     const baseline = await start('baseline', { BASELINE_BODY: sampleBody });
     const baselineRun = (key: string) => cannon(baseline, key, 'baseline: hono, fixed reply', { headers, body: toolCall(1), expect: 'ok', verify: hasSub });
     rows.push(await baselineRun('baseline'));
+    pairBaseline = () => baselineRun('baseline-pair');
 
     if (want('jwt')) rows.push(await cannon(stateless, 'jwt', 'stateless, JWT', { headers, body: toolCall(1), expect: 'ok', verify: hasSub }));
     if (want('opaque')) {
@@ -305,6 +325,7 @@ async function main(): Promise<void> {
       }
       if (want('sse')) {
         const sseUrl = new URL(stateful.info['sseUrl']!.replace('localhost', '127.0.0.1'));
+        const paired = await pairWithBaseline();
         if (WARMUP > 0) await runSseLoad({ sseUrl, token: t, sub: USER.sub, connections: CONNECTIONS, durationMs: WARMUP * 1000 });
         const before = await stateful.stats({ reset: true });
         const r = await runSseLoad({ sseUrl, token: t, sub: USER.sub, connections: CONNECTIONS, durationMs: DURATION * 1000 });
@@ -324,6 +345,7 @@ async function main(): Promise<void> {
           errors: r.errors,
           ok: r.errors === 0 && r.requests > 0,
           note: 'driven by bench/sse.ts (node:http), not autocannon',
+          ...paired,
         };
         log(`${row.scenario}: ${row.reqPerSec} req/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms, errors ${row.errors}`);
         rows.push(row);
@@ -369,14 +391,19 @@ async function main(): Promise<void> {
 
   const baselines = rows.filter((r) => r.key.startsWith('baseline'));
   const ceiling = baselines.reduce((a, r) => a + r.reqPerSec, 0) / baselines.length;
-  for (const r of rows) r.ratio = Math.round((r.reqPerSec / ceiling) * 100) / 100;
+  const ceilingCpu = baselines.reduce((a, r) => a + r.serverCpuMsPerCall, 0) / baselines.length;
+  for (const r of rows) {
+    r.ratio = Math.round((r.reqPerSec / (r.baselineReqPerSec ?? ceiling)) * 100) / 100;
+    r.cpuRatio = r.serverCpuMsPerCall ? Math.round(((r.baselineCpuMsPerCall ?? ceilingCpu) / r.serverCpuMsPerCall) * 100) / 100 : 0;
+  }
   const result = {
     date: new Date().toISOString(),
     machine: machine(),
     settings: { durationSeconds: DURATION, warmupSeconds: WARMUP, connections: CONNECTIONS, baselineReqPerSec: Math.round(ceiling) },
     rows,
+    pairedBaselines,
     ...extra,
-    failed: rows.filter((r) => !r.ok).map((r) => r.key),
+    failed: [...rows, ...pairedBaselines].filter((r) => !r.ok).map((r) => r.key),
     wallSeconds: Math.round((Date.now() - started) / 1000),
   };
   const markdown = renderMarkdown(result);
@@ -441,13 +468,13 @@ function renderMarkdown(r: {
     `## Benchmark (${r.date.slice(0, 10)})`,
     '',
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}. Load generator and server share the cores.`,
-    `Each scenario: ${r.settings.connections} connections, ${r.settings.warmupSeconds} s warm-up + ${r.settings.durationSeconds} s measured, on 127.0.0.1. Ratios are to the mean of the two baseline runs (${r.settings.baselineReqPerSec} req/s).`,
+    `Each scenario: ${r.settings.connections} connections, ${r.settings.warmupSeconds} s warm-up + ${r.settings.durationSeconds} s measured, on 127.0.0.1. Before each scenario the baseline runs again and the ratio is to that run, so slow drift on a shared machine cancels out (baseline rows: ratio to the mean of the first and last runs, ${r.settings.baselineReqPerSec} req/s). "CPU ×" is the baseline's server CPU per call over the scenario's: the ratio the server alone would allow.`,
     '',
-    '| scenario | req/s | × baseline | p50 ms | p99 ms | IdP calls / 1k | server CPU ms / call | peak RSS MB | errors |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | req/s | × baseline | CPU × | p50 ms | p99 ms | IdP calls / 1k | server CPU ms / call | peak RSS MB | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...r.rows.map(
       (x) =>
-        `| ${x.scenario}${x.ok ? '' : ' **FAILED**'} | ${x.reqPerSec} | ${x.ratio?.toFixed(2)} | ${x.p50Ms} | ${x.p99Ms} | ${x.idpCallsPer1k} | ${x.serverCpuMsPerCall} | ${x.peakRssMb} | ${x.errors} |`,
+        `| ${x.scenario}${x.ok ? '' : ' **FAILED**'} | ${x.reqPerSec} | ${x.ratio?.toFixed(2)} | ${x.cpuRatio?.toFixed(2)} | ${x.p50Ms} | ${x.p99Ms} | ${x.idpCallsPer1k} | ${x.serverCpuMsPerCall} | ${x.peakRssMb} | ${x.errors} |`,
     ),
   ];
   const cold = r['cold50'] as { opaque: { ok: number; userinfoCalls: number }; jwt: { ok: number; idpCalls: number } } | undefined;
