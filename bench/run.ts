@@ -237,15 +237,15 @@ async function main(): Promise<void> {
     if (want('notoken')) {
       rows.push(await cannon(stateless, 'notoken', 'rejected: no token (401)', { headers: mcpHeaders(), body: toolCall(1), expect: 'rejected', verify: (b) => b.includes('"error":"unauthorized"') }));
     }
-    if (want('badtoken')) {
+    if (want('badtoken') || want('badtoken-unique')) {
       // A forged JWT: right header and kid, tampered signature — full ES384 verification, then 401.
       const [h0, p, s] = jwt.split('.') as [string, string, string];
       const forged = `${h0}.${p}.${s.slice(0, 10)}${s[10] === 'A' ? 'B' : 'A'}${s.slice(11)}`;
       const refusedBody = (b: string) => b.includes('"error":"invalid_token"');
-      rows.push(await cannon(stateless, 'badtoken', 'rejected: forged JWT, same token (401)', { headers: mcpHeaders(forged), body: toolCall(1), expect: 'rejected', verify: refusedBody }));
+      if (want('badtoken')) rows.push(await cannon(stateless, 'badtoken', 'rejected: forged JWT, same token (401)', { headers: mcpHeaders(forged), body: toolCall(1), expect: 'rejected', verify: refusedBody }));
       // The attacker's case: a different forged signature every time, so nothing can be remembered.
       let n = 0;
-      rows.push(
+      if (want('badtoken-unique')) rows.push(
         await cannon(stateless, 'badtoken-unique', 'rejected: a new forged JWT per request (401)', {
           headers: mcpHeaders(forged),
           body: toolCall(1),
