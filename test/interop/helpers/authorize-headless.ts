@@ -1,3 +1,4 @@
+import { CookieJar } from '../../../src/dev-idp/cookie-jar.js';
 /**
  * Drives the dev IdP's authorization endpoint the way a person in a browser would, over plain HTTP:
  * follow redirects, fill the login form (`username`, `password`), press "Authorize" on the consent
@@ -24,30 +25,6 @@ export interface AuthorizationResult {
 }
 
 const MAX_STEPS = 20;
-
-class CookieJar {
-  readonly #cookies = new Map<string, string>();
-  store(response: Response): void {
-    for (const header of response.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = header.split(';');
-      const eq = pair.indexOf('=');
-      if (eq <= 0) continue;
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      const expired = attributes.some((a) => {
-        const [key = '', val = ''] = a.trim().split('=');
-        if (key.toLowerCase() === 'max-age') return Number(val) <= 0;
-        if (key.toLowerCase() === 'expires') return Date.parse(val) <= Date.now();
-        return false;
-      });
-      if (expired || value === '') this.#cookies.delete(name);
-      else this.#cookies.set(name, value);
-    }
-  }
-  header(): string {
-    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
 
 function formAction(html: string, base: URL): URL {
   const action = /<form[^>]*\saction="([^"]+)"/i.exec(html)?.[1];
@@ -91,7 +68,7 @@ export async function authorizeHeadless(
     const cookie = jar.header();
     if (cookie) headers.set('cookie', cookie);
     const response = await fetchFn(url, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-    jar.store(response);
+    jar.store(response.headers);
 
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
