@@ -42,7 +42,7 @@ describe('MCP Inspector web UI in Chromium, full OAuth login', () => {
     for (const registration of ['dynamic', 'pre-registered'] as const) {
       const slug = `inspector-web-${transport}-${registration}`;
       it(`${transport === 'http' ? 'Streamable HTTP' : 'SSE'}, ${registration === 'dynamic' ? 'dynamic registration' : 'pre-registered client ID'}: sign in as alice, run whoami`, async (t) => {
-        // Up to two retries, from scratch: Inspector 2.12's web client sometimes loses the flow for SSE around the
+        // Up to three retries, from scratch: Inspector 2.12's web client sometimes loses the flow for SSE around the
         // authorization redirect (it navigates there twice, or the callback page never resumes). The
         // failed attempt's screenshot and logs stay in artifacts/ (…-attemptN-failure.png/.txt).
         for (const stale of readdirSync(ARTIFACTS).filter((f) => f.startsWith(`${slug}.`) || f.startsWith(`${slug}-attempt`))) {
@@ -62,7 +62,7 @@ describe('MCP Inspector web UI in Chromium, full OAuth login', () => {
   }
 });
 
-const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 4;
 
 async function attemptScenario(server: RunningServer, transport: Transport, registration: Registration, slug: string, attempt: number): Promise<void> {
   const home = tempHome('interop-inspector-web-');
