@@ -163,6 +163,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
   const attempt = async (delayMs: number): Promise<void> => {
     try {
       await discoverOnce();
+      logger.info({ issuer: expectedIssuer }, 'ready: issuer discovered');
       resolveReady();
     } catch (error) {
       if (error instanceof UpstreamError && !stopped) {
@@ -224,11 +225,11 @@ function printBanner(s: RunningServer, logger: Logger, dev: boolean): void {
   const c = s.config;
   logger.info(
     { mcp: s.mcpUrl, sse: s.sseUrl, issuer: s.issuer, resource: s.resource, tokenValidation: c.tokenValidation, stateless: c.stateless, devIdp: dev },
-    'ready',
+    'listening',
   );
   const lines = [
     '',
-    `  logto-whoami-mcp ${dev ? '(development IdP — not Logto)' : ''}`,
+    `  logto-whoami-mcp${dev ? ' (development IdP — not Logto)' : ''}`,
     `  Streamable HTTP  ${s.mcpUrl}${c.stateless ? '  (stateless)' : ''}`,
     `  SSE (legacy)     ${s.sseUrl}`,
     `  Issuer           ${s.issuer}`,
