@@ -160,23 +160,29 @@ export async function startServer(env: Record<string, string | undefined>, optio
   let retryTimer: NodeJS.Timeout | undefined;
   let resolveReady!: () => void;
   const ready = new Promise<void>((resolve) => (resolveReady = resolve));
-  const attempt = async (delayMs: number): Promise<void> => {
+  /**
+   * One discovery attempt. The first one (at start-up) throws what no retry can fix, so the process
+   * exits with a one-line error; transient failures — and, once running, every failure — are logged
+   * and retried with backoff while /readyz stays red. A retry never throws into the void.
+   */
+  const attempt = async (delayMs: number, firstAttempt: boolean): Promise<void> => {
+    if (stopped) return;
     try {
       await discoverOnce();
       logger.info({ issuer: expectedIssuer }, 'ready: issuer discovered');
       resolveReady();
     } catch (error) {
-      if (error instanceof UpstreamError && !stopped) {
-        logger.error({ retryInMs: delayMs }, error.message);
-        retryTimer = setTimeout(() => void attempt(Math.min(delayMs * 2, 30_000)), delayMs);
-        retryTimer.unref();
-        return;
-      }
-      throw error;
+      if (stopped) return;
+      if (firstAttempt && !(error instanceof UpstreamError)) throw error;
+      const permanent = error instanceof DiscoveryConfigError;
+      const nextDelay = permanent ? 30_000 : delayMs;
+      logger.error({ retryInMs: nextDelay }, error instanceof Error ? error.message : String(error));
+      retryTimer = setTimeout(() => void attempt(Math.min(nextDelay * 2, 30_000), false), nextDelay);
+      retryTimer.unref();
     }
   };
   try {
-    await attempt(1000);
+    await attempt(1000, true);
   } catch (error) {
     await closeHttp(server, 0);
     await Promise.allSettled(closers.map((c) => c()));
