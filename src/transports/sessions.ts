@@ -42,6 +42,9 @@ export interface SessionRegistryOptions {
 export class SessionRegistry {
   readonly #sessions = new Map<string, Session>();
   readonly #perOwner = new Map<string, number>();
+  /** Places reserved by sessions being opened (see {@link reserve}). */
+  readonly #pending = new Map<string, number>();
+  #pendingTotal = 0;
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
 
@@ -55,10 +58,26 @@ export class SessionRegistry {
     return this.#sessions.size;
   }
 
-  /** Throws {@link SessionLimitError} when `owner` may not open another session now. */
-  assertCapacity(owner: string): void {
-    if ((this.#perOwner.get(owner) ?? 0) >= this.options.maxPerOwner) throw new SessionLimitError(429);
-    if (this.#sessions.size >= this.options.maxSessions) throw new SessionLimitError(503);
+  /**
+   * Reserves a place for a session `owner` is about to open, or throws {@link SessionLimitError}.
+   * Check and reservation are one synchronous step, so concurrent `initialize` requests cannot
+   * overshoot the caps. Call the returned release (idempotent) once the session is added, or if
+   * opening it failed.
+   */
+  reserve(owner: string): () => void {
+    if ((this.#perOwner.get(owner) ?? 0) + (this.#pending.get(owner) ?? 0) >= this.options.maxPerOwner) throw new SessionLimitError(429);
+    if (this.#sessions.size + this.#pendingTotal >= this.options.maxSessions) throw new SessionLimitError(503);
+    this.#pending.set(owner, (this.#pending.get(owner) ?? 0) + 1);
+    this.#pendingTotal++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#pendingTotal--;
+      const left = (this.#pending.get(owner) ?? 1) - 1;
+      if (left > 0) this.#pending.set(owner, left);
+      else this.#pending.delete(owner);
+    };
   }
 
   add(session: Session): void {

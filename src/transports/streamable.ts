@@ -60,8 +60,9 @@ export function streamableHandler(options: StreamableOptions) {
       if (method !== 'POST' || !isInitialize(parsedBody)) {
         return jsonRpcError(400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
       }
+      let release: () => void;
       try {
-        sessions.assertCapacity(owner);
+        release = sessions.reserve(owner);
       } catch (error) {
         if (error instanceof SessionLimitError) return jsonRpcError(error.status, SERVER_ERROR, error.message, { 'retry-after': '30' });
         throw error;
@@ -72,13 +73,18 @@ export function streamableHandler(options: StreamableOptions) {
         enableJsonResponse: true,
         onsessioninitialized: (id) => {
           sessions.add({ id, kind: 'streamable', transport, owner, lastSeen: Date.now(), close: () => server.close() });
+          release();
         },
       });
       transport.onclose = () => {
         if (transport.sessionId) sessions.remove(transport.sessionId);
       };
-      await server.connect(transport);
-      return transport.handleRequest(c.req.raw, { parsedBody, authInfo });
+      try {
+        await server.connect(transport);
+        return await transport.handleRequest(c.req.raw, { parsedBody, authInfo });
+      } finally {
+        release(); // no-op once the session was added; frees the place if initialize failed
+      }
     }
 
     const session = sessions.find(sessionId, 'streamable', owner);

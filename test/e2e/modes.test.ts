@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { postMcp, startTestServer, tokenFor } from '../support/harness.js';
+import { initializeRequest, postMcp, startTestServer, tokenFor } from '../support/harness.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -58,6 +58,18 @@ describe('TOKEN_VALIDATION and REQUIRED_SCOPES', () => {
     });
     it('a JWT with the permission: 200', async () => {
       assert.equal((await call(s, await tokenFor(s, 'alice', 'jwt', 'openid profile email whoami:read'))).status, 200);
+    });
+  });
+
+  describe('MAX_SESSIONS_PER_SUBJECT=2 under concurrency', () => {
+    let s: Server;
+    before(async () => (s = await start({ MAX_SESSIONS_PER_SUBJECT: '2' })));
+    it('10 parallel initialize requests open exactly 2 sessions; the rest get 429', async () => {
+      const token = await tokenFor(s, 'alice', 'jwt');
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => postMcp(s.mcpUrl, { authorization: `Bearer ${token}` }, initializeRequest(i))));
+      const statuses = results.map((r) => r.status).sort();
+      assert.deepEqual(statuses, [200, 200, 429, 429, 429, 429, 429, 429, 429, 429]);
+      assert.equal(s.sessions.size, 2);
     });
   });
 
