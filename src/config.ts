@@ -56,7 +56,7 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const int = (def: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min).max(max).default(def));
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -116,10 +116,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (r.hash) problems.push('MCP_RESOURCE: must not contain a fragment (RFC 8707 §2)');
     // One identifier must cover both endpoints so a single Logto API resource serves /mcp and /sse.
     const base = publicUrl ?? `http://localhost:${e.PORT}`;
-    const prefix = resource.replace(/\/$/, '');
     if (!publicUrl && e.PORT === 0) {
       problems.push('MCP_RESOURCE: with PORT=0 set PUBLIC_URL too (the resource must match the URL clients use)');
-    } else if (!`${base}/mcp`.startsWith(prefix) || !`${base}/sse`.startsWith(prefix)) {
+    } else if (!coversEndpoint(r, new URL(`${base}/mcp`)) || !coversEndpoint(r, new URL(`${base}/sse`))) {
       problems.push(`MCP_RESOURCE: must be a prefix of both ${base}/mcp and ${base}/sse (got ${resource})`);
     }
   }
@@ -150,6 +149,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxBodyBytes: e.MAX_BODY_BYTES,
     devIdpPort: e.DEV_IDP_PORT,
   });
+}
+
+/** Same origin, and the resource's path is the endpoint's path or a whole-segment prefix of it. */
+function coversEndpoint(resource: URL, endpoint: URL): boolean {
+  const path = resource.pathname.replace(/\/$/, '');
+  return resource.origin === endpoint.origin && (endpoint.pathname === path || endpoint.pathname.startsWith(`${path}/`));
 }
 
 /** True for hosts that only this machine can reach. */

@@ -28,10 +28,13 @@ describe('loadConfig', () => {
     assert.deepEqual(c.allowedOrigins, ['https://a.example', 'https://b.example:8443']);
   });
 
-  it('treats empty strings as unset', () => {
-    const c = loadConfig({ LOGTO_ENDPOINT: '', PUBLIC_URL: '', MCP_RESOURCE: '' });
+  it('treats empty strings as unset, numbers included', () => {
+    const c = loadConfig({ LOGTO_ENDPOINT: '', PUBLIC_URL: '', MCP_RESOURCE: '', PORT: '', USERINFO_CACHE_TTL: '', CACHE_MAX_ENTRIES: '' });
     assert.equal(c.logtoEndpoint, undefined);
     assert.equal(c.publicUrl, undefined);
+    assert.equal(c.port, 3001);
+    assert.equal(c.userinfoCacheTtl, 60);
+    assert.equal(c.cacheMaxEntries, 10_000);
   });
 
   it('reports every problem at once', () => {
@@ -48,6 +51,10 @@ describe('loadConfig', () => {
   it('requires MCP_RESOURCE to be a prefix of both /mcp and /sse', () => {
     assert.throws(() => loadConfig({ PUBLIC_URL: 'https://mcp.example', MCP_RESOURCE: 'https://mcp.example/mcp' }), /prefix of both/);
     assert.throws(() => loadConfig({ PUBLIC_URL: 'https://mcp.example', MCP_RESOURCE: 'https://other.example' }), /prefix of both/);
+    // string prefixes that are not URL prefixes
+    assert.throws(() => loadConfig({ MCP_RESOURCE: 'http://localhost:300' }), /prefix of both/);
+    assert.throws(() => loadConfig({ PUBLIC_URL: 'https://mcp.example', MCP_RESOURCE: 'https://mcp.example/m' }), /prefix of both/);
+    assert.equal(loadConfig({ MCP_RESOURCE: 'http://localhost:3001/' }).resource, 'http://localhost:3001/');
     const c = loadConfig({ PUBLIC_URL: 'https://mcp.example/whoami', MCP_RESOURCE: 'https://mcp.example/whoami' });
     assert.equal(c.resource, 'https://mcp.example/whoami');
   });
