@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import * as z from 'zod';
 
 /**
@@ -157,8 +158,8 @@ function coversEndpoint(resource: URL, endpoint: URL): boolean {
   return resource.origin === endpoint.origin && (endpoint.pathname === path || endpoint.pathname.startsWith(`${path}/`));
 }
 
-/** True for hosts that only this machine can reach. */
+/** True for hosts that only this machine can reach: localhost, 127.0.0.0/8, ::1 (bracketed or not). */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
 }

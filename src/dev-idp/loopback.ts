@@ -1,12 +1,7 @@
 import type { Server } from 'node:http';
-import { isIP } from 'node:net';
+import { isLoopbackHost } from '../config.js';
 
-/** True for `localhost`, 127.0.0.0/8 and ::1 — the only hosts the development IdP may bind to. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (bare === 'localhost' || bare === '::1') return true;
-  return isIP(bare) === 4 && bare.startsWith('127.');
-}
+export { isLoopbackHost };
 
 /** True for an `http://` Origin on a loopback host (any port), e.g. the MCP Inspector at http://localhost:6274. */
 export function isLoopbackOrigin(origin: string | undefined): boolean {
