@@ -14,56 +14,26 @@ import { fileURLToPath } from 'node:url';
 import { runCli, type CliDeps } from '../../src/cli/commands.js';
 import type { OpenBrowser } from '../../src/cli/browser.js';
 import type { ServerRecord } from '../../src/cli/store.js';
-import { CookieJar } from '../../src/dev-idp/cookie-jar.js';
 import { DEV_USERS } from '../../src/dev-idp/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
+import { authorizeHeadless } from '../support/authorize-headless.js';
 
 const alice = DEV_USERS.find((u) => u.username === 'alice')!;
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * A user at a browser: follows redirects with a cookie jar, signs in, presses "Authorize", and
- * stops at the first loopback redirect — which it then delivers (a real GET to the CLI's
- * listener) unless `deliver` is false. Returns that redirect URL. Bounded to 20 steps.
+ * A user at a browser (the same headless sign-in the interop tests use): signs in, presses
+ * "Authorize", and stops at the CLI's loopback redirect — which it then delivers (a real GET to
+ * the CLI's listener) unless `deliver` is false. Returns that redirect URL.
  */
 async function browse(authorizationUrl: string, user: { username: string; password: string }, deliver = true): Promise<string> {
-  const jar = new CookieJar();
-  let url = new URL(authorizationUrl);
-  let init: RequestInit = { method: 'GET' };
-  for (let step = 0; step < 20; step++) {
-    if (url.hostname === '127.0.0.1' && url.pathname === '/callback') {
-      if (deliver) {
-        const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
-        await res.body?.cancel();
-      }
-      return url.href;
-    }
-    const headers = new Headers(init.headers);
-    const cookie = jar.header();
-    if (cookie) headers.set('cookie', cookie);
-    const res = await fetch(url, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(5_000) });
-    jar.store(res.headers);
-    const location = res.headers.get('location');
-    if (res.status >= 300 && res.status < 400 && location) {
-      await res.body?.cancel();
-      url = new URL(location, url);
-      init = { method: 'GET' };
-      continue;
-    }
-    const html = await res.text();
-    const action = /<form[^>]*action="([^"]+)"/i.exec(html)?.[1];
-    if (res.status !== 200 || !action) throw new Error(`unexpected page ${res.status} at ${url.href}`);
-    const next = new URL(action.replaceAll('&amp;', '&'), url);
-    if (/name="password"/.test(html)) {
-      init = { method: 'POST', body: new URLSearchParams({ username: user.username, password: user.password }) };
-    } else if (/name="decision"/.test(html)) {
-      init = { method: 'POST', body: new URLSearchParams({ decision: 'approve' }) };
-    } else {
-      throw new Error(`no login or consent form at ${url.href}`);
-    }
-    url = next;
+  const url = new URL(authorizationUrl);
+  const { callbackUrl } = await authorizeHeadless(url, url.searchParams.get('redirect_uri') ?? '', user);
+  if (deliver) {
+    const res = await fetch(callbackUrl, { signal: AbortSignal.timeout(5_000) });
+    await res.body?.cancel();
   }
-  throw new Error('no redirect to the loopback listener within 20 steps');
+  return callbackUrl.href;
 }
 
 const asAlice: OpenBrowser = async (url) => {

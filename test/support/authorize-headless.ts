@@ -1,4 +1,4 @@
-import { CookieJar } from '../../../src/dev-idp/cookie-jar.js';
+import { CookieJar } from '../../src/dev-idp/cookie-jar.js';
 /**
  * Drives the dev IdP's authorization endpoint the way a person in a browser would, over plain HTTP:
  * follow redirects, fill the login form (`username`, `password`), press "Authorize" on the consent
