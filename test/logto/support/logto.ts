@@ -47,7 +47,13 @@ export function scratchDir(name: string): string {
 export async function startLogto(dir: string): Promise<LogtoInstance> {
   const home = logtoHome();
   try {
-    await run(join(home, 'start-logto.sh'), [dir], { timeout: 180_000, maxBuffer: 16 * 1024 * 1024 });
+    await run(join(home, 'start-logto.sh'), [dir], {
+      timeout: 180_000,
+      maxBuffer: 16 * 1024 * 1024,
+      // Logto's pool gives up on a PostgreSQL connection after 5 s by default, and the core then exits with
+      // "timeout expired"; on a loaded shared CI machine (load average ~70 measured) connecting takes longer.
+      env: { ...process.env, DATABASE_CONNECTION_TIMEOUT: process.env['DATABASE_CONNECTION_TIMEOUT'] ?? '60000' },
+    });
   } catch (error) {
     const e = error as { stderr?: string; message: string };
     throw new Error(`start-logto.sh ${dir} failed: ${e.stderr?.trim() || e.message}`);

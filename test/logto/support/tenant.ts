@@ -61,6 +61,11 @@ export function must<T>(call: string, result: { data?: T; error?: unknown; respo
   return result.data as T;
 }
 
+/** @logto/api 1.42's generated types declare redirect URIs as objects; Logto takes (and returns) strings. */
+function uris(list: string[]): Array<Record<string, unknown>> {
+  return list as unknown as Array<Record<string, unknown>>;
+}
+
 async function createUser(api: ManagementApi, username: string, password: string, name: string): Promise<LogtoUser> {
   const user = must('POST /api/users', await api.POST('/api/users', { body: { username, password, name } }));
   return { id: user.id, username, password };
@@ -74,14 +79,14 @@ export async function setupTenant(logto: LogtoInstance): Promise<TenantFixture> 
       body: {
         name: 'MCP Inspector (tests)',
         type: 'SPA',
-        oidcClientMetadata: { redirectUris: [...INSPECTOR_APP_REDIRECT_URIS, MCP_REMOTE_REDIRECT_URI], postLogoutRedirectUris: [] },
+        oidcClientMetadata: { redirectUris: uris([...INSPECTOR_APP_REDIRECT_URIS, MCP_REMOTE_REDIRECT_URI]), postLogoutRedirectUris: [] },
       },
     }),
   );
   const cli = must(
     'POST /api/applications (Native)',
     await api.POST('/api/applications', {
-      body: { name: 'logto-whoami-mcp CLI (tests)', type: 'Native', oidcClientMetadata: { redirectUris: [CLI_REDIRECT_URI], postLogoutRedirectUris: [] } },
+      body: { name: 'logto-whoami-mcp CLI (tests)', type: 'Native', oidcClientMetadata: { redirectUris: uris([CLI_REDIRECT_URI]), postLogoutRedirectUris: [] } },
     }),
   );
 
@@ -108,7 +113,7 @@ export async function setupTenant(logto: LogtoInstance): Promise<TenantFixture> 
   const orgScope = must('POST /api/organization-scopes', await api.POST('/api/organization-scopes', { body: { name: 'read:docs' } }));
   const orgRole = must(
     'POST /api/organization-roles',
-    await api.POST('/api/organization-roles', { body: { name: 'member', organizationScopeIds: [orgScope.id] } }),
+    await api.POST('/api/organization-roles', { body: { name: 'member', organizationScopeIds: [orgScope.id], resourceScopeIds: [] } }),
   );
   const org = must('POST /api/organizations', await api.POST('/api/organizations', { body: { name: 'Acme' } }));
   must(
