@@ -15,7 +15,8 @@ npm_cli="$(npm root -g 2>/dev/null)/npm/bin/npm-cli.js"
 [[ -f "$npm_cli" ]] || { echo "interop-tools.sh: npm-cli.js not found at $npm_cli" >&2; exit 1; }
 
 stamp="$dest/.installed-lock.sha256"
-want="$(sha256sum "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)"
+# Hash the contents only (not the paths): every worktree sharing this install must agree on it.
+want="$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$dest/node_modules/@modelcontextprotocol/inspector" ]]; then
   echo "$dest"
   exit 0
