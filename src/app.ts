@@ -9,7 +9,7 @@ import { redactedPath, subjectTag, type Logger } from './log.js';
 import type { IssuerMetadata } from './oidc/discover.js';
 import { sseMessageHandler, sseStreamHandler } from './transports/sse.js';
 import type { SessionRegistry } from './transports/sessions.js';
-import { eraRouter } from './transports/era-router.js';
+import { eraRouter, type EraVariables } from './transports/era-router.js';
 
 /** Everything the HTTP layer needs; resolved after the server listens and knows its URL. */
 export interface AppOptions {
@@ -38,8 +38,8 @@ const MCP_CORS = {
 };
 
 /** Assembles the routes. No I/O here: the caller owns listening, discovery and shutdown. */
-export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
-  const app = new Hono<{ Variables: GateVariables }>();
+export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraVariables }> {
+  const app = new Hono<{ Variables: GateVariables & EraVariables }>();
   const publicUrl = new URL(o.publicUrl);
   const publicPath = publicUrl.pathname.replace(/\/$/, '');
   const prm = (suffix: string) => `${publicUrl.origin}/.well-known/oauth-protected-resource${publicPath}${suffix}`;
@@ -58,6 +58,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
       status,
       ms: Math.round((performance.now() - started) * 10) / 10,
       ...(identity ? { sub: subjectTag(identity.issuer, identity.subject), via: identity.tokenType } : {}),
+      ...(c.get('era') ? { era: c.get('era') } : {}),
     };
     o.logger[level](line, 'request');
   });
