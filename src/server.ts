@@ -79,7 +79,6 @@ export async function startServer(env: Record<string, string | undefined>, optio
     publicUrl,
     resource,
     listenHost: config.host,
-    listenPort: port,
     scopesSupported: config.scopesSupported,
     requiredScopes: config.requiredScopes,
     allowedOrigins: config.allowedOrigins,

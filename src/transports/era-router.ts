@@ -15,7 +15,10 @@ export interface EraRouterOptions {
   logger: Logger;
 }
 
-type Ctx = Context<{ Variables: GateVariables }>;
+/** Which protocol era served the request (for the request log): `2026-07-28` or `2025` (SDK v1). */
+export type EraVariables = { era: 'modern' | 'legacy' };
+
+type Ctx = Context<{ Variables: GateVariables & EraVariables }>;
 
 /**
  * `/mcp` behind the gate: the SDK's own `isLegacyRequest` decides the era, so the routing can never
@@ -34,7 +37,11 @@ export function eraRouter(options: EraRouterOptions) {
       if (parsed instanceof Response) return parsed;
       parsedBody = parsed.body;
     }
-    if (await isLegacyRequest(c.req.raw, parsedBody, { maxRequestBodySize: options.maxBodyBytes })) return legacy(c, parsedBody);
+    if (await isLegacyRequest(c.req.raw, parsedBody, { maxRequestBodySize: options.maxBodyBytes })) {
+      c.set('era', 'legacy');
+      return legacy(c.req.raw, { identity: c.get('identity'), authInfo: c.get('authInfo') }, parsedBody);
+    }
+    c.set('era', 'modern');
     return modern.fetch(c.req.raw, { authInfo: c.get('authInfo'), parsedBody });
   };
 }
