@@ -6,6 +6,7 @@ import { isLoopbackHost } from './config.js';
 import { originGuard } from './http/guard.js';
 import { metadataRoutes } from './http/metadata.js';
 import { redactedPath, subjectTag, type Logger } from './log.js';
+import type { McpDeps } from './mcp/server.js';
 import type { IssuerMetadata } from './oidc/discover.js';
 import { sseMessageHandler, sseStreamHandler } from './transports/sse.js';
 import type { SessionRegistry } from './transports/sessions.js';
@@ -27,6 +28,8 @@ export interface AppOptions {
   sseKeepAliveMs?: number;
   sessions: SessionRegistry;
   logger: Logger;
+  /** What the MCP tools need (whoami's Logto profile). */
+  mcp?: McpDeps;
   /** Live readiness: undefined until discovery has succeeded. */
   state: () => { metadata: IssuerMetadata; authenticator: Authenticator } | undefined;
 }
@@ -99,10 +102,11 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
       logger: o.logger,
     });
 
-  const streamable = streamableHandler({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes });
+  const mcp = o.mcp ? { mcp: o.mcp } : {};
+  const streamable = streamableHandler({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, ...mcp });
   app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), streamable);
 
-  const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes };
+  const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes, ...mcp };
   app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('/sse'), sseStreamHandler(sse));
   app.on(['POST', 'OPTIONS'], '/messages', mcpCors, guard, gate('/sse'), sseMessageHandler(sse));
 

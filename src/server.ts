@@ -9,6 +9,7 @@ import { createJwtVerifier } from './auth/verify-jwt.js';
 import { createUserinfoVerifier } from './auth/verify-userinfo.js';
 import { isLoopbackHost, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { createEnrichment } from './logto/enrichment.js';
 import { DiscoveryConfigError, discoverIssuer, type IssuerMetadata } from './oidc/discover.js';
 import { limitedFetch } from './oidc/limited-fetch.js';
 import { SessionRegistry } from './transports/sessions.js';
@@ -91,6 +92,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
 
   const closers: Array<() => Promise<void>> = [];
   let issuer = config.issuer;
+  let devM2m: { appId: string; appSecret: string; resource: string } | undefined;
   try {
     if (!issuer) {
       const { startDevIdp } = await import('./dev-idp/index.js');
@@ -101,6 +103,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
       });
       closers.push(() => idp.close());
       issuer = idp.issuer;
+      devM2m = idp.m2m;
     }
   } catch (error) {
     await closeHttp(server, 0);
@@ -125,6 +128,9 @@ export async function startServer(env: Record<string, string | undefined>, optio
     sessions,
     logger,
     state: () => state,
+    mcp: {
+      profile: createEnrichment({ config, endpoint: issuer.replace(/\/oidc$/, ''), devM2m, logger, fetch: options.fetch }),
+    },
   });
   fetchHandler = (req, bindings) => app.fetch(req, bindings);
 

@@ -4,13 +4,15 @@ import type { Context } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
 import { readJsonBody } from '../http/body.js';
 import { jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
-import { createMcpServer } from '../mcp/server.js';
+import { createMcpServer, type McpDeps } from '../mcp/server.js';
 import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js';
 
 export interface StreamableOptions {
   sessions: SessionRegistry;
   stateless: boolean;
   maxBodyBytes: number;
+  /** Passed to every MCP server this transport creates. */
+  mcp?: McpDeps;
 }
 
 type Ctx = Context<{ Variables: GateVariables }>;
@@ -36,7 +38,7 @@ export function streamableHandler(options: StreamableOptions) {
       const parsed = await readJsonBody(c.req.raw, options.maxBodyBytes);
       if (parsed instanceof Response) return parsed;
       const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
-      const server = createMcpServer();
+      const server = createMcpServer(options.mcp);
       await server.connect(transport);
       try {
         return await transport.handleRequest(c.req.raw, { parsedBody: parsed.body, authInfo });
@@ -67,7 +69,7 @@ export function streamableHandler(options: StreamableOptions) {
         if (error instanceof SessionLimitError) return jsonRpcError(error.status, SERVER_ERROR, error.message, { 'retry-after': '30' });
         throw error;
       }
-      const server = createMcpServer();
+      const server = createMcpServer(options.mcp);
       const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => crypto.randomUUID(),
         enableJsonResponse: true,
