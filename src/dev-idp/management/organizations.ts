@@ -15,7 +15,7 @@ export function organizationsRoutes(tenant: DevTenant): Hono {
   app.get('/organizations/:id/users/:userId/roles', (c) => {
     const members = tenant.memberships.get(c.req.param('id'));
     if (!tenant.organizations.has(c.req.param('id')) || !members) {
-      return logtoError(c, 404, 'entity.not_exists_with_id', 'The organization does not exist.');
+      return logtoError(c, 404, 'entity.not_found', 'The resource does not exist.');
     }
     const roleIds = members.get(c.req.param('userId'));
     if (!roleIds) return logtoError(c, 422, 'organization.require_membership', 'The user must be a member of the organization.');

@@ -9,7 +9,7 @@ export function paginate(c: Context, items: readonly unknown[]): Response {
   const page = Number(c.req.query('page') ?? 1);
   const pageSize = Number(c.req.query('page_size') ?? 20);
   if (!Number.isInteger(page) || page < 1 || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) {
-    return logtoError(c, 400, 'guard.invalid_pagination', 'The pagination value is not valid.');
+    return logtoError(c, 400, 'guard.invalid_pagination', 'The request pagination value is invalid.');
   }
   c.header('Total-Number', String(items.length));
   return c.json(items.slice((page - 1) * pageSize, page * pageSize));

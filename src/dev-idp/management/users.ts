@@ -68,6 +68,7 @@ export function userResponse(user: DevTenantUser) {
   };
 }
 
+/** What Logto 1.37.1 answers for an unknown user id. */
 function notFound(c: Parameters<typeof logtoError>[0]): Response {
-  return logtoError(c, 404, 'entity.not_exists_with_id', `The user with ID \`${c.req.param('userId') ?? ''}\` does not exist.`.slice(0, 200));
+  return logtoError(c, 404, 'entity.not_found', 'The resource does not exist.');
 }
