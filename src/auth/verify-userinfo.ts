@@ -1,7 +1,8 @@
 import { fetchUserInfo, type UserInfoResponse } from '@logto/js';
 import { createLimiter } from '../limiter.js';
 import { createJsonRequester, HttpStatusError } from '../oidc/requester.js';
-import { AuthError, UpstreamError } from './errors.js';
+import { UpstreamError } from '../oidc/errors.js';
+import { AuthError } from './errors.js';
 
 export interface UserinfoVerifierOptions {
   userinfoEndpoint: string;

@@ -18,6 +18,8 @@ export interface ConfigurationInput {
 
 const HOUR = 60 * 60;
 const DAY = 24 * HOUR;
+/** The demo accounts' `created_at` / `updated_at`: when this process loaded the dev IdP (they live in memory). */
+const CREATED_AT = Date.now();
 
 /**
  * oidc-provider configuration shaped like Logto's: ES384 everywhere, PKCE required,
@@ -44,7 +46,8 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     claims: {
       openid: ['sub'],
-      profile: ['username', 'name', 'picture'],
+      // Logto's profile scope also carries created_at / updated_at (epoch milliseconds).
+      profile: ['username', 'name', 'picture', 'created_at', 'updated_at'],
       email: ['email', 'email_verified'],
     },
     responseTypes: ['code'],
@@ -67,9 +70,13 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
           picture: user.picture,
           email: user.email,
           email_verified: user.email_verified,
+          created_at: CREATED_AT,
+          updated_at: CREATED_AT,
         }),
       };
     },
+    // Like Logto: the ID token carries the claims of the granted scopes (not only when no access token is issued).
+    conformIdTokenClaims: false,
     // No extraTokenClaims: like a default Logto tenant (no Custom JWT script), a resource-bound access
     // token carries sub, client_id, scope, aud, iss, exp — whoami's profile comes from the Management API.
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },

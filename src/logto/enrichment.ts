@@ -8,7 +8,7 @@ export interface EnrichmentInput {
   config: Config;
   /** The Logto endpoint (LOGTO_ENDPOINT, or the dev IdP's origin). */
   endpoint: string;
-  /** The dev IdP's own M2M app; used when LOGTO_M2M_* are unset. */
+  /** The dev IdP's own M2M app (development, no LOGTO_ENDPOINT). */
   devM2m?: { appId: string; appSecret: string; resource: string } | undefined;
   logger: Logger;
   fetch?: typeof fetch | undefined;
@@ -20,9 +20,10 @@ export interface EnrichmentInput {
  */
 export function createEnrichment(input: EnrichmentInput): ProfileLoader | undefined {
   const { config, logger } = input;
-  const m2m =
-    config.managementApi ??
-    (input.devM2m ? { appId: input.devM2m.appId, appSecret: new Secret(input.devM2m.appSecret), resource: input.devM2m.resource } : undefined);
+  // With the dev IdP its own M2M app is the only one that can work (LOGTO_M2M_* belong to a tenant).
+  const m2m = input.devM2m
+    ? { appId: input.devM2m.appId, appSecret: new Secret(input.devM2m.appSecret), resource: input.devM2m.resource }
+    : config.managementApi;
   if (!m2m || config.profileFields.length === 0) return undefined;
   const log = logger.child({ component: 'logto-management' });
   const client = createManagementClient({

@@ -1,4 +1,3 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import type { Identity } from '../../auth/authenticate.js';
 import type { LogtoProfile } from '../../logto/profile.js';
@@ -36,32 +35,49 @@ const outputSchema = z.looseObject({
   logto: logtoProfileSchema.optional(),
 });
 
+/** The part of an SDK `AuthInfo` whoami reads (v1 and v2 agree on it): the bearer gate puts the `Identity` there. */
+export interface WhoamiAuth {
+  extra?: Record<string, unknown>;
+}
+
+/** A tool result both SDK lines accept (text content, plus structured content on success). */
+export interface WhoamiResult {
+  [key: string]: unknown;
+  content: { type: 'text'; text: string }[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
 /**
  * `whoami`: the caller's claims. For an opaque token, the userinfo response (sub, username, name,
  * email, picture, …); for a JWT, the verified claims (sub, client_id, scope, aud, iss, exp, …).
  * With `deps.profile`, what Logto knows about the caller goes under `logto` — a separate key, so
  * nothing the Management API says can pass for a verified claim.
+ *
+ * The ONE definition every protocol era serves (src/mcp/server.ts registers it on the SDK v1
+ * server for the 2025 and 2024 eras, src/mcp/modern-server.ts on the SDK v2 server for
+ * 2026-07-28): name, schemas and handler live here only, so the eras cannot drift apart. Each era
+ * hands the handler the request's `authInfo` — the only way the identity reaches the tool — and the
+ * server's {@link WhoamiDeps}.
  */
-export function registerWhoami(server: McpServer, deps: WhoamiDeps = {}): void {
-  server.registerTool(
-    'whoami',
-    {
-      title: 'Who am I?',
-      description: 'Returns the identity claims of the signed-in user (from Logto) and how the access token was validated.',
-      outputSchema,
-      annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
-    },
-    async (extra) => {
-      const identity = extra.authInfo?.extra?.['identity'] as Identity | undefined;
-      if (!identity) {
-        // Unreachable behind the bearer gate; kept so the tool never answers for nobody.
-        return { isError: true, content: [{ type: 'text', text: 'Not authenticated' }] };
-      }
-      // A token claim named `logto` (a Custom JWT script's) is left out: that key is the profile's.
-      const { logto: _ignored, ...claims } = identity.claims;
-      const profile = await deps.profile?.(identity).catch((): LogtoProfile => ({ available: false, error: 'bad_response' }));
-      const result = { ...claims, sub: identity.subject, token_type: identity.tokenType, ...(profile ? { logto: profile } : {}) };
-      return { structuredContent: result, content: [{ type: 'text', text: JSON.stringify(result, null, 2) }] };
-    },
-  );
-}
+export const whoamiTool = {
+  name: 'whoami',
+  config: {
+    title: 'Who am I?',
+    description: 'Returns the identity claims of the signed-in user (from Logto) and how the access token was validated.',
+    outputSchema,
+    annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
+  },
+  async handler(authInfo: WhoamiAuth | undefined, deps: WhoamiDeps = {}): Promise<WhoamiResult> {
+    const identity = authInfo?.extra?.['identity'] as Identity | undefined;
+    if (!identity) {
+      // Unreachable behind the bearer gate; kept so the tool never answers for nobody.
+      return { isError: true, content: [{ type: 'text', text: 'Not authenticated' }] };
+    }
+    // A token claim named `logto` (a Custom JWT script's) is left out: that key is the profile's.
+    const { logto: _ignored, ...claims } = identity.claims;
+    const profile = await deps.profile?.(identity).catch((): LogtoProfile => ({ available: false, error: 'bad_response' }));
+    const result = { ...claims, sub: identity.subject, token_type: identity.tokenType, ...(profile ? { logto: profile } : {}) };
+    return { structuredContent: result, content: [{ type: 'text', text: JSON.stringify(result, null, 2) }] };
+  },
+};
