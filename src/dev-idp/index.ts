@@ -24,6 +24,8 @@ export interface DevIdpOptions {
   accessTokenTtlSeconds?: number;
   /** pino-like logger. Default: one line per entry on stderr. */
   logger?: DevIdpLogger;
+  /** Fetch for client ID metadata documents. Default: global fetch (tests pass one trusting their test certificate). */
+  fetch?: typeof fetch;
 }
 
 export interface DevIdp {
@@ -91,6 +93,8 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
       jwks,
       cookieKeys: generateCookieKeys(),
       InvalidTarget: errors.InvalidTarget,
+      InvalidClientMetadata: errors.InvalidClientMetadata,
+      fetch: options.fetch,
     });
     const provider = await withProviderNoticesRouted(logger, async () => new ProviderClass(issuer, configuration));
     observe(provider, logger);
