@@ -9,7 +9,7 @@ import { redactedPath, subjectTag, type Logger } from './log.js';
 import type { IssuerMetadata } from './oidc/discover.js';
 import { sseMessageHandler, sseStreamHandler } from './transports/sse.js';
 import type { SessionRegistry } from './transports/sessions.js';
-import { streamableHandler } from './transports/streamable.js';
+import { eraRouter } from './transports/era-router.js';
 
 /** Everything the HTTP layer needs; resolved after the server listens and knows its URL. */
 export interface AppOptions {
@@ -32,7 +32,7 @@ export interface AppOptions {
 }
 
 const MCP_CORS = {
-  allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID'],
+  allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Mcp-Method', 'Mcp-Name', 'Last-Event-ID'],
   exposeHeaders: ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'],
   allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
   maxAge: 600,
@@ -99,8 +99,9 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
       logger: o.logger,
     });
 
-  const streamable = streamableHandler({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes });
-  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), streamable);
+  // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions).
+  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger });
+  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), mcp);
 
   const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes };
   app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('/sse'), sseStreamHandler(sse));
