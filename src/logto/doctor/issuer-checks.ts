@@ -33,7 +33,7 @@ export async function checkIssuer(logtoEndpoint: string, issuer: string, options
           id: 'issuer.cimd',
           status: 'warn',
           summary: 'Dynamic apps (Client ID Metadata Documents) are off: every client needs a registered app and its App ID',
-          fix: 'to let MCP clients connect without an app of their own: Logto console → Applications → Third-party apps → Dynamic app → enable',
+          fix: 'to let MCP clients connect without an app of their own: Logto console → Applications → Third-party apps tab → enable Dynamic app (in Logto versions that have it)',
         },
   );
   return { checks, metadata };

@@ -18,6 +18,8 @@ export interface TenantCheckInput {
   redirectUris: readonly string[];
 }
 
+const MAX_NEAR_MISSES = 5;
+
 const M2M_FIX =
   'Logto console → Applications → your machine-to-machine app: copy its App ID and App secret into LOGTO_M2M_APP_ID / LOGTO_M2M_APP_SECRET, ' +
   'and under Roles assign a machine-to-machine role with the "Logto Management API" permission "all"';
@@ -40,10 +42,11 @@ export async function checkTenant(input: TenantCheckInput): Promise<Check[]> {
 
   const match = resources.find((r) => r.indicator === input.resource);
   if (!match) {
-    const misses = resources.flatMap((r) => {
+    const all = resources.flatMap((r) => {
       const why = nearMiss(input.resource, r.indicator);
       return why ? [`near miss: "${r.name}" has API identifier ${r.indicator}: ${why}`] : [];
     });
+    const misses = all.length > MAX_NEAR_MISSES ? [...all.slice(0, MAX_NEAR_MISSES), `… and ${all.length - MAX_NEAR_MISSES} more`] : all;
     checks.push({
       id: 'tenant.api_resource',
       status: 'fail',
