@@ -42,10 +42,14 @@ export async function checkTenant(input: TenantCheckInput): Promise<Check[]> {
 
   const match = resources.find((r) => r.indicator === input.resource);
   if (!match) {
-    const all = resources.flatMap((r) => {
-      const why = nearMiss(input.resource, r.indicator);
-      return why ? [`near miss: "${r.name}" has API identifier ${r.indicator}: ${why}`] : [];
-    });
+    // Closest first: another port is the weakest hint (local setups often have several).
+    const all = resources
+      .flatMap((r) => {
+        const why = nearMiss(input.resource, r.indicator);
+        return why ? [{ rank: (why.includes('port') ? 10 : 0) + why.split(', ').length, line: `near miss: "${r.name}" has API identifier ${r.indicator}: ${why}` }] : [];
+      })
+      .sort((a, b) => a.rank - b.rank)
+      .map((m) => m.line);
     const misses = all.length > MAX_NEAR_MISSES ? [...all.slice(0, MAX_NEAR_MISSES), `… and ${all.length - MAX_NEAR_MISSES} more`] : all;
     checks.push({
       id: 'tenant.api_resource',
