@@ -7,7 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.js';
 import { runTenantCommand } from '../../src/logto/command.js';
+import { runSetup } from '../../src/logto/setup/index.js';
 import { DEV_USERS, getDevToken, startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
 import { freePort } from '../support/harness.js';
 
@@ -26,10 +28,10 @@ const alice = DEV_USERS.find((u) => u.username === 'alice')!;
 describe('doctor and setup against the dev IdP', () => {
   let idp: DevIdp;
   // Each scenario has its own port, so its resource is its own: `wrong*` are registered wrongly on purpose.
-  let ports: { slash: number; scheme: number; port: number; portTarget: number; fresh: number; good: number };
+  let ports: { slash: number; scheme: number; port: number; portTarget: number; fresh: number; created: number; good: number };
 
   before(async () => {
-    ports = { slash: await freePort(), scheme: await freePort(), port: await freePort(), portTarget: await freePort(), fresh: await freePort(), good: await freePort() };
+    ports = { slash: await freePort(), scheme: await freePort(), port: await freePort(), portTarget: await freePort(), fresh: await freePort(), created: await freePort(), good: await freePort() };
     idp = await startDevIdp({
       port: 0,
       logger: silent,
@@ -130,39 +132,48 @@ describe('doctor and setup against the dev IdP', () => {
     assert.ok(!r.out.includes('wrong-secret-canary') && !r.out.includes(idp.m2m.appSecret));
   });
 
-  it('setup: --dry-run changes nothing; the first run creates the resource, permission and app; the second creates nothing; doctor passes; the new app signs in', async () => {
+  it('setup: --dry-run changes nothing; the first run creates the resource and permission and reuses the app that serves MCP Inspector; the second changes nothing; doctor passes', async () => {
     const env = envFor(ports.fresh);
     assert.equal((await doctor(env)).code, 1);
     const dry = await run(['--setup', '--dry-run', '--json'], env);
     assert.equal(dry.code, 0, dry.err);
-    assert.equal((JSON.parse(dry.out) as SetupJson).changes.length, 3, dry.out);
+    assert.equal((JSON.parse(dry.out) as SetupJson).changes.length, 2, dry.out);
     assert.equal(check((await doctor(env)).result, 'tenant.api_resource')?.status, 'fail', 'the dry run changed nothing');
 
     const first = await run(['--setup', '--json'], env);
     assert.equal(first.code, 0, first.err);
     const created = JSON.parse(first.out) as SetupJson;
-    assert.equal(created.changes.length, 3, first.out);
-    assert.ok(created.appId);
+    assert.equal(created.changes.length, 2, first.out);
+    assert.equal(created.appId, 'mcp-inspector', 'the pre-registered app already lists the Inspector redirect URIs');
     const second = await run(['--setup', '--json'], env);
     assert.deepEqual((JSON.parse(second.out) as SetupJson).changes, []);
-    assert.equal((JSON.parse(second.out) as SetupJson).appId, created.appId);
 
     const after = await doctor({ ...env, REQUIRED_SCOPES: 'whoami:read' }, '--app-id', created.appId!);
     assert.equal(after.code, 0, JSON.stringify(after.result.checks, null, 2));
+  });
 
-    // What setup created is real: the new app signs alice in and gets a JWT for the new resource.
+  it('setup for redirect URIs no app lists: creates a Single page app once, which then signs alice in for the new resource', async () => {
+    const redirectUri = 'http://localhost:33418/oauth/callback';
+    const config = loadConfig(envFor(ports.created));
+    const first = await runSetup(config, { dryRun: false, redirectUris: [redirectUri] });
+    assert.ok(first.changes.some((c) => /created Single page app/.test(c)), first.changes.join('\n'));
+    const second = await runSetup(config, { dryRun: false, redirectUris: [redirectUri] });
+    assert.deepEqual(second.changes, []);
+    assert.equal(second.appId, first.appId);
+
     const tokens = await getDevToken({
       issuer: idp.issuer,
       username: alice.username,
       password: alice.password,
-      clientId: created.appId!,
-      redirectUri: 'http://127.0.0.1:6276/oauth/callback',
-      resource: `http://localhost:${ports.fresh}`,
+      clientId: first.appId!,
+      redirectUri,
+      resource: `http://localhost:${ports.created}`,
       scope: 'openid whoami:read',
     });
     const payload = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-    assert.equal(payload['aud'], `http://localhost:${ports.fresh}`);
+    assert.equal(payload['aud'], `http://localhost:${ports.created}`);
     assert.equal(payload['scope'], 'whoami:read');
+    assert.equal(payload['client_id'], first.appId);
   });
 
   async function m2mToken(): Promise<string> {

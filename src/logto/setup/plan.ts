@@ -38,7 +38,7 @@ export class SetupError extends Error {
 export async function planSetup(api: ManagementApi, input: SetupInput): Promise<SetupPlan> {
   const resource = (await listApiResources(api)).find((r) => r.indicator === input.resource);
   const have = new Set(resource?.scopes.map((s) => s.name) ?? []);
-  const app = await findApp(api, input.appId);
+  const app = await findApp(api, input.appId, input.redirectUris);
   return {
     input,
     resource,
@@ -48,7 +48,7 @@ export async function planSetup(api: ManagementApi, input: SetupInput): Promise<
   };
 }
 
-async function findApp(api: ManagementApi, appId: string | undefined): Promise<Application | undefined> {
+async function findApp(api: ManagementApi, appId: string | undefined, redirectUris: readonly string[]): Promise<Application | undefined> {
   if (appId) {
     const app = await getApplication(api, appId);
     if (!app) throw new SetupError(`no application has the App ID ${appId} (leave out --app-id to have one created)`);
@@ -57,7 +57,9 @@ async function findApp(api: ManagementApi, appId: string | undefined): Promise<A
     }
     return app;
   }
-  return (await listApplications(api, ['SPA'])).find((a) => a.name === INSPECTOR_APP_NAME);
+  // An app that already serves MCP Inspector (all its redirect URIs) is reused; else the one setup made earlier.
+  const apps = await listApplications(api, ['SPA', 'Native']);
+  return apps.find((a) => redirectUris.every((u) => a.redirectUris.includes(u))) ?? apps.find((a) => a.type === 'SPA' && a.name === INSPECTOR_APP_NAME);
 }
 
 /** True when the tenant already has everything. */
