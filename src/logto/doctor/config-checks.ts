@@ -1,9 +1,9 @@
-import { isLoopbackHost, type Config } from '../../config.js';
+import { announcedUrls, isLoopbackHost, type Config } from '../../config.js';
 import type { Check } from './checklist.js';
 
 /** The resource the server announces (RFC 9728 `resource`) and Logto must know as an API identifier. */
 export function announcedResource(config: Config): string {
-  return config.resource ?? config.publicUrl ?? `http://localhost:${config.port}`;
+  return announcedUrls(config).resource;
 }
 
 /** PUBLIC_URL and MCP_RESOURCE: what clients will be told, and whether it can work off this machine. */
