@@ -6,10 +6,11 @@ import { isLoopbackHost } from './config.js';
 import { loopbackHostnames, originGuard } from './http/guard.js';
 import { metadataRoutes } from './http/metadata.js';
 import { redactedPath, subjectTag, type Logger } from './log.js';
+import type { McpDeps } from './mcp/server.js';
 import type { IssuerMetadata } from './oidc/discover.js';
 import { sseMessageHandler, sseStreamHandler } from './transports/sse.js';
 import type { SessionRegistry } from './transports/sessions.js';
-import { eraRouter } from './transports/era-router.js';
+import { eraRouter, type EraVariables } from './transports/era-router.js';
 
 /** Everything the HTTP layer needs; resolved after the server listens and knows its URL. */
 export interface AppOptions {
@@ -26,6 +27,8 @@ export interface AppOptions {
   sseKeepAliveMs?: number;
   sessions: SessionRegistry;
   logger: Logger;
+  /** What the MCP tools need (whoami's Logto profile). */
+  mcp?: McpDeps;
   /** Live readiness: undefined until discovery has succeeded. */
   state: () => { metadata: IssuerMetadata; authenticator: Authenticator } | undefined;
 }
@@ -38,8 +41,8 @@ const MCP_CORS = {
 };
 
 /** Assembles the routes. No I/O here: the caller owns listening, discovery and shutdown. */
-export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
-  const app = new Hono<{ Variables: GateVariables }>();
+export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraVariables }> {
+  const app = new Hono<{ Variables: GateVariables & EraVariables }>();
   const publicUrl = new URL(o.publicUrl);
   const publicPath = publicUrl.pathname.replace(/\/$/, '');
   const prm = (suffix: string) => `${publicUrl.origin}/.well-known/oauth-protected-resource${publicPath}${suffix}`;
@@ -58,6 +61,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
       status,
       ms: Math.round((performance.now() - started) * 10) / 10,
       ...(identity ? { sub: subjectTag(identity.issuer, identity.subject), via: identity.tokenType } : {}),
+      ...(c.get('era') ? { era: c.get('era') } : {}),
     };
     o.logger[level](line, 'request');
   });
@@ -96,10 +100,11 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
     });
 
   // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions).
-  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger });
+  const deps = o.mcp ? { mcp: o.mcp } : {};
+  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, ...deps });
   app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), mcp);
 
-  const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes };
+  const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes, ...deps };
   app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('/sse'), sseStreamHandler(sse));
   app.on(['POST', 'OPTIONS'], '/messages', mcpCors, guard, gate('/sse'), sseMessageHandler(sse));
 

@@ -1,17 +1,16 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { Context } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
 import { jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
-import { createMcpServer } from '../mcp/server.js';
+import { createMcpServer, type McpDeps } from '../mcp/server.js';
 import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js';
 
 export interface StreamableOptions {
   sessions: SessionRegistry;
   stateless: boolean;
+  /** Passed to every MCP server this transport creates. */
+  mcp?: McpDeps;
 }
-
-type Ctx = Context<{ Variables: GateVariables }>;
 
 const isInitialize = (body: unknown) => (Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body));
 
@@ -27,17 +26,16 @@ const isInitialize = (body: unknown) => (Array.isArray(body) ? body.some(isIniti
  */
 export function streamableHandler(options: StreamableOptions) {
   const { sessions } = options;
-  return async (c: Ctx, parsedBody: unknown): Promise<Response> => {
-    const authInfo = c.get('authInfo');
-    const method = c.req.method;
+  return async (request: Request, { identity, authInfo }: GateVariables, parsedBody: unknown): Promise<Response> => {
+    const method = request.method;
 
     if (options.stateless) {
       if (method !== 'POST') return jsonRpcError(405, SERVER_ERROR, 'Method not allowed in stateless mode', { allow: 'POST' });
       const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
-      const server = createMcpServer();
+      const server = createMcpServer(options.mcp);
       await server.connect(transport);
       try {
-        return await transport.handleRequest(c.req.raw, { parsedBody, authInfo });
+        return await transport.handleRequest(request, { parsedBody, authInfo });
       } finally {
         // Closed on the next turn: by then the SDK has dropped the request's abort controller, so
         // closing aborts nothing (closing at once built a DOMException + McpError per request).
@@ -45,8 +43,8 @@ export function streamableHandler(options: StreamableOptions) {
       }
     }
 
-    const owner = ownerOf(c.get('identity'));
-    const sessionId = c.req.header('mcp-session-id');
+    const owner = ownerOf(identity);
+    const sessionId = request.headers.get('mcp-session-id') ?? undefined;
 
     if (sessionId === undefined) {
       if (method !== 'POST' || !isInitialize(parsedBody)) {
@@ -59,7 +57,7 @@ export function streamableHandler(options: StreamableOptions) {
         if (error instanceof SessionLimitError) return jsonRpcError(error.status, SERVER_ERROR, error.message, { 'retry-after': '30' });
         throw error;
       }
-      const server = createMcpServer();
+      const server = createMcpServer(options.mcp);
       const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => crypto.randomUUID(),
         enableJsonResponse: true,
@@ -73,7 +71,7 @@ export function streamableHandler(options: StreamableOptions) {
       };
       try {
         await server.connect(transport);
-        return await transport.handleRequest(c.req.raw, { parsedBody, authInfo });
+        return await transport.handleRequest(request, { parsedBody, authInfo });
       } finally {
         release(); // no-op once the session was added; frees the place if initialize failed
       }
@@ -81,6 +79,6 @@ export function streamableHandler(options: StreamableOptions) {
 
     const session = sessions.find(sessionId, 'streamable', owner);
     if (!session) return jsonRpcError(404, SERVER_ERROR, 'Session not found');
-    return session.transport.handleRequest(c.req.raw, { parsedBody, authInfo });
+    return session.transport.handleRequest(request, { parsedBody, authInfo });
   };
 }

@@ -1,7 +1,8 @@
 /**
  * whoami against the real Logto through the MCP SDK clients' own OAuth flow (401 → our metadata →
  * Logto's discovery → authorization with a pre-registered app → headless sign-in at Logto's experience
- * API → token → whoami), over legacy SSE and 2025 Streamable HTTP, with both of Logto's token kinds:
+ * API → token → whoami), over legacy SSE, 2025 Streamable HTTP (SDK v1) and 2026-07-28 (SDK v2 client
+ * pinned to it), with both of Logto's token kinds:
  * a JWT (the SDK sends our advertised `resource`) and an opaque token (no `resource`).
  */
 import assert from 'node:assert/strict';
@@ -11,11 +12,19 @@ import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import {
+  Client as ClientV2,
+  StreamableHTTPClientTransport as StreamableHTTPClientTransportV2,
+  UnauthorizedError as UnauthorizedErrorV2,
+  type StoredOAuthClientInformation,
+  type StoredOAuthTokens,
+} from '@modelcontextprotocol/client';
+import { MODERN_VERSION } from '../support/modern.js';
 import { whoamiClaims } from '../interop/helpers/our-server.js';
 import { LogtoOAuthProvider } from './support/provider.js';
 import { startServerForLogto, useLogto, type LogtoServer, type Suite } from './support/suite.js';
 
-describe('SDK v1 clients against the real Logto', () => {
+describe('MCP SDK clients against the real Logto', () => {
   let suite: Suite;
   let server: LogtoServer;
   before(async () => {
@@ -69,5 +78,33 @@ describe('SDK v1 clients against the real Logto', () => {
         }
       });
     }
+  }
+
+  for (const tokenKind of ['jwt', 'opaque'] as const) {
+    it(`2026-07-28 (SDK v2 client pinned), ${tokenKind} token: 401 → discovery → Logto sign-in → whoami`, async () => {
+      const { alice, inspectorApp } = suite.tenant;
+      const provider = new LogtoOAuthProvider<StoredOAuthClientInformation, StoredOAuthTokens>(inspectorApp.id, alice, tokenKind);
+      const makeTransport = () => new StreamableHTTPClientTransportV2(new URL(server.mcpUrl), { authProvider: provider });
+      const makeClient = () => new ClientV2({ name: 'logto-sdk-v2', version: '2.0.0' }, { versionNegotiation: { mode: { pin: MODERN_VERSION } } });
+
+      let transport = makeTransport();
+      let client = makeClient();
+      await assert.rejects(client.connect(transport), UnauthorizedErrorV2, 'first connect must need authorization');
+      await transport.close();
+      assert.equal(provider.authorizationUrls[0]?.searchParams.get('resource'), tokenKind === 'jwt' ? server.advertisedResource : null);
+      await transport.finishAuth(provider.takeCallbackParams());
+
+      transport = makeTransport();
+      client = makeClient();
+      await client.connect(transport);
+      try {
+        assert.equal(client.getNegotiatedProtocolVersion(), MODERN_VERSION);
+        const claims = whoamiClaims(await client.callTool({ name: 'whoami', arguments: {} }));
+        assert.equal(claims['sub'], alice.id, `whoami names alice: ${JSON.stringify(claims)}`);
+        assert.equal(claims['token_type'], tokenKind);
+      } finally {
+        await client.close();
+      }
+    });
   }
 });
