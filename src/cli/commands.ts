@@ -98,7 +98,7 @@ async function dispatch(args: CliArgs, deps: CliDeps): Promise<void> {
       return;
     }
     case 'tools': {
-      const tools = await withMcpClient(session, { transport: args.transport, era: args.protocolEra }, async (client) => (await client.listTools()).tools);
+      const tools = await withMcpClient(session, { transport: args.transport, era: args.protocolEra }, async (client, { requestOptions }) => (await client.listTools(undefined, requestOptions)).tools);
       if (args.json) deps.stdout(JSON.stringify(tools, null, 2));
       else for (const tool of tools) deps.stdout(`${tool.name}${tool.description ? `  — ${tool.description}` : ''}`);
       return;
@@ -106,8 +106,8 @@ async function dispatch(args: CliArgs, deps: CliDeps): Promise<void> {
     case 'whoami':
     case 'call': {
       const name = args.command === 'whoami' ? 'whoami' : (args.tool as string);
-      const result = (await withMcpClient(session, { transport: args.transport, era: args.protocolEra }, (client) =>
-        client.callTool({ name, arguments: args.toolArgs ?? {} }),
+      const result = (await withMcpClient(session, { transport: args.transport, era: args.protocolEra }, (client, { requestOptions }) =>
+        client.callTool({ name, arguments: args.toolArgs ?? {} }, requestOptions),
       )) as CallToolResult;
       printToolResult(result, args, deps);
       if (result.isError) throw new CliError('tool_error', `The tool "${name}" reported an error.`);
