@@ -1,6 +1,8 @@
 import { fetchUserInfo, type UserInfoResponse } from '@logto/js';
+import { createLimiter } from '../limiter.js';
 import { createJsonRequester, HttpStatusError } from '../oidc/requester.js';
-import { AuthError, UpstreamError } from './errors.js';
+import { UpstreamError } from '../oidc/errors.js';
+import { AuthError } from './errors.js';
 
 export interface UserinfoVerifierOptions {
   userinfoEndpoint: string;
@@ -8,36 +10,6 @@ export interface UserinfoVerifierOptions {
   /** At most this many userinfo calls at once; further callers wait (bounded by the timeout). */
   concurrency: number;
   fetch?: typeof fetch;
-}
-
-/** A counting semaphore whose waiters give up after `timeoutMs`. */
-function createLimiter(max: number, timeoutMs: number) {
-  let active = 0;
-  const queue: Array<() => void> = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= max) {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          queue.splice(queue.indexOf(go), 1);
-          reject(new UpstreamError('too many identity-provider calls in flight'));
-        }, timeoutMs);
-        const go = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        queue.push(go);
-      });
-    } else {
-      active++;
-    }
-    try {
-      return await task();
-    } finally {
-      const next = queue.shift();
-      if (next) next();
-      else active--;
-    }
-  };
 }
 
 /**
@@ -50,7 +22,7 @@ function createLimiter(max: number, timeoutMs: number) {
  */
 export function createUserinfoVerifier(options: UserinfoVerifierOptions) {
   const requester = createJsonRequester({ timeoutMs: options.timeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) });
-  const limit = createLimiter(options.concurrency, options.timeoutMs);
+  const limit = createLimiter(options.concurrency, options.timeoutMs, () => new UpstreamError('too many identity-provider calls in flight'));
   return async (token: string): Promise<UserInfoResponse & { sub: string }> => {
     let claims: UserInfoResponse;
     try {
