@@ -127,7 +127,12 @@ try {
     }
   });
 } catch (error) {
-  process.stderr.write(`conformance client failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  // The whole cause chain: "fetch failed" alone does not say which socket error it was.
+  const chain: string[] = [];
+  for (let e: unknown = error; e !== undefined && chain.length < 5; e = e instanceof Error ? e.cause : undefined) {
+    chain.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  }
+  process.stderr.write(`conformance client failed: ${chain.join(' <- ')}\n`);
   process.exitCode = 1;
 } finally {
   await rm(dir, { recursive: true, force: true });
