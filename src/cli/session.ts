@@ -1,5 +1,6 @@
 import {
   auth,
+  computeScopeUnion,
   extractWWWAuthenticateParams,
   refreshAuthorization,
 } from '@modelcontextprotocol/client';
@@ -7,7 +8,7 @@ import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/client';
 import type { FetchLike } from '@modelcontextprotocol/client';
 import { readPastedRedirect, type OpenBrowser } from './browser.js';
 import { startCallbackListener, validateAuthorizationResponse, type CallbackListener } from './callback-server.js';
-import { discover, selectScope, unionScopes, type Discovery } from './discovery.js';
+import { discover, selectScope, type Discovery } from './discovery.js';
 import { CliError } from './errors.js';
 import { LoginProvider, stampTokens, type RecordHost } from './provider.js';
 import { serverKey } from './paths.js';
@@ -346,7 +347,7 @@ export class Session implements RecordHost {
         const challenge = extractWWWAuthenticateParams(response);
         if (challenge.error !== 'insufficient_scope' || !challenge.scope) break;
         const current = this.record.tokens?.requested_scope ?? this.record.tokens?.scope;
-        const wanted = unionScopes(current, challenge.scope);
+        const wanted = computeScopeUnion(current, challenge.scope);
         if (!wanted || this.stepUps >= MAX_STEP_UPS || this.attemptedScopes.has(wanted)) break;
         this.stepUps++;
         await response.body?.cancel().catch(() => undefined);
