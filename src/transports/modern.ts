@@ -1,10 +1,12 @@
-import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, type McpHttpHandler, type McpServer } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.js';
 import { createModernMcpServer } from '../mcp/modern-server.js';
 
 export interface ModernOptions {
   maxBodyBytes: number;
   logger: Logger;
+  /** Test seam: adds to every 2026-07-28 server instance (see createModernMcpServer). */
+  extendServer?: (server: McpServer) => void;
 }
 
 /**
@@ -16,7 +18,7 @@ export interface ModernOptions {
  * unsupported versions); the bearer gate in front owns authentication and hands over `authInfo`.
  */
 export function modernHandler(options: ModernOptions): McpHttpHandler {
-  return createMcpHandler(() => createModernMcpServer(), {
+  return createMcpHandler(() => createModernMcpServer(options.extendServer), {
     legacy: 'reject',
     maxRequestBodySize: options.maxBodyBytes,
     // Rejected requests are the client's mistake and already answered: debug, like refused tokens.
