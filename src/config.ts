@@ -222,6 +222,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 }
 
 /** Same origin, and the resource's path is the endpoint's path or a whole-segment prefix of it. */
+/**
+ * The public URL and the resource the server announces once it listens on `port`: PUBLIC_URL (else
+ * `http://localhost:<port>`) and MCP_RESOURCE (else that URL). One definition for the server and for
+ * `--doctor`/`--setup`, which must name the API identifier the server will announce.
+ */
+export function announcedUrls(config: Config, port: number = config.port): { publicUrl: string; resource: string } {
+  const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+  return { publicUrl, resource: config.resource ?? publicUrl };
+}
+
 function coversEndpoint(resource: URL, endpoint: URL): boolean {
   const path = resource.pathname.replace(/\/$/, '');
   return resource.origin === endpoint.origin && (endpoint.pathname === path || endpoint.pathname.startsWith(`${path}/`));
