@@ -1,5 +1,5 @@
 import { createApp } from './app.js';
-import { loadConfig, type Config } from './config.js';
+import { announcedUrls, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { createEnrichment } from './logto/enrichment.js';
 import { createHttpServer, type HttpTimeouts } from './server/http-server.js';
@@ -54,8 +54,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
   // Listen first: with PORT=0 the public URL (hence the resource) depends on the bound port.
   const http = createHttpServer(options.httpTimeouts);
   const port = await http.listen(config.port, config.host);
-  const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
-  const resource = config.resource ?? publicUrl;
+  const { publicUrl, resource } = announcedUrls(config, port);
 
   const closers: Array<() => Promise<void>> = [];
   let issuer = config.issuer;
