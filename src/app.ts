@@ -4,9 +4,10 @@ import { cors } from 'hono/cors';
 import { bearerGate, type GateVariables } from './auth/bearer-gate.js';
 import type { Authenticator, Identity } from './auth/authenticate.js';
 import { isLoopbackHost } from './config.js';
-import { originGuard } from './http/guard.js';
+import { loopbackHostnames, originGuard } from './http/guard.js';
 import { metadataRoutes } from './http/metadata.js';
 import { redactedPath, subjectTag, type Logger } from './log.js';
+import type { McpDeps } from './mcp/server.js';
 import type { IssuerMetadata } from './oidc/discover.js';
 import { sseMessageHandler, sseStreamHandler } from './transports/sse.js';
 import type { SessionRegistry } from './transports/sessions.js';
@@ -19,7 +20,6 @@ export interface AppOptions {
   resource: string;
   /** Where the server listens; on loopback the Host header is checked too (DNS rebinding). */
   listenHost: string;
-  listenPort: number;
   scopesSupported: readonly string[];
   requiredScopes: readonly string[];
   allowedOrigins: readonly string[];
@@ -30,6 +30,8 @@ export interface AppOptions {
   logger: Logger;
   /** Test seam: adds to every 2026-07-28 MCP server instance (the conformance suite's probes). */
   extendModernServer?: ((server: McpServer) => void) | undefined;
+  /** What the MCP tools need (whoami's Logto profile). */
+  mcp?: McpDeps;
   /** Live readiness: undefined until discovery has succeeded. */
   state: () => { metadata: IssuerMetadata; authenticator: Authenticator } | undefined;
 }
@@ -83,10 +85,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
   app.get('/readyz', (c) => (o.state() ? c.json({ status: 'ready' }) : c.json({ status: 'discovering' }, 503)));
 
   const allowedOrigins = new Set([publicUrl.origin, ...o.allowedOrigins]);
-  const allowedHosts = isLoopbackHost(o.listenHost)
-    ? new Set([publicUrl.host, `localhost:${o.listenPort}`, `127.0.0.1:${o.listenPort}`, `[::1]:${o.listenPort}`].map((h) => h.toLowerCase()))
-    : undefined;
-  const guard = originGuard({ allowedOrigins, allowedHosts });
+  const guard = originGuard({ allowedOrigins, allowedHostnames: isLoopbackHost(o.listenHost) ? loopbackHostnames(publicUrl) : undefined });
   const corsMiddleware = cors({ ...MCP_CORS, origin: (origin) => (allowedOrigins.has(origin) ? origin : null) });
   // CORS headers matter to browsers only, and they always send Origin. hono's cors touches the
   // response before the handler runs, which makes every reply go through a materialised web
@@ -104,16 +103,11 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
     });
 
   // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions).
-  const mcp = eraRouter({
-    sessions: o.sessions,
-    stateless: o.stateless,
-    maxBodyBytes: o.maxBodyBytes,
-    logger: o.logger,
-    extendModernServer: o.extendModernServer,
-  });
+  const deps = o.mcp ? { mcp: o.mcp } : {};
+  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, ...deps, extendModernServer: o.extendModernServer });
   app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), mcp);
 
-  const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes };
+  const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes, ...deps };
   app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('/sse'), sseStreamHandler(sse));
   app.on(['POST', 'OPTIONS'], '/messages', mcpCors, guard, gate('/sse'), sseMessageHandler(sse));
 

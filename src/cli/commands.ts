@@ -1,5 +1,5 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { CallToolResult } from '@modelcontextprotocol/client';
+import type { FetchLike } from '@modelcontextprotocol/client';
 import { parseCliArgs, USAGE, type CliArgs } from './args.js';
 import { openSystemBrowser, type OpenBrowser } from './browser.js';
 import { CliError } from './errors.js';
@@ -79,7 +79,7 @@ async function dispatch(args: CliArgs, deps: CliDeps): Promise<void> {
 
   switch (args.command) {
     case 'login': {
-      const challenge = await probeChallenge(session.serverUrl, args.transport, deps.fetchFn);
+      const challenge = await probeChallenge(session.serverUrl, args.transport, deps.fetchFn, args.protocolEra);
       await session.login(challenge);
       printRecord(session.record, args, deps);
       return;
@@ -98,7 +98,7 @@ async function dispatch(args: CliArgs, deps: CliDeps): Promise<void> {
       return;
     }
     case 'tools': {
-      const tools = await withMcpClient(session, args.transport, async (client) => (await client.listTools()).tools);
+      const tools = await withMcpClient(session, { transport: args.transport, era: args.protocolEra }, async (client) => (await client.listTools()).tools);
       if (args.json) deps.stdout(JSON.stringify(tools, null, 2));
       else for (const tool of tools) deps.stdout(`${tool.name}${tool.description ? `  — ${tool.description}` : ''}`);
       return;
@@ -106,7 +106,7 @@ async function dispatch(args: CliArgs, deps: CliDeps): Promise<void> {
     case 'whoami':
     case 'call': {
       const name = args.command === 'whoami' ? 'whoami' : (args.tool as string);
-      const result = (await withMcpClient(session, args.transport, (client) =>
+      const result = (await withMcpClient(session, { transport: args.transport, era: args.protocolEra }, (client) =>
         client.callTool({ name, arguments: args.toolArgs ?? {} }),
       )) as CallToolResult;
       printToolResult(result, args, deps);

@@ -2,9 +2,9 @@ import {
   auth,
   extractWWWAuthenticateParams,
   refreshAuthorization,
-} from '@modelcontextprotocol/sdk/client/auth.js';
-import { InvalidClientError, InvalidGrantError, OAuthError, UnauthorizedClientError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+} from '@modelcontextprotocol/client';
+import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/client';
+import type { FetchLike } from '@modelcontextprotocol/client';
 import { readPastedRedirect, type OpenBrowser } from './browser.js';
 import { startCallbackListener, validateAuthorizationResponse, type CallbackListener } from './callback-server.js';
 import { discover, selectScope, unionScopes, type Discovery } from './discovery.js';
@@ -132,9 +132,10 @@ export class Session implements RecordHost {
         this.log('Access token refreshed.');
         return true;
       } catch (error) {
-        if (error instanceof InvalidGrantError) {
+        if (!(error instanceof OAuthError)) throw error;
+        if (error.code === OAuthErrorCode.InvalidGrant) {
           delete this.record.tokens;
-        } else if (error instanceof InvalidClientError || error instanceof UnauthorizedClientError) {
+        } else if (error.code === OAuthErrorCode.InvalidClient || error.code === OAuthErrorCode.UnauthorizedClient) {
           // A stale registration: drop it so the next login registers again.
           if (client.kind === 'dynamic') delete this.record.client;
           delete this.record.tokens;
@@ -142,7 +143,7 @@ export class Session implements RecordHost {
           throw error;
         }
         await this.persist();
-        this.log(`Refresh rejected (${error.errorCode}); a new sign-in is needed.`);
+        this.log(`Refresh rejected (${error.code}); a new sign-in is needed.`);
         return false;
       }
     });
@@ -191,7 +192,8 @@ export class Session implements RecordHost {
         issRequired:
           (discovery.authorizationServerMetadata as Record<string, unknown> | undefined)?.authorization_response_iss_parameter_supported === true,
       });
-      const second = await this.runAuth(() => auth(provider, { ...authOptions, authorizationCode: code }));
+      const iss = params.get('iss');
+      const second = await this.runAuth(() => auth(provider, { ...authOptions, authorizationCode: code, ...(iss !== null ? { iss } : {}) }));
       if (second !== 'AUTHORIZED') throw new CliError('unauthorized', 'The code exchange did not yield tokens.');
       this.log(`Signed in to ${this.serverUrl} (issuer ${discovery.issuer}).`);
     } finally {
@@ -270,7 +272,7 @@ export class Session implements RecordHost {
       if (!this.record.client && error instanceof OAuthError && !this.options.initialAccessToken) {
         throw new CliError(
           'registration_failed',
-          `Client registration was refused (${error.errorCode}). If the registration endpoint needs one, pass --initial-access-token; ` +
+          `Client registration was refused (${error.code}). If the registration endpoint needs one, pass --initial-access-token; ` +
             'otherwise use --client-id of a pre-registered client.',
           { cause: error },
         );

@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO } from './info.js';
+import type { McpDeps } from './server.js';
 import { whoamiTool } from './tools/whoami.js';
 
 /** Shared for the same reason as in ./server.ts: compiled schemas only, no request state. */
@@ -18,14 +19,14 @@ const CACHE_HINT = { ttlMs: 60_000, cacheScope: 'public' } as const;
  * request, created by `createMcpHandler`). The tool is the same definition the v1 server registers.
  * `extend` is a test seam (the conformance suite's diagnostic tools); the server never sets it.
  */
-export function createModernMcpServer(extend?: (server: McpServer) => void): McpServer {
+export function createModernMcpServer(deps: McpDeps = {}, extend?: (server: McpServer) => void): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: CAPABILITIES,
     jsonSchemaValidator: (validator ??= new AjvJsonSchemaValidator()),
     instructions: INSTRUCTIONS,
     cacheHints: { 'server/discover': CACHE_HINT, 'tools/list': CACHE_HINT, 'resources/list': CACHE_HINT, 'resources/templates/list': CACHE_HINT, 'prompts/list': CACHE_HINT },
   });
-  server.registerTool(whoamiTool.name, whoamiTool.config, (ctx) => whoamiTool.handler(ctx.http?.authInfo));
+  server.registerTool(whoamiTool.name, whoamiTool.config, (ctx) => whoamiTool.handler(ctx.http?.authInfo, deps));
   extend?.(server);
   return server;
 }
