@@ -1,3 +1,4 @@
+import type { McpServer } from '@modelcontextprotocol/server';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { bearerGate, type GateVariables } from './auth/bearer-gate.js';
@@ -27,6 +28,8 @@ export interface AppOptions {
   sseKeepAliveMs?: number;
   sessions: SessionRegistry;
   logger: Logger;
+  /** Test seam: adds to every 2026-07-28 MCP server instance (the conformance suite's probes). */
+  extendModernServer?: ((server: McpServer) => void) | undefined;
   /** What the MCP tools need (whoami's Logto profile). */
   mcp?: McpDeps;
   /** Live readiness: undefined until discovery has succeeded. */
@@ -101,7 +104,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
 
   // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions).
   const deps = o.mcp ? { mcp: o.mcp } : {};
-  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, ...deps });
+  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, ...deps, extendModernServer: o.extendModernServer });
   app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), mcp);
 
   const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes, ...deps };

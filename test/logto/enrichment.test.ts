@@ -1,66 +1,118 @@
 /**
- * whoami's Logto profile (src/logto/profile.ts, WHOAMI_PROFILE_FIELDS) from the real Management API:
- * with the M2M app, a JWT's whoami carries alice's username, name, global roles and organizations (with
- * her organization role) under `logto`; with a wrong M2M secret whoami still answers with the token's
- * `sub`, and `logto` says why it is missing.
+ * whoami's Logto profile against the real Logto 1.37.1: our server reads the caller's profile, global
+ * roles and organizations through Logto's Management API with the suite's M2M app (@logto/api), puts
+ * them under `logto` (never among the token's claims), shows only WHOAMI_PROFILE_FIELDS, keeps an
+ * opaque token's userinfo as it is, and still answers when the M2M app is misconfigured.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { connectClient, whoami } from '../support/harness.js';
 import { startServerForLogto, useLogto, type LogtoServer, type Suite } from './support/suite.js';
-import { INSPECTOR_APP_REDIRECT_URIS } from './support/tenant.js';
+import { INSPECTOR_APP_REDIRECT_URIS, managementApi, must, WHOAMI_SCOPE, type LogtoUser } from './support/tenant.js';
 import { logtoTokens } from './support/tokens.js';
 
-const FIELDS = 'username,name,roles,organizations';
+const CAROL = { username: 'carol_enrichment', password: 'Carol-Logto-Pass-2026!', name: 'Carol Enrich', email: 'carol@example.com', phone: '15555550177' };
 
-describe('whoami enrichment from the real Management API', () => {
+async function whoamiWith(server: LogtoServer, token: string): Promise<Record<string, unknown>> {
+  const client = await connectClient(server, 'streamable', token);
+  try {
+    return await whoami(client);
+  } finally {
+    await client.close();
+  }
+}
+
+describe('whoami enrichment against the real Logto (Management API through a machine-to-machine app)', () => {
   let suite: Suite;
-  let server: LogtoServer;
-  let wrongSecret: LogtoServer;
-  before(async () => {
-    suite = await useLogto();
-    const m2m = { LOGTO_MANAGEMENT_API_RESOURCE: suite.logto.managementApiResource, WHOAMI_PROFILE_FIELDS: FIELDS, LOGTO_M2M_APP_ID: suite.logto.m2mAppId };
-    server = await startServerForLogto(suite, { ...m2m, LOGTO_M2M_APP_SECRET: suite.logto.m2mAppSecret });
-    wrongSecret = await startServerForLogto(suite, { ...m2m, LOGTO_M2M_APP_SECRET: 'not-the-secret-0123456789abcdef' });
-  });
-  after(async () => {
-    await server?.close();
-    await wrongSecret?.close();
-    await suite?.release();
-  });
-
-  const claimsFor = async (target: LogtoServer) => {
-    const set = await logtoTokens({
+  let carol: LogtoUser;
+  let orgId: string;
+  const servers: LogtoServer[] = [];
+  const start = async (env: Record<string, string> = {}) => {
+    const server = await startServerForLogto(suite, { LOGTO_M2M_APP_ID: suite.logto.m2mAppId, LOGTO_M2M_APP_SECRET: suite.logto.m2mAppSecret, ...env });
+    servers.push(server);
+    return server;
+  };
+  const tokenFor = (server: LogtoServer, kind: 'jwt' | 'opaque') =>
+    logtoTokens({
       issuer: suite.logto.issuer,
       clientId: suite.tenant.inspectorApp.id,
       redirectUri: INSPECTOR_APP_REDIRECT_URIS[1]!,
-      user: suite.tenant.alice,
-      resource: target.advertisedResource,
-    });
-    const client = await connectClient(target, 'streamable', set.access_token);
-    try {
-      return await whoami(client);
-    } finally {
-      await client.close();
-    }
-  };
+      user: carol,
+      scope: kind === 'jwt' ? `openid profile email ${WHOAMI_SCOPE}` : 'openid profile',
+      ...(kind === 'jwt' ? { resource: server.advertisedResource } : {}),
+    }).then((t) => t.access_token);
 
-  it("a JWT's whoami carries alice's profile, roles and organizations from the Management API", async () => {
-    const claims = await claimsFor(server);
-    assert.equal(claims['sub'], suite.tenant.alice.id);
-    assert.equal(claims['token_type'], 'jwt');
-    const logto = claims['logto'] as Record<string, unknown>;
-    assert.equal(logto['available'], true, JSON.stringify(logto));
-    assert.equal(logto['username'], 'alice');
-    assert.equal(logto['name'], 'Alice Liddell');
-    assert.deepEqual([...(logto['roles'] as string[])].sort(), ['bystander', 'whoami reader']);
-    assert.deepEqual(logto['organizations'], [{ id: suite.tenant.organization.id, name: 'Acme', roles: ['member'] }]);
+  before(async () => {
+    suite = await useLogto();
+    // A user of our own with every field set (the shared fixture's users stay as the other files expect).
+    const api = managementApi(suite.logto);
+    const user = must(
+      'POST /api/users',
+      await api.POST('/api/users', {
+        body: { username: CAROL.username, password: CAROL.password, name: CAROL.name, primaryEmail: CAROL.email, primaryPhone: CAROL.phone, customData: { plan: 'pro' } },
+      }),
+    );
+    carol = { id: user.id, username: CAROL.username, password: CAROL.password };
+    const roleIds = [suite.tenant.readerRoleId, suite.tenant.bystanderRoleId];
+    must('POST /api/users/{id}/roles', await api.POST('/api/users/{userId}/roles', { params: { path: { userId: carol.id } }, body: { roleIds }, parseAs: 'text' }));
+    orgId = suite.tenant.organization.id;
+    const orgRole = must('GET /api/organization-roles', await api.GET('/api/organization-roles', {})).find((r) => r.name === suite.tenant.organization.roleName)!;
+    must('POST /api/organizations/{id}/users', await api.POST('/api/organizations/{id}/users', { params: { path: { id: orgId } }, body: { userIds: [carol.id] }, parseAs: 'text' }));
+    must(
+      'POST /api/organizations/{id}/users/roles',
+      await api.POST('/api/organizations/{id}/users/roles', { params: { path: { id: orgId } }, body: { userIds: [carol.id], organizationRoleIds: [orgRole.id] }, parseAs: 'text' }),
+    );
+  });
+  after(async () => {
+    for (const s of servers) await s.close();
+    await suite?.release();
   });
 
-  it('a wrong M2M secret: whoami still answers with the sub, logto.available is false', async () => {
-    const claims = await claimsFor(wrongSecret);
-    assert.equal(claims['sub'], suite.tenant.alice.id);
-    assert.deepEqual(claims['logto'], { available: false, error: 'token_failed' });
-    assert.ok(!wrongSecret.logs.text.includes('not-the-secret-0123456789abcdef'), 'the secret is in no log line');
+  it('default fields: username, name, avatar, global roles, organizations with roles — under `logto`, and no email anywhere', async () => {
+    const server = await start();
+    const me = await whoamiWith(server, await tokenFor(server, 'jwt'));
+    assert.equal(me['sub'], carol.id);
+    assert.equal(me['token_type'], 'jwt');
+    assert.equal(me['username'], undefined, "a default Logto tenant's JWT carries no profile claims");
+    const logto = me['logto'] as Record<string, unknown>;
+    assert.equal(logto['available'], true, JSON.stringify(me));
+    assert.equal(logto['username'], CAROL.username);
+    assert.equal(logto['name'], CAROL.name);
+    assert.equal(logto['avatar'], null);
+    assert.deepEqual([...(logto['roles'] as string[])].sort(), ['bystander', 'whoami reader']);
+    assert.deepEqual(logto['organizations'], [{ id: orgId, name: suite.tenant.organization.name, roles: [suite.tenant.organization.roleName] }]);
+    assert.deepEqual(Object.keys(logto).sort(), ['available', 'avatar', 'name', 'organizations', 'roles', 'username']);
+    const text = JSON.stringify(me);
+    for (const hidden of [CAROL.email, CAROL.phone, '"plan"']) assert.ok(!text.includes(hidden), `${hidden} is not listed, so it is nowhere: ${text}`);
+    assert.ok(!server.logs.text.includes(suite.logto.m2mAppSecret), 'the M2M secret is in no log line');
+  });
+
+  it('WHOAMI_PROFILE_FIELDS=email,phone,custom_data: exactly those, as Logto stores them', async () => {
+    const server = await start({ WHOAMI_PROFILE_FIELDS: 'email,phone,custom_data' });
+    const me = await whoamiWith(server, await tokenFor(server, 'jwt'));
+    assert.deepEqual(me['logto'], { available: true, email: CAROL.email, phone: CAROL.phone, custom_data: { plan: 'pro' } });
+  });
+
+  it('opaque token: the userinfo answer stays as it is; only listed fields it lacks come from the Management API', async () => {
+    const server = await start();
+    const me = await whoamiWith(server, await tokenFor(server, 'opaque'));
+    assert.equal(me['token_type'], 'opaque');
+    assert.equal(me['username'], CAROL.username, 'from userinfo (profile scope)');
+    const logto = me['logto'] as Record<string, unknown>;
+    assert.equal(logto['available'], true);
+    assert.equal(logto['username'], undefined, 'userinfo already answered it');
+    assert.deepEqual([...(logto['roles'] as string[])].sort(), ['bystander', 'whoami reader']);
+    assert.equal((logto['organizations'] as unknown[]).length, 1);
+  });
+
+  it('a wrong M2M secret: whoami still answers with the token, the profile is unavailable, the secret is never shown', async () => {
+    const wrong = `CANARYwrong${Date.now()}`;
+    const server = await start({ LOGTO_M2M_APP_SECRET: wrong, LOG_LEVEL: 'trace' });
+    const me = await whoamiWith(server, await tokenFor(server, 'jwt'));
+    assert.equal(me['sub'], carol.id);
+    assert.deepEqual(me['logto'], { available: false, error: 'token_failed' });
+    assert.ok(!JSON.stringify(me).includes(wrong));
+    assert.ok(server.logs.text.includes('Logto profile unavailable'));
+    assert.ok(!server.logs.text.includes(wrong), 'the secret is in no log line');
   });
 });
