@@ -2,6 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import { bearerGate, type GateVariables } from './auth/bearer-gate.js';
 import type { Authenticator, Identity } from './auth/authenticate.js';
+import type { Cluster } from './cluster/index.js';
 import { isLoopbackHost } from './config.js';
 import { originGuard } from './http/guard.js';
 import { metadataRoutes } from './http/metadata.js';
@@ -27,6 +28,8 @@ export interface AppOptions {
   sseKeepAliveMs?: number;
   sessions: SessionRegistry;
   logger: Logger;
+  /** Replicas sharing state through Redis (REDIS_URL); undefined → one process. */
+  cluster?: Cluster;
   /** Live readiness: undefined until discovery has succeeded. */
   state: () => { metadata: IssuerMetadata; authenticator: Authenticator } | undefined;
 }
@@ -63,6 +66,15 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
     o.logger[level](line, 'request');
   });
 
+  const cluster = o.cluster;
+  if (cluster) {
+    // Which replica the balancer picked (a forwarded answer also names the holder: X-Session-Holder).
+    app.use('*', async (c, next) => {
+      await next();
+      c.res.headers.set('x-replica', cluster.replicaId);
+    });
+  }
+
   app.route(
     '/',
     metadataRoutes({
@@ -76,7 +88,13 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) => (o.state() ? c.json({ status: 'ready' }) : c.json({ status: 'discovering' }, 503)));
+  app.get('/readyz', (c) => {
+    if (!o.state()) return c.json({ status: 'discovering' }, 503);
+    if (!cluster) return c.json({ status: 'ready' });
+    // Redis down is reported, not failed: this replica still serves JWTs, opaque tokens (validated
+    // locally) and its own sessions; taking every replica out of the balancer would serve nothing.
+    return cluster.redisUp() ? c.json({ status: 'ready', redis: 'up' }) : c.json({ status: 'degraded', redis: 'unreachable' });
+  });
 
   const allowedOrigins = new Set([publicUrl.origin, ...o.allowedOrigins]);
   const allowedHosts = isLoopbackHost(o.listenHost)
@@ -100,11 +118,13 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
     });
 
   const streamable = streamableHandler({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes });
-  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), streamable);
+  const pass: MiddlewareHandler = (_c, next) => next();
+  const route = (kind: 'streamable' | 'sse') => (cluster ? cluster.route(kind) : pass);
+  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), route('streamable'), streamable);
 
   const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes };
   app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('/sse'), sseStreamHandler(sse));
-  app.on(['POST', 'OPTIONS'], '/messages', mcpCors, guard, gate('/sse'), sseMessageHandler(sse));
+  app.on(['POST', 'OPTIONS'], '/messages', mcpCors, guard, gate('/sse'), route('sse'), sseMessageHandler(sse));
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404));
   app.onError((error, c) => {

@@ -1,6 +1,7 @@
 import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { createRemoteJWKSet, customFetch } from 'jose';
 import { createApp } from './app.js';
 import { createAuthenticator, type Authenticator } from './auth/authenticate.js';
@@ -106,11 +107,28 @@ export async function startServer(env: Record<string, string | undefined>, optio
     await closeHttp(server, 0);
     throw error;
   }
+  // Replicas behind a balancer share validation results and sessions through Redis; without
+  // REDIS_URL the cluster code is never loaded.
+  const cluster = config.redisUrl
+    ? (await import('./cluster/index.js')).startCluster({
+        redisUrl: config.redisUrl,
+        replicaId: config.replicaId ?? `${hostname()}-${process.pid}`,
+        replicaUrl: config.replicaUrl ?? `http://${replicaHost(config.host)}:${port}`,
+        idleTimeoutMs: config.sessionIdleTimeoutSeconds * 1000,
+        maxSessions: config.maxSessions,
+        maxPerOwner: config.maxSessionsPerSubject,
+        upstreamTimeoutMs: config.upstreamTimeoutMs,
+        logger,
+      })
+    : undefined;
+  if (cluster) closers.unshift(() => cluster.close());
   const sessions = new SessionRegistry({
     idleTimeoutMs: config.sessionIdleTimeoutSeconds * 1000,
     maxSessions: config.maxSessions,
     maxPerOwner: config.maxSessionsPerSubject,
+    ...(cluster ? { directory: cluster.directory } : {}),
   });
+  cluster?.attach(sessions);
 
   const app = createApp({
     publicUrl,
@@ -124,6 +142,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     maxBodyBytes: config.maxBodyBytes,
     sessions,
     logger,
+    ...(cluster ? { cluster } : {}),
     state: () => state,
   });
   fetchHandler = (req, bindings) => app.fetch(req, bindings);
@@ -152,6 +171,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
       }),
       userinfoTtlSeconds: config.userinfoCacheTtl,
       cacheMaxEntries: config.cacheMaxEntries,
+      ...(cluster && config.userinfoCacheTtl > 0 ? { sharedCache: cluster.sharedCache } : {}),
     });
     state = { metadata, authenticator };
   };
@@ -203,6 +223,8 @@ export async function startServer(env: Record<string, string | undefined>, optio
       stopped = true;
       draining = true;
       clearTimeout(retryTimer);
+      // Leave the session directory first: from now on other replicas answer 404 for our sessions.
+      await cluster?.directory.close();
       const closing = closeHttp(server, 5_000);
       for (const s of sessions.list('sse')) if (s.kind === 'sse') void s.transport.close('server shutting down');
       await sessions.closeAll();
@@ -212,6 +234,12 @@ export async function startServer(env: Record<string, string | undefined>, optio
   };
   if (options.banner ?? config.logLevel !== 'silent') printBanner(running, logger, !config.logtoEndpoint);
   return running;
+}
+
+/** A host other replicas can dial: a wildcard listen address means "this machine's name". */
+function replicaHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return hostname();
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 /** Stops accepting; in-flight requests get `graceMs` to finish, then connections are dropped. */
