@@ -123,7 +123,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
   app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), route('streamable'), streamable);
 
   const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes };
-  app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('/sse'), sseStreamHandler(sse));
+  app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('/sse'), route('sse'), sseStreamHandler(sse));
   app.on(['POST', 'OPTIONS'], '/messages', mcpCors, guard, gate('/sse'), route('sse'), sseMessageHandler(sse));
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404));

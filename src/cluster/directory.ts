@@ -54,6 +54,8 @@ export class RedisSessionDirectory implements SessionDirectory {
   #dirty = true;
   #closed = false;
   readonly #touched = new Map<string, number>();
+  /** Writes on their way to Redis (see {@link settled}). */
+  readonly #writes = new Set<Promise<unknown>>();
 
   constructor(link: RedisLink, options: DirectoryOptions) {
     const heartbeatMs = options.heartbeatMs ?? 2000;
@@ -103,12 +105,27 @@ export class RedisSessionDirectory implements SessionDirectory {
       return;
     }
     const key = `${KEY_PREFIX}s:${session.id}`;
-    this.#link.client
-      .multi()
-      .hSet(key, { o: ownerHash(session.owner), r: this.#o.replicaId, k: session.kind })
-      .pExpire(key, this.#o.idleTimeoutMs)
-      .exec()
-      .catch((error: unknown) => this.#failed(error));
+    this.#track(
+      this.#link.client
+        .multi()
+        .hSet(key, { o: ownerHash(session.owner), r: this.#o.replicaId, k: session.kind })
+        .pExpire(key, this.#o.idleTimeoutMs)
+        .exec(),
+    );
+  }
+
+  /**
+   * Resolves once the writes already sent have landed (or failed; each is bounded by the command
+   * timeout). A replica awaits it before answering, so whatever the client does next — on any
+   * replica — already sees the session it opened or closed.
+   */
+  async settled(): Promise<void> {
+    if (this.#writes.size > 0) await Promise.allSettled([...this.#writes]);
+  }
+
+  #track(write: Promise<unknown>): void {
+    const tracked = write.catch((error: unknown) => this.#failed(error)).finally(() => this.#writes.delete(tracked));
+    this.#writes.add(tracked);
   }
 
   removed(session: Session): void {
@@ -121,6 +138,7 @@ export class RedisSessionDirectory implements SessionDirectory {
     const now = Date.now();
     if (this.#closed || !this.#link.up || now - (this.#touched.get(id) ?? 0) < this.#o.idleTimeoutMs / 10) return;
     this.#touched.set(id, now);
+    // Not tracked: nothing a client does next depends on it.
     this.#link.client.pExpire(`${KEY_PREFIX}s:${id}`, this.#o.idleTimeoutMs).catch((error: unknown) => this.#failed(error));
   }
 
@@ -164,9 +182,7 @@ export class RedisSessionDirectory implements SessionDirectory {
       this.#dirty = true;
       return;
     }
-    this.#link.client
-      .eval(RELEASE, { keys: [this.#countsKey, sessionKey], arguments: [ownerHash(owner)] })
-      .catch((error: unknown) => this.#failed(error));
+    this.#track(this.#link.client.eval(RELEASE, { keys: [this.#countsKey, sessionKey], arguments: [ownerHash(owner)] }));
   }
 
   #failed(error: unknown): void {

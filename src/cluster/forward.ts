@@ -15,8 +15,8 @@ export type ForwardOutcome =
   | { kind: 'failed'; reason: string };
 
 /**
- * Passes `req` unchanged (method, path, query, headers — Host, Origin and Authorization included —
- * and the body, streamed) to the replica at `target`, and returns its answer as a streamed
+ * Passes `req` (method, path, query, headers — Origin and Authorization included; Host becomes the
+ * target's — and the body, streamed) to the replica at `target`, and returns its answer as a streamed
  * Response, so a JSON reply and an SSE stream both come back as they were sent. The holder checks
  * the token and the owner again itself. `timeoutMs` bounds the wait for the answer's headers,
  * not a stream's life; the caller going away ends the forwarded request too.
@@ -28,6 +28,9 @@ export function forwardRequest(req: Request, target: string, targetReplica: stri
   req.headers.forEach((value, name) => {
     if (!HOP_BY_HOP.has(name)) headers[name] = value;
   });
+  // The Host this replica accepted (its DNS-rebinding check ran here) may be one only it answers
+  // to, e.g. 127.0.0.1:<its port>: the holder gets its own address. Origin passes unchanged.
+  headers['host'] = base.host;
   headers[FORWARDED_HEADER] = targetReplica;
   return new Promise<ForwardOutcome>((resolve) => {
     let settled = false;

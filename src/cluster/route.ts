@@ -21,7 +21,8 @@ export interface SessionRouteOptions {
 const RETRY_AFTER = { 'retry-after': '2' };
 
 /**
- * Runs after the bearer gate, before a transport handler: a request for a session this replica
+ * Runs after the bearer gate, before a transport handler (on every MCP endpoint: /sse and
+ * initialize too, so their answers wait for the directory write): a request for a session this replica
  * does not hold goes to the replica that does, and its answer comes back as it was sent. Anything
  * this replica cannot route — no session id, a session held here, unknown, of another subject or
  * transport, or of a replica that is gone — falls through to the handler, which answers as it
@@ -29,15 +30,20 @@ const RETRY_AFTER = { 'retry-after': '2' };
  * answering: 503 with Retry-After, never a hang.
  */
 export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variables: GateVariables }> {
+  /** Handled here; the answer leaves once this request's directory writes have landed. */
+  const local = async (next: () => Promise<void>) => {
+    await next();
+    await o.directory.settled();
+  };
   return async (c, next) => {
     const id = o.sessionId(c);
-    if (id === undefined) return next();
+    if (id === undefined) return local(next);
     if (o.registry.has(id)) {
       o.directory.touch(id);
-      return next();
+      return local(next);
     }
     // Passed here by another replica: never passed on again (unknown here → the handler's 404).
-    if (c.req.header(FORWARDED_HEADER) !== undefined) return next();
+    if (c.req.header(FORWARDED_HEADER) !== undefined) return local(next);
     let where;
     try {
       where = await o.directory.locate(id);
@@ -45,13 +51,13 @@ export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variab
       return jsonRpcError(503, SERVER_ERROR, 'Session directory unavailable', RETRY_AFTER);
     }
     if (where.state !== 'alive' || where.replicaId === o.replicaId || where.kind !== o.kind || where.ownerHash !== ownerHash(ownerOf(c.get('identity')))) {
-      return next();
+      return local(next);
     }
     const outcome = await forwardRequest(c.req.raw, where.url, where.replicaId, o.forwardTimeoutMs);
     if (outcome.kind === 'refused') {
       // Nothing listens there any more: the replica is gone, and its sessions with it.
       o.directory.forget(id);
-      return next();
+      return local(next);
     }
     if (outcome.kind === 'failed') {
       o.logger.warn({ replica: where.replicaId, reason: outcome.reason }, 'forwarding to the session holder failed');
