@@ -15,7 +15,9 @@ npm_cli="$(npm root -g 2>/dev/null)/npm/bin/npm-cli.js"
 [[ -f "$npm_cli" ]] || { echo "interop-tools.sh: npm-cli.js not found at $npm_cli" >&2; exit 1; }
 
 stamp="$dest/.installed-lock.sha256"
-want="$(sha256sum "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)"
+# Hash the contents only: sha256sum's output names the files, and checkouts at other paths (git
+# worktrees sharing one .cache) would otherwise never match and reinstall the shared copy in turn.
+want="$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$dest/node_modules/@modelcontextprotocol/inspector" ]]; then
   echo "$dest"
   exit 0

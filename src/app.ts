@@ -4,13 +4,13 @@ import { bearerGate, type GateVariables } from './auth/bearer-gate.js';
 import type { Authenticator, Identity } from './auth/authenticate.js';
 import type { Cluster } from './cluster/index.js';
 import { isLoopbackHost } from './config.js';
-import { originGuard } from './http/guard.js';
+import { loopbackHostnames, originGuard } from './http/guard.js';
 import { metadataRoutes } from './http/metadata.js';
 import { redactedPath, subjectTag, type Logger } from './log.js';
 import type { IssuerMetadata } from './oidc/discover.js';
 import { sseMessageHandler, sseStreamHandler } from './transports/sse.js';
 import type { SessionRegistry } from './transports/sessions.js';
-import { streamableHandler } from './transports/streamable.js';
+import { eraRouter, type EraVariables } from './transports/era-router.js';
 
 /** Everything the HTTP layer needs; resolved after the server listens and knows its URL. */
 export interface AppOptions {
@@ -19,7 +19,6 @@ export interface AppOptions {
   resource: string;
   /** Where the server listens; on loopback the Host header is checked too (DNS rebinding). */
   listenHost: string;
-  listenPort: number;
   scopesSupported: readonly string[];
   requiredScopes: readonly string[];
   allowedOrigins: readonly string[];
@@ -35,15 +34,15 @@ export interface AppOptions {
 }
 
 const MCP_CORS = {
-  allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID'],
+  allowHeaders: ['Authorization', 'Content-Type', 'Accept', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Mcp-Method', 'Mcp-Name', 'Last-Event-ID'],
   exposeHeaders: ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'],
   allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
   maxAge: 600,
 };
 
 /** Assembles the routes. No I/O here: the caller owns listening, discovery and shutdown. */
-export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
-  const app = new Hono<{ Variables: GateVariables }>();
+export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraVariables }> {
+  const app = new Hono<{ Variables: GateVariables & EraVariables }>();
   const publicUrl = new URL(o.publicUrl);
   const publicPath = publicUrl.pathname.replace(/\/$/, '');
   const prm = (suffix: string) => `${publicUrl.origin}/.well-known/oauth-protected-resource${publicPath}${suffix}`;
@@ -62,6 +61,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
       status,
       ms: Math.round((performance.now() - started) * 10) / 10,
       ...(identity ? { sub: subjectTag(identity.issuer, identity.subject), via: identity.tokenType } : {}),
+      ...(c.get('era') ? { era: c.get('era') } : {}),
     };
     o.logger[level](line, 'request');
   });
@@ -97,10 +97,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
   });
 
   const allowedOrigins = new Set([publicUrl.origin, ...o.allowedOrigins]);
-  const allowedHosts = isLoopbackHost(o.listenHost)
-    ? new Set([publicUrl.host, `localhost:${o.listenPort}`, `127.0.0.1:${o.listenPort}`, `[::1]:${o.listenPort}`].map((h) => h.toLowerCase()))
-    : undefined;
-  const guard = originGuard({ allowedOrigins, allowedHosts });
+  const guard = originGuard({ allowedOrigins, allowedHostnames: isLoopbackHost(o.listenHost) ? loopbackHostnames(publicUrl) : undefined });
   const corsMiddleware = cors({ ...MCP_CORS, origin: (origin) => (allowedOrigins.has(origin) ? origin : null) });
   // CORS headers matter to browsers only, and they always send Origin. hono's cors touches the
   // response before the handler runs, which makes every reply go through a materialised web
@@ -117,10 +114,12 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables }> {
       logger: o.logger,
     });
 
-  const streamable = streamableHandler({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes });
+  // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions). With
+  // replicas, a 2025 session held elsewhere is routed to its holder first.
+  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger });
   const pass: MiddlewareHandler = (_c, next) => next();
   const route = (kind: 'streamable' | 'sse') => (cluster ? cluster.route(kind) : pass);
-  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), route('streamable'), streamable);
+  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), route('streamable'), mcp);
 
   const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes };
   app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('/sse'), route('sse'), sseStreamHandler(sse));

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import * as z from 'zod';
+import { Secret } from './secret.js';
 
 /**
  * The validated, frozen configuration. Built from an environment object by {@link loadConfig};
@@ -43,6 +44,39 @@ export interface Config {
   readonly replicaId: string | undefined;
   /** How the other replicas reach this one; undefined → http://HOST:PORT. */
   readonly replicaUrl: string | undefined;
+  /**
+   * Logto Management API access (a machine-to-machine app with the `all` permission), or undefined
+   * when LOGTO_M2M_APP_ID / LOGTO_M2M_APP_SECRET are unset. The dev IdP brings its own M2M app.
+   */
+  readonly managementApi: ManagementApiConfig | undefined;
+  /** What whoami adds under `logto` (from the Management API); empty → no enrichment. */
+  readonly profileFields: readonly ProfileField[];
+  /** Seconds a subject's Management API profile is cached. */
+  readonly profileCacheTtl: number;
+}
+
+export interface ManagementApiConfig {
+  readonly appId: string;
+  /** Redacts itself in logs and JSON; `.reveal()` only for the token request. */
+  readonly appSecret: Secret;
+  /** The Management API resource indicator (the `resource` of the client-credentials request). */
+  readonly resource: string;
+}
+
+/** What whoami may show from Logto's Management API, like the fields of a Logto Custom JWT script. */
+export const PROFILE_FIELDS = ['username', 'name', 'avatar', 'email', 'phone', 'custom_data', 'roles', 'organizations'] as const;
+export type ProfileField = (typeof PROFILE_FIELDS)[number];
+export const DEFAULT_PROFILE_FIELDS: readonly ProfileField[] = ['username', 'name', 'avatar', 'roles', 'organizations'];
+
+/**
+ * The Management API indicator Logto expects as `resource`: `https://<tenant-id>.logto.app/api` on
+ * Logto Cloud (recognised from a `<tenant-id>.logto.app` endpoint), `https://default.logto.app/api`
+ * for Logto OSS. A Cloud tenant behind a custom domain must set LOGTO_MANAGEMENT_API_RESOURCE.
+ */
+export function defaultManagementApiResource(logtoEndpoint: string | undefined): string {
+  const host = logtoEndpoint ? new URL(logtoEndpoint).hostname : '';
+  const tenant = /^([a-z0-9]+)\.logto\.app$/.exec(host)?.[1];
+  return `https://${tenant ?? 'default'}.logto.app/api`;
 }
 
 export class ConfigError extends Error {
@@ -106,6 +140,15 @@ const schema = z.object({
   ),
   REPLICA_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (at most 64)').optional()),
   REPLICA_URL: optionalUrl,
+  LOGTO_M2M_APP_ID: z.string().optional(),
+  LOGTO_M2M_APP_SECRET: z.string().optional(),
+  LOGTO_MANAGEMENT_API_RESOURCE: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+  WHOAMI_PROFILE_FIELDS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(/[\s,]+/).filter(Boolean))
+    .pipe(z.array(z.enum([...PROFILE_FIELDS, 'none'], { error: `each entry must be one of ${PROFILE_FIELDS.join(', ')} (or none)` }))),
+  WHOAMI_PROFILE_CACHE_TTL: int(60, 0, 3600),
 });
 
 const DEFAULT_SCOPES = ['openid', 'profile', 'email'];
@@ -135,6 +178,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       problems.push(`MCP_RESOURCE: must be a prefix of both ${base}/mcp and ${base}/sse (got ${resource})`);
     }
   }
+  // Never the secret's value in a message: only whether it is set.
+  const m2mId = e.LOGTO_M2M_APP_ID?.trim() || undefined;
+  const m2mSecret = e.LOGTO_M2M_APP_SECRET || undefined;
+  if (Boolean(m2mId) !== Boolean(m2mSecret)) problems.push('LOGTO_M2M_APP_ID and LOGTO_M2M_APP_SECRET: set both or neither');
+  if (e.WHOAMI_PROFILE_FIELDS.includes('none') && e.WHOAMI_PROFILE_FIELDS.length > 1) problems.push('WHOAMI_PROFILE_FIELDS: "none" stands alone');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const scopesSupported = [...new Set([...(e.SCOPES_SUPPORTED.length ? e.SCOPES_SUPPORTED : DEFAULT_SCOPES), ...e.REQUIRED_SCOPES])];
@@ -164,6 +212,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisUrl: e.REDIS_URL,
     replicaId: e.REPLICA_ID,
     replicaUrl: e.REPLICA_URL,
+    managementApi:
+      m2mId && m2mSecret
+        ? Object.freeze({
+            appId: m2mId,
+            appSecret: new Secret(m2mSecret),
+            resource: e.LOGTO_MANAGEMENT_API_RESOURCE ?? defaultManagementApiResource(e.LOGTO_ENDPOINT),
+          })
+        : undefined,
+    profileFields: Object.freeze(
+      e.WHOAMI_PROFILE_FIELDS.length === 0
+        ? [...DEFAULT_PROFILE_FIELDS]
+        : [...new Set(e.WHOAMI_PROFILE_FIELDS.filter((f): f is ProfileField => f !== 'none'))],
+    ),
+    profileCacheTtl: e.WHOAMI_PROFILE_CACHE_TTL,
   });
 }
 

@@ -3,7 +3,8 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { toAuthInfo, type Authenticator, type Identity } from './authenticate.js';
 import { extractBearerToken } from './bearer-header.js';
 import { buildChallenge } from './challenge.js';
-import { AuthError, UpstreamError } from './errors.js';
+import { UpstreamError } from '../oidc/errors.js';
+import { AuthError } from './errors.js';
 import type { Logger } from '../log.js';
 
 export type GateVariables = { identity: Identity; authInfo: AuthInfo };

@@ -26,14 +26,5 @@ export class AuthError extends Error {
   readonly scope: readonly string[] | undefined;
 }
 
-/**
- * The identity provider could not give an answer (unreachable, timeout, 5xx, garbage).
- * Answered with 503 + Retry-After — never 401, which would make clients throw away good tokens —
- * and never cached. The message names the cause for the log, never the token.
- */
-export class UpstreamError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'UpstreamError';
-  }
-}
+// Defined below src/auth (discovery throws it too); re-exported for the auth layer's callers.
+export { UpstreamError } from '../oidc/errors.js';

@@ -1,5 +1,6 @@
 import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { AuthError, UpstreamError } from './errors.js';
+import { UpstreamError } from '../oidc/errors.js';
+import { AuthError } from './errors.js';
 
 export interface JwtVerifierOptions {
   issuer: string;

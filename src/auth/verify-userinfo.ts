@@ -1,6 +1,7 @@
 import { fetchUserInfo, type UserInfoResponse } from '@logto/js';
 import { createJsonRequester, HttpStatusError } from '../oidc/requester.js';
-import { AuthError, UpstreamError } from './errors.js';
+import { UpstreamError } from '../oidc/errors.js';
+import { AuthError } from './errors.js';
 
 export interface UserinfoVerifierOptions {
   userinfoEndpoint: string;

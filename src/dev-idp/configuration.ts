@@ -16,6 +16,8 @@ export interface ConfigurationInput {
 
 const HOUR = 60 * 60;
 const DAY = 24 * HOUR;
+/** The demo accounts' `created_at` / `updated_at`: when this process loaded the dev IdP (they live in memory). */
+const CREATED_AT = Date.now();
 
 /**
  * oidc-provider configuration shaped like Logto's: ES384 everywhere, PKCE required,
@@ -42,7 +44,8 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
     scopes: ['openid', 'profile', 'email', 'offline_access'],
     claims: {
       openid: ['sub'],
-      profile: ['username', 'name', 'picture'],
+      // Logto's profile scope also carries created_at / updated_at (epoch milliseconds).
+      profile: ['username', 'name', 'picture', 'created_at', 'updated_at'],
       email: ['email', 'email_verified'],
     },
     responseTypes: ['code'],
@@ -65,9 +68,13 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
           picture: user.picture,
           email: user.email,
           email_verified: user.email_verified,
+          created_at: CREATED_AT,
+          updated_at: CREATED_AT,
         }),
       };
     },
+    // Like Logto: the ID token carries the claims of the granted scopes (not only when no access token is issued).
+    conformIdTokenClaims: false,
     // Like a Logto "Custom JWT" script: resource-bound (JWT) access tokens carry the identity claims
     // of the OIDC scopes the user granted, since Logto's userinfo refuses those tokens and whoami
     // could otherwise say only `sub`. Opaque tokens get nothing extra (userinfo has it all).

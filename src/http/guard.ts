@@ -1,26 +1,47 @@
+import { localhostAllowedHostnames, validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
 import type { MiddlewareHandler } from 'hono';
 
 export interface GuardOptions {
-  /** Browser origins allowed to call the MCP endpoints (the server's own always is). */
+  /** Browser origins allowed exactly (scheme, host and port): the server's own and ALLOWED_ORIGINS. */
   allowedOrigins: ReadonlySet<string>;
-  /** `Host` values accepted; undefined → any (the server is not on loopback: a proxy decides). */
-  allowedHosts: ReadonlySet<string> | undefined;
+  /**
+   * Host *names* (no port) accepted in `Host` — and, for http(s) origins, in `Origin` — on any port;
+   * undefined → `Host` is not checked (the server is not on loopback: a proxy decides).
+   */
+  allowedHostnames: readonly string[] | undefined;
+}
+
+/**
+ * The names a loopback listener answers to, whatever the port: `localhost`, `127.0.0.1`, `[::1]`
+ * (the SDK's `localhostAllowedHostnames()`) and PUBLIC_URL's host name.
+ */
+export function loopbackHostnames(publicUrl: URL): string[] {
+  return [...new Set([...localhostAllowedHostnames(), publicUrl.hostname.toLowerCase()])];
+}
+
+function forbidden(description: string): Response {
+  return Response.json({ error: 'forbidden', error_description: description }, { status: 403 });
 }
 
 /**
  * DNS-rebinding and cross-site protection for the MCP endpoints (the SDK leaves it off by default):
  * a present `Origin` that is not allowed, or a `Host` that is not this server's, gets 403 before
  * any authentication work — and so before any call to the identity provider.
+ *
+ * DNS rebinding is about the host *name* a browser resolved, so on loopback names are compared and
+ * ports are not (as the SDK's `validateHostHeader` / `validateOriginHeader` do): a transparent local
+ * proxy, tunnel or TLS terminator on another port keeps working. Which origins may *read* responses
+ * is still CORS's exact list, enforced by the browser.
  */
 export function originGuard(options: GuardOptions): MiddlewareHandler {
+  const names = options.allowedHostnames;
   return async (c, next) => {
     const origin = c.req.header('origin');
     if (origin !== undefined && !options.allowedOrigins.has(origin)) {
-      return c.json({ error: 'forbidden', error_description: 'origin not allowed' }, 403);
+      const byName = names && /^https?:\/\//i.test(origin) && validateOriginHeader(origin, [...names]).ok;
+      if (!byName) return forbidden('origin not allowed');
     }
-    if (options.allowedHosts && !options.allowedHosts.has((c.req.header('host') ?? '').toLowerCase())) {
-      return c.json({ error: 'forbidden', error_description: 'host not allowed' }, 403);
-    }
+    if (names && !validateHostHeader(c.req.header('host'), [...names]).ok) return forbidden('host not allowed');
     await next();
   };
 }

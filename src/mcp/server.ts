@@ -1,8 +1,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
-import { registerWhoami } from './tools/whoami.js';
+import { INSTRUCTIONS, SERVER_INFO } from './info.js';
+import { whoamiTool } from './tools/whoami.js';
 
-export const SERVER_INFO = { name: 'logto-whoami-mcp', version: '0.1.0' } as const;
+export { SERVER_INFO } from './info.js';
 
 /**
  * One JSON-schema validator for every server. The SDK builds a new Ajv (with all its formats) per
@@ -11,13 +12,16 @@ export const SERVER_INFO = { name: 'logto-whoami-mcp', version: '0.1.0' } as con
  */
 let validator: AjvJsonSchemaValidator | undefined;
 
-/** A fresh MCP server with the `whoami` tool. One per session (or per stateless request). */
+/**
+ * A fresh SDK v1 MCP server with the `whoami` tool, for the 2025 eras (Streamable HTTP with
+ * `initialize`) and legacy HTTP+SSE. One per session (or per stateless request).
+ */
 export function createMcpServer(): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: { tools: {} },
     jsonSchemaValidator: (validator ??= new AjvJsonSchemaValidator()),
-    instructions: 'Call the whoami tool to see who you are signed in as (via Logto).',
+    instructions: INSTRUCTIONS,
   });
-  registerWhoami(server);
+  server.registerTool(whoamiTool.name, whoamiTool.config, (extra) => whoamiTool.handler(extra.authInfo));
   return server;
 }

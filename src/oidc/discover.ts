@@ -1,7 +1,10 @@
 import { discoveryPath, fetchOidcConfig } from '@logto/js';
 import { isLoopbackHost } from '../config.js';
-import { UpstreamError } from '../auth/errors.js';
+import { DiscoveryConfigError, UpstreamError } from './errors.js';
 import { createJsonRequester, HttpStatusError } from './requester.js';
+
+// Callers that catch discovery failures import them from here or from ./errors.js.
+export { DiscoveryConfigError, UpstreamError };
 
 /** The parts of the issuer's OpenID configuration this server uses, plus the raw document. */
 export interface IssuerMetadata {
@@ -12,14 +15,6 @@ export interface IssuerMetadata {
   algorithms: string[];
   /** The document exactly as served, mirrored at /.well-known/oauth-authorization-server. */
   raw: Readonly<Record<string, unknown>>;
-}
-
-/** A discovery failure no retry can fix (wrong issuer, insecure endpoint, not an OIDC document). */
-export class DiscoveryConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DiscoveryConfigError';
-  }
 }
 
 const ASYMMETRIC = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA', 'Ed25519'];

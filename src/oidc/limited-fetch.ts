@@ -1,4 +1,4 @@
-import { UpstreamError } from '../auth/errors.js';
+import { UpstreamError } from './errors.js';
 import { BodyTooLargeError, readLimited } from '../http/body.js';
 
 /** Statuses whose Response may not carry a body. */

@@ -1,4 +1,4 @@
-import { UpstreamError } from '../auth/errors.js';
+import { UpstreamError } from './errors.js';
 import { readLimited } from '../http/body.js';
 
 export interface JsonRequesterOptions {

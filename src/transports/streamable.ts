@@ -1,8 +1,6 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { Context } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
-import { readJsonBody } from '../http/body.js';
 import { jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
 import { createMcpServer } from '../mcp/server.js';
 import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js';
@@ -10,15 +8,14 @@ import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js'
 export interface StreamableOptions {
   sessions: SessionRegistry;
   stateless: boolean;
-  maxBodyBytes: number;
 }
-
-type Ctx = Context<{ Variables: GateVariables }>;
 
 const isInitialize = (body: unknown) => (Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body));
 
 /**
- * Streamable HTTP (`POST|GET|DELETE /mcp`) on the SDK's web-standard transport.
+ * 2025-era Streamable HTTP (`POST|GET|DELETE /mcp`) on the SDK v1 web-standard transport. The era
+ * router (./era-router.ts) sends it every request `isLegacyRequest` classifies as 2025-era, with
+ * the POST body already parsed (`parsedBody`, undefined for GET and DELETE).
  *
  * Stateful: `initialize` opens a session owned by the caller's `iss`+`sub`; every later request
  * names it in `Mcp-Session-Id` and must come from the same subject (else 404, as if unknown).
@@ -27,19 +24,16 @@ const isInitialize = (body: unknown) => (Array.isArray(body) ? body.some(isIniti
  */
 export function streamableHandler(options: StreamableOptions) {
   const { sessions } = options;
-  return async (c: Ctx): Promise<Response> => {
-    const authInfo = c.get('authInfo');
-    const method = c.req.method;
+  return async (request: Request, { identity, authInfo }: GateVariables, parsedBody: unknown): Promise<Response> => {
+    const method = request.method;
 
     if (options.stateless) {
       if (method !== 'POST') return jsonRpcError(405, SERVER_ERROR, 'Method not allowed in stateless mode', { allow: 'POST' });
-      const parsed = await readJsonBody(c.req.raw, options.maxBodyBytes);
-      if (parsed instanceof Response) return parsed;
       const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
       const server = createMcpServer();
       await server.connect(transport);
       try {
-        return await transport.handleRequest(c.req.raw, { parsedBody: parsed.body, authInfo });
+        return await transport.handleRequest(request, { parsedBody, authInfo });
       } finally {
         // Closed on the next turn: by then the SDK has dropped the request's abort controller, so
         // closing aborts nothing (closing at once built a DOMException + McpError per request).
@@ -47,14 +41,8 @@ export function streamableHandler(options: StreamableOptions) {
       }
     }
 
-    const owner = ownerOf(c.get('identity'));
-    const sessionId = c.req.header('mcp-session-id');
-    let parsedBody: unknown;
-    if (method === 'POST') {
-      const parsed = await readJsonBody(c.req.raw, options.maxBodyBytes);
-      if (parsed instanceof Response) return parsed;
-      parsedBody = parsed.body;
-    }
+    const owner = ownerOf(identity);
+    const sessionId = request.headers.get('mcp-session-id') ?? undefined;
 
     if (sessionId === undefined) {
       if (method !== 'POST' || !isInitialize(parsedBody)) {
@@ -81,7 +69,7 @@ export function streamableHandler(options: StreamableOptions) {
       };
       try {
         await server.connect(transport);
-        return await transport.handleRequest(c.req.raw, { parsedBody, authInfo });
+        return await transport.handleRequest(request, { parsedBody, authInfo });
       } finally {
         release(); // no-op once the session was added; frees the place if initialize failed
       }
@@ -89,6 +77,6 @@ export function streamableHandler(options: StreamableOptions) {
 
     const session = sessions.find(sessionId, 'streamable', owner);
     if (!session) return jsonRpcError(404, SERVER_ERROR, 'Session not found');
-    return session.transport.handleRequest(c.req.raw, { parsedBody, authInfo });
+    return session.transport.handleRequest(request, { parsedBody, authInfo });
   };
 }

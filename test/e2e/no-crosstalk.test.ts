@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEV_USERS } from '../../src/dev-idp/index.js';
 import { startTestServer, tokenFor } from '../support/harness.js';
+import { modernHeaders, modernRequest } from '../support/modern.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -33,10 +34,10 @@ function answeredSub(body: string): string {
 }
 
 /** Fires `perCaller` concurrent calls per caller at once; each must answer for its own caller. */
-async function fireAll(url: string, perCaller: number, headersFor: (username: string, i: number) => Record<string, string>): Promise<void> {
+async function fireAll(url: string, perCaller: number, headersFor: (username: string, i: number) => Record<string, string>, payload = call): Promise<void> {
   const calls = CALLERS.flatMap((username) =>
     Array.from({ length: perCaller }, async (_, i) => {
-      const res = await fetch(url, { method: 'POST', headers: headersFor(username, i), body: call });
+      const res = await fetch(url, { method: 'POST', headers: headersFor(username, i), body: payload });
       const body = await res.text();
       assert.equal(res.status, 200, body);
       return { username, sub: answeredSub(body) };
@@ -46,7 +47,7 @@ async function fireAll(url: string, perCaller: number, headersFor: (username: st
 }
 
 describe('no cross-talk: concurrent callers with the same JSON-RPC id each get their own answer (CVE-2026-25536)', () => {
-  for (const mode of ['stateless', 'stateful'] as const) {
+  for (const mode of ['stateless', 'stateful', '2026-07-28'] as const) {
     describe(mode, () => {
       let server: Server;
       const tokens: Record<string, { jwt: string; opaque: string }> = {};
@@ -60,7 +61,19 @@ describe('no cross-talk: concurrent callers with the same JSON-RPC id each get t
         await server.close();
       });
 
-      if (mode === 'stateless') {
+      if (mode === '2026-07-28') {
+        // The SDK v2 handler creates a server and a single-exchange transport per request: nothing
+        // is shared, even on the server that also keeps 2025 sessions.
+        it('200 concurrent 2026-07-28 calls, JWT and opaque tokens mixed', async () => {
+          const modernCall = modernRequest('tools/call', { name: 'whoami', arguments: {} });
+          await fireAll(
+            server.mcpUrl,
+            100,
+            (username, i) => modernHeaders(modernCall, { authorization: `Bearer ${i % 2 ? tokens[username]!.jwt : tokens[username]!.opaque}` }),
+            JSON.stringify(modernCall),
+          );
+        });
+      } else if (mode === 'stateless') {
         it('200 concurrent calls, JWT and opaque tokens mixed', async () => {
           await fireAll(server.mcpUrl, 100, (username, i) => headers(i % 2 ? tokens[username]!.jwt : tokens[username]!.opaque));
         });

@@ -2,7 +2,8 @@
  * The official MCP server conformance suite (`@modelcontextprotocol/conformance server`, on Node 22)
  * against our Streamable HTTP endpoint, every scenario (`--suite all`, pending ones included). The
  * suite sends no Authorization header, so a test-only loopback proxy adds a dev IdP token for alice;
- * Host/Origin pass through so dns-rebinding-protection still tests the server's own guard.
+ * the proxy is transparent (Host and Origin name the proxy's port, untouched), so
+ * dns-rebinding-protection tests the server's own guard, which compares host names, not ports.
  * Expected failures (features a whoami-only server does not offer) are in
  * conformance/server-baseline.yml, each with its reason. The suite's exit code decides: an
  * unexpected failure or a stale baseline entry fails this test. Reports: artifacts/conformance-server/.

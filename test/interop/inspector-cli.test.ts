@@ -2,6 +2,9 @@
  * MCP Inspector 2.x CLI (on Node 22) against our server, both transports, with a bearer token from
  * the dev IdP's command-line token helper (src/dev-idp/token-cli.ts), as a shell script or CI job
  * would use it. Also: without a token, the CLI recognises the 401 as "authorization required".
+ * Over Streamable HTTP, every protocol era the CLI offers: `legacy` (its default: initialize, 2025),
+ * `modern` (2026-07-28 pinned) and `auto` (server/discover first; our server offers 2026-07-28, so
+ * auto must pick it). The era that served each request comes from the server's request log.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -11,14 +14,23 @@ import { inspectorCli, tempHome } from './helpers/inspector.js';
 import { ALICE, startOurServer, whoamiClaims, type RunningServer } from './helpers/our-server.js';
 import { runCommand } from './helpers/processes.js';
 import { ROOT } from './helpers/tools.js';
+import { LogCapture } from '../support/harness.js';
 
 describe('MCP Inspector CLI', () => {
   let server: RunningServer;
   let token: string;
   const home = tempHome('inspector-cli-');
+  const logs = new LogCapture();
+  /** The `era` of every /mcp request line logged since `from` (a LogCapture chunk index). */
+  const erasSince = (from: number) =>
+    logs.chunks
+      .slice(from)
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.includes('"msg":"request"') && line.includes('"path":"/mcp"'))
+      .map((line) => (JSON.parse(line) as { era?: string }).era);
 
   before(async () => {
-    server = await startOurServer();
+    server = await startOurServer({ LOG_LEVEL: 'info' }, logs);
     const cli = await runCommand(
       process.execPath,
       ['--import', 'tsx', join(ROOT, 'src/dev-idp/token-cli.ts'), '--user', 'alice', '--issuer', server.issuer,
@@ -33,6 +45,25 @@ describe('MCP Inspector CLI', () => {
     await server?.close();
     home.remove();
   });
+
+  for (const era of ['modern', 'auto', 'legacy'] as const) {
+    it(`--transport http --protocol-era ${era} --header "Authorization: Bearer …" tools/call whoami: served by the ${era === 'legacy' ? '2025' : '2026-07-28'} era`, async () => {
+      const from = logs.chunks.length;
+      const result = await inspectorCli(
+        ['--server-url', server.mcpUrl, '--transport', 'http', '--protocol-era', era, '--header', `Authorization: Bearer ${token}`,
+          '--method', 'tools/call', '--tool-name', 'whoami', '--format', 'json'],
+        home.dir,
+      );
+      assert.equal(result.code, 0, `inspector exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+      const output = JSON.parse(result.stdout) as { result?: unknown };
+      assertIdentity(whoamiClaims(output.result), ALICE);
+      const eras = erasSince(from);
+      assert.ok(eras.length > 0, 'requests were logged');
+      const expected = era === 'legacy' ? 'legacy' : 'modern';
+      // Only the session's closing DELETE of the legacy era is body-less; everything else is one era.
+      assert.deepEqual([...new Set(eras)], [expected], `eras served: ${eras.join(', ')}`);
+    });
+  }
 
   for (const transport of ['http', 'sse'] as const) {
     it(`--transport ${transport} --header "Authorization: Bearer …" tools/call whoami --format json`, async () => {

@@ -5,7 +5,8 @@ import { getHeapSnapshot, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createAuthenticator, type AuthenticatorOptions } from '../../src/auth/authenticate.js';
 import { tokenHash, ValidationCache } from '../../src/auth/cache.js';
-import { AuthError, UpstreamError } from '../../src/auth/errors.js';
+import { AuthError } from '../../src/auth/errors.js';
+import { UpstreamError } from '../../src/oidc/errors.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -114,7 +114,7 @@ describe('Host handling when not on loopback (MCP security best practices, DNS r
     const { Hono } = await import('hono');
     const { originGuard } = await import('../../src/http/guard.js');
     const app = new Hono();
-    app.use('*', originGuard({ allowedOrigins: new Set(['https://mcp.example.com']), allowedHosts: undefined }));
+    app.use('*', originGuard({ allowedOrigins: new Set(['https://mcp.example.com']), allowedHostnames: undefined }));
     app.get('/mcp', (c) => c.text('through'));
     const ok = await app.request('http://internal:3001/mcp', { headers: { host: 'internal:3001' } });
     assert.equal(ok.status, 200, 'any Host behind a proxy');

@@ -153,7 +153,7 @@ describe('Sessions bound to iss+sub on /mcp and /sse + /messages (MCP security b
     const freshJwt = await idp.accessToken('never-validated', server.resource, { jti: 'n' });
     const calls = { ...idp.calls };
     for (const token of [fresh, freshJwt]) {
-      for (const origin of ['https://evil.example', 'null', `http://localhost:${server.port}.evil.example`, 'http://localhost']) {
+      for (const origin of ['https://evil.example', 'null', `http://localhost:${server.port}.evil.example`, 'http://127.0.0.2', `file://localhost`]) {
         for (const [path, method] of [['/mcp', 'POST'], ['/sse', 'GET'], ['/messages?sessionId=x', 'POST']] as const) {
           const res = await fetch(new URL(path, server.url), {
             method,
@@ -174,6 +174,26 @@ describe('Sessions bound to iss+sub on /mcp and /sse + /messages (MCP security b
     const res = await postMcp(server, INIT, { ...bearer(alice), origin: server.url });
     await res.body?.cancel();
     assert.equal(res.status, 200);
+  });
+
+  it('MCP security best practices (DNS rebinding) / SDK localhostHostValidation: on loopback Host and Origin are judged by host NAME, any port (a transparent local proxy passes)', async () => {
+    const calls = idp.calls.userinfo;
+    for (const host of [`localhost:${server.port}`, 'localhost:1', '127.0.0.1:65000', '[::1]:8443', 'LOCALHOST', '127.0.0.1']) {
+      const raw = parseRaw(await rawRequest(server.port, `GET /sse HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`));
+      assert.equal(raw.status, 401, `host ${host} passes the guard and gets the challenge`);
+    }
+    for (const origin of ['http://localhost:5173', 'http://127.0.0.1:1', 'https://[::1]:8443', 'http://localhost']) {
+      const body = JSON.stringify(INIT);
+      const raw = parseRaw(
+        await rawRequest(
+          server.port,
+          `POST /mcp HTTP/1.1\r\nHost: localhost:9\r\nOrigin: ${origin}\r\nAuthorization: Bearer ${alice}\r\nContent-Type: application/json\r\n` +
+            `Accept: application/json, text/event-stream\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+        ),
+      );
+      assert.equal(raw.status, 200, origin);
+    }
+    assert.equal(idp.calls.userinfo, calls, 'alice holds a JWT: still no identity-provider call');
   });
 
   it('MCP security best practices (cross-client response leak, CVE-2026-25536): many users with the same JSON-RPC id each get their own sub', async () => {

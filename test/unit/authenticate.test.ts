@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createAuthenticator, isJwtShaped } from '../../src/auth/authenticate.js';
-import { AuthError, UpstreamError } from '../../src/auth/errors.js';
+import { AuthError } from '../../src/auth/errors.js';
+import { UpstreamError } from '../../src/oidc/errors.js';
 
 const JWT = `${Buffer.from('{"alg":"ES384"}').toString('base64url')}.${Buffer.from('{}').toString('base64url')}.c2ln`;
 

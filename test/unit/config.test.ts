@@ -64,3 +64,41 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ LOGTO_ENDPOINT: 'https://u:p@tenant.logto.app' }), ConfigError);
   });
 });
+
+describe('loadConfig: Logto Management API and whoami profile fields', () => {
+  it('derives the Management API indicator: Cloud tenant from <tenant>.logto.app, else default (OSS)', () => {
+    const base = { LOGTO_M2M_APP_ID: 'm2m', LOGTO_M2M_APP_SECRET: 'CANARYsecret' };
+    assert.equal(loadConfig({ ...base, LOGTO_ENDPOINT: 'https://abc123.logto.app' }).managementApi?.resource, 'https://abc123.logto.app/api');
+    assert.equal(loadConfig({ ...base, LOGTO_ENDPOINT: 'https://auth.example.com' }).managementApi?.resource, 'https://default.logto.app/api');
+    assert.equal(loadConfig(base).managementApi?.resource, 'https://default.logto.app/api');
+    assert.equal(
+      loadConfig({ ...base, LOGTO_ENDPOINT: 'https://auth.example.com', LOGTO_MANAGEMENT_API_RESOURCE: 'https://t1.logto.app/api' }).managementApi?.resource,
+      'https://t1.logto.app/api',
+    );
+    assert.equal(loadConfig({}).managementApi, undefined);
+  });
+
+  it('the M2M secret never shows when the config is printed, stringified or inspected', async () => {
+    const { inspect } = await import('node:util');
+    const c = loadConfig({ LOGTO_M2M_APP_ID: 'm2m', LOGTO_M2M_APP_SECRET: 'CANARYsecret42' });
+    assert.equal(c.managementApi?.appSecret.reveal(), 'CANARYsecret42');
+    for (const text of [JSON.stringify(c), inspect(c, { depth: 10 }), `${c.managementApi?.appSecret}`, String(c.managementApi?.appSecret)]) {
+      assert.ok(!text.includes('CANARYsecret42'), text);
+    }
+  });
+
+  it('one M2M variable without the other is a problem that does not echo the secret', () => {
+    assert.throws(
+      () => loadConfig({ LOGTO_M2M_APP_SECRET: 'CANARYsecret43' }),
+      (e: unknown) => e instanceof ConfigError && e.problems.some((p) => p.includes('LOGTO_M2M_APP_ID')) && !e.message.includes('CANARYsecret43'),
+    );
+  });
+
+  it('WHOAMI_PROFILE_FIELDS: default, comma/space lists, none, and unknown names refused', () => {
+    assert.deepEqual(loadConfig({}).profileFields, ['username', 'name', 'avatar', 'roles', 'organizations']);
+    assert.deepEqual(loadConfig({ WHOAMI_PROFILE_FIELDS: 'email, roles email' }).profileFields, ['email', 'roles']);
+    assert.deepEqual(loadConfig({ WHOAMI_PROFILE_FIELDS: 'none' }).profileFields, []);
+    assert.throws(() => loadConfig({ WHOAMI_PROFILE_FIELDS: 'email,password' }), ConfigError);
+    assert.throws(() => loadConfig({ WHOAMI_PROFILE_FIELDS: 'none,email' }), ConfigError);
+  });
+});

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UpstreamError } from '../../src/auth/errors.js';
-import { DiscoveryConfigError, discoverIssuer } from '../../src/oidc/discover.js';
+import { discoverIssuer } from '../../src/oidc/discover.js';
+import { DiscoveryConfigError, UpstreamError } from '../../src/oidc/errors.js';
 
 const ISSUER = 'https://tenant.logto.app/oidc';
 const doc = (over: Record<string, unknown> = {}) => ({

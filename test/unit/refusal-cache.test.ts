@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { errors } from 'jose';
 import { createAuthenticator } from '../../src/auth/authenticate.js';
-import { AuthError, UpstreamError } from '../../src/auth/errors.js';
+import { AuthError } from '../../src/auth/errors.js';
+import { UpstreamError } from '../../src/oidc/errors.js';
 
 const JWT = 'eyJhbGciOiJFUzM4NCJ9.eyJzdWIiOiJ4In0.c2ln';
 

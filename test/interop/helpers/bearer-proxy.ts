@@ -11,21 +11,18 @@ export interface BearerProxy {
 
 /**
  * Test-only loopback reverse proxy that adds `Authorization: Bearer <token>` to every request and
- * streams the response back unchanged (SSE included). Host and Origin headers that name the proxy
- * itself are rewritten to the target, so the target sees what a direct client would send; any other
- * Host/Origin (a DNS-rebinding probe) passes through untouched, so the target's own checks still run.
+ * streams the response back unchanged (SSE included). It is transparent: every other header —
+ * Host and Origin included — reaches the target exactly as the client sent it, so the target's own
+ * DNS-rebinding guard judges what a client behind a real local proxy (TLS terminator, tunnel) sends.
  * For clients that cannot send a header themselves (the MCP conformance suite).
  */
 export async function startBearerProxy(target: string, getToken: () => string): Promise<BearerProxy> {
   const targetUrl = new URL(target);
   let forwarded = 0;
-  let selfHost = '';
 
   const server: Server = createServer((req, res) => {
     forwarded++;
     const headers: IncomingHttpHeaders = { ...req.headers };
-    if (headers.host === selfHost) headers.host = targetUrl.host;
-    if (headers.origin === `http://${selfHost}`) headers.origin = targetUrl.origin;
     headers.authorization = `Bearer ${getToken()}`;
     const upstream = request(
       { hostname: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers },
@@ -47,9 +44,8 @@ export async function startBearerProxy(target: string, getToken: () => string): 
     server.listen(0, targetUrl.hostname === 'localhost' ? '127.0.0.1' : targetUrl.hostname, resolve);
   });
   const { port } = server.address() as AddressInfo;
-  selfHost = `${targetUrl.hostname}:${port}`;
   return {
-    origin: `http://${selfHost}`,
+    origin: `http://${targetUrl.hostname}:${port}`,
     count: () => forwarded,
     close: () =>
       new Promise<void>((resolve) => {

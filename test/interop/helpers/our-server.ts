@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { startServer, type RunningServer } from '../../../src/server.js';
 import { DEV_USERS, type DevUser } from '../../../src/dev-idp/users.js';
 import { getDevToken } from '../../../src/dev-idp/token-helper.js';
@@ -10,12 +11,12 @@ export const ALICE: DevUser = DEV_USERS.find((u) => u.username === 'alice')!;
 /**
  * Starts our server with its embedded dev IdP on random loopback ports. `env` adds or overrides
  * knobs (ALLOWED_ORIGINS, MCP_STATELESS, …). LOG_LEVEL defaults to `silent` (set INTEROP_LOG_LEVEL
- * to see the server's log while debugging a test).
+ * to see the server's log while debugging a test). `logs` receives the log lines instead of stdout.
  */
-export async function startOurServer(env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startOurServer(env: Record<string, string> = {}, logs?: Writable): Promise<RunningServer> {
   const server = await startServer(
     { PORT: '0', DEV_IDP_PORT: '0', LOG_LEVEL: process.env['INTEROP_LOG_LEVEL'] ?? 'silent', ...env },
-    { banner: false },
+    { banner: false, ...(logs ? { logDestination: logs } : {}) },
   );
   await server.ready;
   return server;

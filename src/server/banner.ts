@@ -1,0 +1,37 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+
+/** Redirect URIs MCP Inspector uses (web UI, and its CLI's callback). */
+export const INSPECTOR_REDIRECT_URIS = ['http://localhost:6274/oauth/callback', 'http://127.0.0.1:6276/oauth/callback'];
+
+export interface BannerFacts {
+  mcpUrl: string;
+  sseUrl: string;
+  issuer: string;
+  resource: string;
+  config: Config;
+}
+
+/** One structured "listening" log line, and the human banner on stderr. */
+export function printBanner(s: BannerFacts, logger: Logger, dev: boolean): void {
+  const c = s.config;
+  logger.info(
+    { mcp: s.mcpUrl, sse: s.sseUrl, issuer: s.issuer, resource: s.resource, tokenValidation: c.tokenValidation, stateless: c.stateless, devIdp: dev },
+    'listening',
+  );
+  const lines = [
+    '',
+    `  logto-whoami-mcp${dev ? ' (development IdP — not Logto)' : ''}`,
+    `  Streamable HTTP  ${s.mcpUrl}${c.stateless ? '  (stateless)' : ''}`,
+    `  SSE (legacy)     ${s.sseUrl}`,
+    `  Issuer           ${s.issuer}`,
+    `  Resource         ${s.resource}   (the Logto API resource indicator)`,
+    `  Token validation ${c.tokenValidation}`,
+    `  Redirect URIs to register in Logto for MCP Inspector:`,
+    ...INSPECTOR_REDIRECT_URIS.map((u) => `    ${u}`),
+    `  Try it:          npx @modelcontextprotocol/inspector  → Streamable HTTP, ${s.mcpUrl}`,
+    ...(dev ? [`  Demo users:      alice / alice-password, bob / bob-password`] : []),
+    '',
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,30 @@
+import type { Config } from '../config.js';
+import { isLoopbackHost } from '../config.js';
+import type { Logger } from '../log.js';
+import { DiscoveryConfigError } from '../oidc/errors.js';
+
+/**
+ * Refuses to run the development IdP where it must not (NODE_ENV=production or a non-loopback
+ * HOST) — checked before anything listens.
+ */
+export function assertDevIdpAllowed(config: Config, nodeEnv: string | undefined): void {
+  if (!config.logtoEndpoint && (nodeEnv === 'production' || !isLoopbackHost(config.host))) {
+    throw new DiscoveryConfigError(
+      'LOGTO_ENDPOINT is unset, so the development IdP would start — it refuses to with NODE_ENV=production or a non-loopback HOST. Set LOGTO_ENDPOINT.',
+    );
+  }
+}
+
+/**
+ * Starts the embedded Logto-shaped IdP with `resource` registered as its one API resource. Loaded
+ * lazily, so a production process never imports oidc-provider's dev wiring.
+ */
+export async function startDevIdpFor(config: Config, resource: string, logger: Logger): Promise<{ issuer: string; close(): Promise<void> }> {
+  const { startDevIdp } = await import('../dev-idp/index.js');
+  const idp = await startDevIdp({
+    port: config.devIdpPort,
+    resources: { [resource]: config.requiredScopes.length ? [...config.requiredScopes] : ['whoami:read'] },
+    logger: logger.child({ component: 'dev-idp' }),
+  });
+  return { issuer: idp.issuer, close: () => idp.close() };
+}

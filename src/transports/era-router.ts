@@ -1,0 +1,47 @@
+import { isLegacyRequest } from '@modelcontextprotocol/server';
+import type { Context } from 'hono';
+import type { GateVariables } from '../auth/bearer-gate.js';
+import { readJsonBody } from '../http/body.js';
+import type { Logger } from '../log.js';
+import { modernHandler } from './modern.js';
+import type { SessionRegistry } from './sessions.js';
+import { streamableHandler } from './streamable.js';
+
+export interface EraRouterOptions {
+  sessions: SessionRegistry;
+  /** 2025-era requests without sessions (MCP_STATELESS); the 2026-07-28 era is always stateless. */
+  stateless: boolean;
+  maxBodyBytes: number;
+  logger: Logger;
+}
+
+/** Which protocol era served the request (for the request log): `2026-07-28` or `2025` (SDK v1). */
+export type EraVariables = { era: 'modern' | 'legacy' };
+
+type Ctx = Context<{ Variables: GateVariables & EraVariables }>;
+
+/**
+ * `/mcp` behind the gate: the SDK's own `isLegacyRequest` decides the era, so the routing can never
+ * disagree with `createMcpHandler`. 2025-era traffic (`initialize`, session requests, GET/DELETE,
+ * anything without the `_meta` envelope claim) → the sessionful SDK v1 handler; everything else —
+ * including malformed 2026 requests, whose errors the modern path owns — → the SDK v2 handler.
+ * The body is read once, under `maxBodyBytes`, and handed to both as `parsedBody`.
+ */
+export function eraRouter(options: EraRouterOptions) {
+  const legacy = streamableHandler({ sessions: options.sessions, stateless: options.stateless });
+  const modern = modernHandler({ maxBodyBytes: options.maxBodyBytes, logger: options.logger });
+  return async (c: Ctx): Promise<Response> => {
+    let parsedBody: unknown;
+    if (c.req.method === 'POST') {
+      const parsed = await readJsonBody(c.req.raw, options.maxBodyBytes);
+      if (parsed instanceof Response) return parsed;
+      parsedBody = parsed.body;
+    }
+    if (await isLegacyRequest(c.req.raw, parsedBody, { maxRequestBodySize: options.maxBodyBytes })) {
+      c.set('era', 'legacy');
+      return legacy(c.req.raw, { identity: c.get('identity'), authInfo: c.get('authInfo') }, parsedBody);
+    }
+    c.set('era', 'modern');
+    return modern.fetch(c.req.raw, { authInfo: c.get('authInfo'), parsedBody });
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * One real Logto per suite run. `npm run test:logto` (test/logto/run.ts) starts Logto, sets the tenant
+ * up and hands both to every test file through a state file (LOGTO_SUITE_STATE). A file run on its own
+ * (`node --import tsx --test test/logto/x.test.ts`) starts a Logto of its own instead and stops it after.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { startServer, type RunningServer } from '../../../src/server.js';
+import { LogCapture } from '../../support/harness.js';
+import { scratchDir, startLogto, stopLogto, type LogtoInstance } from './logto.js';
+import { registerApiResource, setupTenant, type TenantFixture } from './tenant.js';
+
+export interface Suite {
+  logto: LogtoInstance;
+  tenant: TenantFixture;
+  /** Stops the Logto this file started; nothing when the runner owns it. */
+  release(): Promise<void>;
+}
+
+export const STATE_ENV = 'LOGTO_SUITE_STATE';
+
+export function writeState(path: string, logto: LogtoInstance, tenant: TenantFixture): void {
+  writeFileSync(path, JSON.stringify({ logto, tenant }, null, 2), { mode: 0o600 });
+}
+
+export async function useLogto(): Promise<Suite> {
+  const statePath = process.env[STATE_ENV];
+  if (statePath) {
+    const { logto, tenant } = JSON.parse(readFileSync(statePath, 'utf8')) as { logto: LogtoInstance; tenant: TenantFixture };
+    return { logto, tenant, release: async () => {} };
+  }
+  const dir = scratchDir(`file-${process.pid}`);
+  const logto = await startLogto(dir);
+  try {
+    const tenant = await setupTenant(logto);
+    return { logto, tenant, release: () => stopLogto(dir) };
+  } catch (error) {
+    await stopLogto(dir);
+    throw error;
+  }
+}
+
+export interface LogtoServer extends RunningServer {
+  logs: LogCapture;
+  /** The `resource` our server advertises in its protected-resource metadata (registered at Logto as is). */
+  advertisedResource: string;
+  apiResourceId: string;
+}
+
+/**
+ * Our server (in-process) against the real Logto on a free loopback port, and its API resource
+ * registered at Logto with exactly the `resource` its metadata advertises — never a guessed string.
+ */
+export async function startServerForLogto(
+  suite: Suite,
+  env: Record<string, string> = {},
+  resourceOptions: { scopes?: string[]; accessTokenTtl?: number } = {},
+): Promise<LogtoServer> {
+  const logs = new LogCapture();
+  const server = await startServer(
+    { LOGTO_ENDPOINT: suite.logto.endpoint, PORT: '0', LOG_LEVEL: 'debug', ...env },
+    { logDestination: logs, banner: false },
+  );
+  try {
+    await server.ready;
+    const response = await fetch(`${server.url}/.well-known/oauth-protected-resource`);
+    const metadata = (await response.json()) as { resource?: unknown; authorization_servers?: unknown };
+    if (typeof metadata.resource !== 'string') throw new Error(`no resource in our metadata: ${JSON.stringify(metadata)}`);
+    const registered = await registerApiResource(suite.logto, suite.tenant, metadata.resource, resourceOptions);
+    return Object.assign(server, { logs, advertisedResource: metadata.resource, apiResourceId: registered.id });
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+}

@@ -1,0 +1,92 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Credentials } from '../../support/authorize-headless.js';
+import { signInAtLogto } from './sign-in.js';
+
+export interface TokenSet {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  scope?: string;
+  refresh_token?: string;
+  id_token?: string;
+}
+
+export interface TokenRequest {
+  /** `${LOGTO_ENDPOINT}/oidc`. */
+  issuer: string;
+  clientId: string;
+  redirectUri: string;
+  user: Credentials;
+  /** RFC 8707 resource: with it Logto issues a JWT for that API resource, without it an opaque token. */
+  resource?: string;
+  /** Default `openid profile email`. */
+  scope?: string;
+}
+
+/** Authorization code + PKCE at the real Logto, signing in headlessly; returns the token endpoint's answer. */
+export async function logtoTokens(request: TokenRequest): Promise<TokenSet> {
+  const verifier = randomBytes(32).toString('base64url');
+  const state = randomBytes(16).toString('base64url');
+  const url = new URL(`${request.issuer}/auth`);
+  const params: Record<string, string> = {
+    client_id: request.clientId,
+    response_type: 'code',
+    redirect_uri: request.redirectUri,
+    scope: request.scope ?? 'openid profile email',
+    state,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    // Logto issues a refresh token for offline_access only with prompt=consent.
+    prompt: 'consent',
+    ...(request.resource ? { resource: request.resource } : {}),
+  };
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  const result = await signInAtLogto(url, request.redirectUri, request.user);
+  if (result.state !== state) throw new Error('state mismatch on the redirect');
+  return tokenRequest(request.issuer, {
+    grant_type: 'authorization_code',
+    code: result.code,
+    redirect_uri: request.redirectUri,
+    client_id: request.clientId,
+    code_verifier: verifier,
+    ...(request.resource ? { resource: request.resource } : {}),
+  });
+}
+
+export class TokenEndpointError extends Error {
+  override readonly name = 'TokenEndpointError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(`token endpoint: HTTP ${status} ${code}`);
+  }
+}
+
+/** POST to `${issuer}/token`; throws {@link TokenEndpointError} with the OAuth error code. */
+export async function tokenRequest(issuer: string, form: Record<string, string>): Promise<TokenSet> {
+  const response = await fetch(`${issuer}/token`, { method: 'POST', body: new URLSearchParams(form), signal: AbortSignal.timeout(15_000) });
+  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!response.ok || typeof body['access_token'] !== 'string') throw new TokenEndpointError(response.status, String(body['error'] ?? 'invalid_response'));
+  return body as unknown as TokenSet;
+}
+
+/** RFC 7009 revocation by a public client; returns the HTTP status. */
+export async function revoke(issuer: string, clientId: string, token: string): Promise<number> {
+  const response = await fetch(`${issuer}/token/revocation`, {
+    method: 'POST',
+    body: new URLSearchParams({ token, client_id: clientId }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  await response.body?.cancel();
+  return response.status;
+}
+
+/** The payload of a JWT, unverified (for assertions on what the issuer put in it). */
+export function jwtPayload(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+export function jwtHeader(token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}

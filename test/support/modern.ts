@@ -1,0 +1,41 @@
+/** Raw 2026-07-28 requests: the per-request `_meta` envelope and the headers that must agree with it. */
+
+export const MODERN_VERSION = '2026-07-28';
+
+export function envelope(version = MODERN_VERSION) {
+  return {
+    'io.modelcontextprotocol/protocolVersion': version,
+    'io.modelcontextprotocol/clientInfo': { name: 'e2e-raw', version: '1.0.0' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+}
+
+/** A 2026-07-28 JSON-RPC request: `params._meta` carries the envelope. */
+export function modernRequest(method: string, params: Record<string, unknown> = {}, id: number | string = 1, version = MODERN_VERSION) {
+  return { jsonrpc: '2.0', id, method, params: { ...params, _meta: envelope(version) } };
+}
+
+/** The headers a 2026-07-28 client sends for `body` (Mcp-Name for tools/call), plus `extra`. */
+export function modernHeaders(body: { method: string; params?: Record<string, unknown> }, extra: Record<string, string> = {}, version = MODERN_VERSION): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+    'mcp-protocol-version': version,
+    'mcp-method': body.method,
+    ...(body.method === 'tools/call' && typeof body.params?.['name'] === 'string' ? { 'mcp-name': body.params['name'] } : {}),
+    ...extra,
+  };
+}
+
+/** POSTs a 2026-07-28 request; `headers` override the derived ones. Returns status, headers, parsed body. */
+export async function postModern(url: string, body: ReturnType<typeof modernRequest>, headers: Record<string, string> = {}, version = MODERN_VERSION) {
+  const res = await fetch(url, { method: 'POST', headers: modernHeaders(body, headers, version), body: JSON.stringify(body) });
+  const text = await res.text();
+  let json: Record<string, any> | undefined;
+  try {
+    json = JSON.parse(text) as Record<string, any>;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
