@@ -1,5 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
+import type { ServerResponse } from 'node:http';
 import { bearerGate, type GateVariables } from './auth/bearer-gate.js';
 import type { Authenticator, Identity } from './auth/authenticate.js';
 import type { Cluster } from './cluster/index.js';
@@ -69,9 +70,13 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
   const cluster = o.cluster;
   if (cluster) {
     // Which replica the balancer picked (a forwarded answer also names the holder: X-Session-Holder).
+    // Set on Node's response, not on the web Response: touching that one's headers would turn
+    // every reply into a materialised web stream (see mcpCors below).
     app.use('*', async (c, next) => {
+      const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+      if (outgoing) outgoing.setHeader('x-replica', cluster.replicaId);
       await next();
-      c.res.headers.set('x-replica', cluster.replicaId);
+      if (!outgoing) c.res.headers.set('x-replica', cluster.replicaId);
     });
   }
 

@@ -46,7 +46,9 @@ export function forwardRequest(req: Request, target: string, targetReplica: stri
         const answer = new Headers();
         for (let i = 0; i < res.rawHeaders.length; i += 2) {
           const name = res.rawHeaders[i]!;
-          if (!HOP_BY_HOP.has(name.toLowerCase())) answer.append(name, res.rawHeaders[i + 1]!);
+          // X-Replica names the replica the client reached, set by this one.
+          const lower = name.toLowerCase();
+          if (!HOP_BY_HOP.has(lower) && lower !== 'x-replica') answer.append(name, res.rawHeaders[i + 1]!);
         }
         const status = res.statusCode ?? 502;
         const empty = req.method === 'HEAD' || status === 204 || status === 304;
