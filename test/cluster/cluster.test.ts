@@ -256,6 +256,24 @@ describe('several instances: two replicas behind nginx, sharing Redis', { timeou
     const served = new Set(answers.map((a) => a.replica));
     assert.equal(served.size, 2, 'both replicas took requests');
     assert.equal(userinfoCalls() - before, 1);
+    // What Redis holds: the result under SHA-256 of the token, living at most USERINFO_CACHE_TTL
+    // (60 s by default); the raw token nowhere, neither in a key nor in a value.
+    const probe = createClient({ url: `redis://127.0.0.1:${redisPort}` });
+    await probe.connect();
+    try {
+      const keys = await probe.keys('*');
+      const shared = keys.filter((k) => k.startsWith('lwm:v:userinfo:'));
+      assert.equal(shared.length, 1);
+      const ttl = await probe.pTTL(shared[0]!);
+      assert.ok(ttl > 0 && ttl <= 60_000, `TTL ${ttl} ms`);
+      for (const key of keys) {
+        const type = await probe.type(key);
+        const value = type === 'string' ? await probe.get(key) : type === 'hash' ? JSON.stringify(await probe.hGetAll(key)) : JSON.stringify(await probe.zRange(key, 0, -1));
+        assert.ok(!key.includes(fresh) && !String(value).includes(fresh), `the raw token is in ${key}`);
+      }
+    } finally {
+      await probe.close();
+    }
   });
 
   it('Redis stopped: local sessions keep working, sessions held elsewhere get 503 + Retry-After, /readyz says so; Redis back: everything recovers without a restart', async () => {
