@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { SessionLimitError, type Session, type SessionDirectory } from '../transports/sessions.js';
 import { KEY_PREFIX, type RedisLink } from './redis.js';
-import { HEARTBEAT, LOCATE, RELEASE, RESERVE } from './scripts.js';
+import { HEARTBEAT, LOCATE, RELEASE, RESERVE, runScript } from './scripts.js';
 
 /** Where a session lives, as the directory knows it. */
 export type Location =
@@ -10,6 +10,9 @@ export type Location =
   /** Its replica stopped sending heartbeats: the session is gone. */
   | { state: 'dead' }
   | { state: 'alive'; ownerHash: string; replicaId: string; kind: string; url: string };
+
+/** How long a lookup of a session held elsewhere is reused. */
+const LOCATED_TTL_MS = 5_000;
 
 /** Redis is unreachable: whether a session exists elsewhere cannot be known now. */
 export class DirectoryUnavailableError extends Error {
@@ -54,6 +57,12 @@ export class RedisSessionDirectory implements SessionDirectory {
   #dirty = true;
   #closed = false;
   readonly #touched = new Map<string, number>();
+  /**
+   * Recent lookups of sessions held elsewhere, so a client's next calls skip the Redis round trip.
+   * Safe to reuse: the holder checks token, owner and session itself, and a holder that is gone
+   * refuses the connection (→ {@link forget}).
+   */
+  readonly #located = new Map<string, { where: Location; until: number }>();
   /** Writes on their way to Redis (see {@link settled}). */
   readonly #writes = new Set<Promise<unknown>>();
 
@@ -79,7 +88,7 @@ export class RedisSessionDirectory implements SessionDirectory {
     if (this.#link.up) {
       let verdict: unknown;
       try {
-        verdict = await this.#link.client.eval(RESERVE, {
+        verdict = await runScript(this.#link.client, RESERVE, {
           keys: [`${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`],
           arguments: [KEY_PREFIX, this.#o.replicaId, ownerHash(owner), String(this.#o.maxSessions), String(this.#o.maxPerOwner), String(this.#o.aliveMs * 2)],
         });
@@ -144,20 +153,27 @@ export class RedisSessionDirectory implements SessionDirectory {
 
   /** Where session `id` lives. Throws {@link DirectoryUnavailableError} when Redis cannot tell. */
   async locate(id: string): Promise<Location> {
+    const known = this.#located.get(id);
+    if (known && known.until > Date.now()) return known.where;
     if (!this.#link.up) throw new DirectoryUnavailableError();
     let reply: unknown;
     try {
-      reply = await this.#link.client.eval(LOCATE, { keys: [`${KEY_PREFIX}s:${id}`, `${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`] });
+      reply = await runScript(this.#link.client, LOCATE, { keys: [`${KEY_PREFIX}s:${id}`, `${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`] });
     } catch (error) {
       throw new DirectoryUnavailableError({ cause: error });
     }
     if (!Array.isArray(reply)) return { state: 'unknown' };
     const [o, r, k, url] = reply.map(String) as [string, string, string, string];
-    return url ? { state: 'alive', ownerHash: o, replicaId: r, kind: k, url } : { state: 'dead' };
+    if (!url) return { state: 'dead' };
+    const where: Location = { state: 'alive', ownerHash: o, replicaId: r, kind: k, url };
+    if (this.#located.size >= 10_000) this.#located.clear();
+    this.#located.set(id, { where, until: Date.now() + LOCATED_TTL_MS });
+    return where;
   }
 
   /** Drops the entry of a session whose replica refused the connection (it is gone). */
   forget(id: string): void {
+    this.#located.delete(id);
     if (this.#link.up) this.#link.client.del(`${KEY_PREFIX}s:${id}`).catch(() => {});
   }
 
@@ -182,7 +198,7 @@ export class RedisSessionDirectory implements SessionDirectory {
       this.#dirty = true;
       return;
     }
-    this.#track(this.#link.client.eval(RELEASE, { keys: [this.#countsKey, sessionKey], arguments: [ownerHash(owner)] }));
+    this.#track(runScript(this.#link.client, RELEASE, { keys: [this.#countsKey, sessionKey], arguments: [ownerHash(owner)] }));
   }
 
   #failed(error: unknown): void {
@@ -212,7 +228,7 @@ export class RedisSessionDirectory implements SessionDirectory {
         await m.exec();
         this.#o.logger.info({ sessions: sessions.length }, 'session directory: replica state published');
       }
-      await client.eval(HEARTBEAT, {
+      await runScript(client, HEARTBEAT, {
         keys: [`${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`, this.#countsKey],
         arguments: [this.#o.replicaId, this.#o.replicaUrl, String(this.#o.aliveMs)],
       });

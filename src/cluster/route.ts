@@ -55,9 +55,10 @@ export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variab
     }
     const outcome = await forwardRequest(c.req.raw, where.url, where.replicaId, o.forwardTimeoutMs);
     if (outcome.kind === 'refused') {
-      // Nothing listens there any more: the replica is gone, and its sessions with it.
+      // Nothing listens there any more: the replica is gone, and its sessions with it. Answered
+      // here, as the handler would: the request body went to the forward attempt.
       o.directory.forget(id);
-      return local(next);
+      return jsonRpcError(404, SERVER_ERROR, 'Session not found');
     }
     if (outcome.kind === 'failed') {
       o.logger.warn({ replica: where.replicaId, reason: outcome.reason }, 'forwarding to the session holder failed');

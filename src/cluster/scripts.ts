@@ -9,6 +9,23 @@
  * `*` → all), `<p>s:<session id>` (hash: o = owner hash, r = replica, k = kind).
  */
 
+import { createHash } from 'node:crypto';
+import type { RedisClient } from './redis.js';
+
+/**
+ * Runs a script by its SHA-1 (`EVALSHA`), sending the text only when Redis does not know it yet
+ * (`NOSCRIPT`: first use, or Redis restarted), so a request's lookup does not carry the script.
+ */
+export function runScript(client: RedisClient, script: string, options: { keys: string[]; arguments?: string[] }): Promise<unknown> {
+  let sha = shas.get(script);
+  if (!sha) shas.set(script, (sha = createHash('sha1').update(script).digest('hex')));
+  return client.evalSha(sha, options).catch((error: unknown) => {
+    if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return client.eval(script, options);
+    throw error;
+  });
+}
+const shas = new Map<string, string>();
+
 const NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
 
 /** KEYS: replicas, urls, counts:<me>. ARGV: me, url, aliveMs. Marks this replica alive. */
@@ -68,3 +85,6 @@ if not alive or tonumber(alive) < now then
   return {s[1], s[2], s[3] or '', ''}
 end
 return {s[1], s[2], s[3] or '', redis.call('HGET', KEYS[3], s[2]) or ''}`;
+
+/** KEYS: lock. ARGV: token. Drops the lock only if it is still ours. */
+export const UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { KEY_PREFIX, type RedisLink } from './redis.js';
+import { runScript, UNLOCK } from './scripts.js';
 
 export type Loaded<V> = { value: V; expiresAt: number };
 
@@ -65,9 +66,7 @@ export function createSharedCache(link: RedisLink, options: SharedCacheOptions):
       return loaded;
     } finally {
       // Drop the lock only if it is still ours (it expires on its own after lockMs).
-      void client
-        .eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", { keys: [lockKey], arguments: [me] })
-        .catch(() => {});
+      void runScript(client, UNLOCK, { keys: [lockKey], arguments: [me] }).catch(() => {});
     }
   };
 }
