@@ -8,6 +8,7 @@ import { isLoopbackHost } from './config.js';
 import { loopbackHostnames, originGuard } from './http/guard.js';
 import { metadataRoutes } from './http/metadata.js';
 import { redactedPath, subjectTag, type Logger } from './log.js';
+import type { McpDeps } from './mcp/server.js';
 import type { IssuerMetadata } from './oidc/discover.js';
 import { sseMessageHandler, sseStreamHandler } from './transports/sse.js';
 import type { SessionRegistry } from './transports/sessions.js';
@@ -30,6 +31,8 @@ export interface AppOptions {
   logger: Logger;
   /** Replicas sharing state through Redis (REDIS_URL); undefined → one process. */
   cluster?: Cluster;
+  /** What the MCP tools need (whoami's Logto profile). */
+  mcp?: McpDeps;
   /** Live readiness: undefined until discovery has succeeded. */
   state: () => { metadata: IssuerMetadata; authenticator: Authenticator } | undefined;
 }
@@ -121,12 +124,13 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
 
   // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions). With
   // replicas, a 2025 session held elsewhere is routed to its holder first.
-  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger });
+  const deps = o.mcp ? { mcp: o.mcp } : {};
+  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, ...deps });
   const pass: MiddlewareHandler = (_c, next) => next();
   const route = (kind: 'streamable' | 'sse') => (cluster ? cluster.route(kind) : pass);
   app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), route('streamable'), mcp);
 
-  const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes };
+  const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes, ...deps };
   app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('/sse'), route('sse'), sseStreamHandler(sse));
   app.on(['POST', 'OPTIONS'], '/messages', mcpCors, guard, gate('/sse'), route('sse'), sseMessageHandler(sse));
 

@@ -32,6 +32,8 @@ export interface Config {
   readonly upstreamTimeoutMs: number;
   /** Max concurrent calls to the identity provider's userinfo endpoint. */
   readonly upstreamConcurrency: number;
+  /** Length bounds (characters) of an opaque token; others are refused before any upstream call. */
+  readonly opaqueTokenLength: { readonly min: number; readonly max: number };
   readonly sessionIdleTimeoutSeconds: number;
   readonly maxSessions: number;
   readonly maxSessionsPerSubject: number;
@@ -129,6 +131,9 @@ const schema = z.object({
   CACHE_MAX_ENTRIES: int(10_000, 1, 10_000_000),
   UPSTREAM_TIMEOUT_MS: int(5000, 100, 60_000),
   UPSTREAM_CONCURRENCY: int(16, 1, 1024),
+  // Logto / oidc-provider opaque tokens are 43 characters (256 bits); 22 is oidc-provider's minimum (128 bits).
+  OPAQUE_TOKEN_MIN_LENGTH: int(22, 1, 8192),
+  OPAQUE_TOKEN_MAX_LENGTH: int(128, 1, 8192),
   SESSION_IDLE_TIMEOUT: int(1800, 1, 86_400),
   MAX_SESSIONS: int(20_000, 1, 1_000_000),
   MAX_SESSIONS_PER_SUBJECT: int(100, 1, 1_000_000),
@@ -183,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const m2mSecret = e.LOGTO_M2M_APP_SECRET || undefined;
   if (Boolean(m2mId) !== Boolean(m2mSecret)) problems.push('LOGTO_M2M_APP_ID and LOGTO_M2M_APP_SECRET: set both or neither');
   if (e.WHOAMI_PROFILE_FIELDS.includes('none') && e.WHOAMI_PROFILE_FIELDS.length > 1) problems.push('WHOAMI_PROFILE_FIELDS: "none" stands alone');
+  if (e.OPAQUE_TOKEN_MIN_LENGTH > e.OPAQUE_TOKEN_MAX_LENGTH) problems.push('OPAQUE_TOKEN_MIN_LENGTH: must not exceed OPAQUE_TOKEN_MAX_LENGTH');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const scopesSupported = [...new Set([...(e.SCOPES_SUPPORTED.length ? e.SCOPES_SUPPORTED : DEFAULT_SCOPES), ...e.REQUIRED_SCOPES])];
@@ -204,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cacheMaxEntries: e.CACHE_MAX_ENTRIES,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     upstreamConcurrency: e.UPSTREAM_CONCURRENCY,
+    opaqueTokenLength: Object.freeze({ min: e.OPAQUE_TOKEN_MIN_LENGTH, max: e.OPAQUE_TOKEN_MAX_LENGTH }),
     sessionIdleTimeoutSeconds: e.SESSION_IDLE_TIMEOUT,
     maxSessions: e.MAX_SESSIONS,
     maxSessionsPerSubject: e.MAX_SESSIONS_PER_SUBJECT,

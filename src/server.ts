@@ -2,9 +2,10 @@ import { createApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { startClusterFor } from './server/cluster.js';
+import { createEnrichment } from './logto/enrichment.js';
 import { createHttpServer, type HttpTimeouts } from './server/http-server.js';
 import { INSPECTOR_REDIRECT_URIS, printBanner } from './server/banner.js';
-import { assertDevIdpAllowed, startDevIdpFor } from './server/dev-idp.js';
+import { assertDevIdpAllowed, startDevIdpFor, type DevM2m } from './server/dev-idp.js';
 import { startDiscoveryLoop, type DiscoveryLoop } from './server/discovery-loop.js';
 import { loadIssuerState, type IssuerState } from './server/issuer-state.js';
 import { SessionRegistry } from './transports/sessions.js';
@@ -59,11 +60,13 @@ export async function startServer(env: Record<string, string | undefined>, optio
 
   const closers: Array<() => Promise<void>> = [];
   let issuer = config.issuer;
+  let dev: (DevM2m & { endpoint: string }) | undefined;
   if (!issuer) {
     try {
       const idp = await startDevIdpFor(config, resource, logger);
       closers.push(() => idp.close());
       issuer = idp.issuer;
+      dev = { ...idp.m2m, endpoint: idp.origin };
     } catch (error) {
       await http.close(0);
       throw error;
@@ -93,6 +96,8 @@ export async function startServer(env: Record<string, string | undefined>, optio
     logger,
     ...(cluster ? { cluster } : {}),
     state: () => state,
+    // whoami's Logto profile (Management API), the same for every era.
+    mcp: { profile: createEnrichment({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, fetch: options.fetch }) },
   });
   http.setHandler((req, bindings) => app.fetch(req, bindings));
 
@@ -134,7 +139,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
       await Promise.allSettled(closers.map((c) => c()));
     },
   };
-  if (options.banner ?? config.logLevel !== 'silent') printBanner(running, logger, !config.logtoEndpoint);
+  if (options.banner ?? config.logLevel !== 'silent') printBanner({ ...running, devM2m: dev }, logger, !config.logtoEndpoint);
   return running;
 }
 

@@ -1,4 +1,5 @@
 import { fetchUserInfo, type UserInfoResponse } from '@logto/js';
+import { createLimiter } from '../limiter.js';
 import { createJsonRequester, HttpStatusError } from '../oidc/requester.js';
 import { UpstreamError } from '../oidc/errors.js';
 import { AuthError } from './errors.js';
@@ -11,36 +12,6 @@ export interface UserinfoVerifierOptions {
   fetch?: typeof fetch;
 }
 
-/** A counting semaphore whose waiters give up after `timeoutMs`. */
-function createLimiter(max: number, timeoutMs: number) {
-  let active = 0;
-  const queue: Array<() => void> = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= max) {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          queue.splice(queue.indexOf(go), 1);
-          reject(new UpstreamError('too many identity-provider calls in flight'));
-        }, timeoutMs);
-        const go = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        queue.push(go);
-      });
-    } else {
-      active++;
-    }
-    try {
-      return await task();
-    } finally {
-      const next = queue.shift();
-      if (next) next();
-      else active--;
-    }
-  };
-}
-
 /**
  * Validates an opaque access token the only way Logto allows: by calling its userinfo endpoint
  * (`/oidc/me`) with @logto/js's `fetchUserInfo`. 401/403 from the IdP → `invalid_token`; anything
@@ -51,7 +22,7 @@ function createLimiter(max: number, timeoutMs: number) {
  */
 export function createUserinfoVerifier(options: UserinfoVerifierOptions) {
   const requester = createJsonRequester({ timeoutMs: options.timeoutMs, ...(options.fetch ? { fetch: options.fetch } : {}) });
-  const limit = createLimiter(options.concurrency, options.timeoutMs);
+  const limit = createLimiter(options.concurrency, options.timeoutMs, () => new UpstreamError('too many identity-provider calls in flight'));
   return async (token: string): Promise<UserInfoResponse & { sub: string }> => {
     let claims: UserInfoResponse;
     try {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CliError } from './errors.js';
-import type { TransportKind } from './mcp.js';
+import type { ProtocolEraOption, TransportKind } from './mcp.js';
 
 export type Command = 'login' | 'whoami' | 'call' | 'tools' | 'logout' | 'status' | 'help';
 
@@ -10,6 +10,7 @@ export interface CliArgs {
   tool?: string;
   toolArgs?: Record<string, unknown>;
   transport: TransportKind;
+  protocolEra: ProtocolEraOption;
   noBrowser: boolean;
   port?: number;
   clientId?: string;
@@ -18,6 +19,7 @@ export interface CliArgs {
   initialAccessToken?: string;
   scope?: string;
   json: boolean;
+  verbose: boolean;
 }
 
 export const USAGE = `Usage: logto-whoami-mcp <command> [options]
@@ -32,6 +34,9 @@ Commands:
 
 Options:
   --transport streamable|sse   MCP transport (default streamable)
+  --protocol-era auto|modern|legacy
+                               auto (default): 2026-07-28 when the server offers it, else the 2025
+                               initialize handshake; modern: 2026-07-28 only; legacy: 2025 only
   --no-browser                 print the sign-in URL and accept the pasted redirect URL
   --port <n>                   loopback callback port (default: the registered one, else any free port)
   --client-id <id>             use a pre-registered client
@@ -40,6 +45,7 @@ Options:
   --initial-access-token <t>   for a registration endpoint that requires one (RFC 7591 §3)
   --scope "<a b>"              scope to request when the server names none
   --json                       machine-readable output
+  --verbose                    also print (to stderr) the protocol revision and era the server spoke
   -h, --help                   this text
 
 Tokens are stored in $XDG_CONFIG_HOME/logto-whoami-mcp (default ~/.config/logto-whoami-mcp), mode 0600.`;
@@ -55,6 +61,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
       strict: true,
       options: {
         transport: { type: 'string', default: 'streamable' },
+        'protocol-era': { type: 'string', default: 'auto' },
         'no-browser': { type: 'boolean', default: false },
         port: { type: 'string' },
         'client-id': { type: 'string' },
@@ -63,6 +70,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'initial-access-token': { type: 'string' },
         scope: { type: 'string' },
         json: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -71,14 +79,22 @@ export function parseCliArgs(argv: string[]): CliArgs {
   }
   const { values, positionals } = parsed;
   const [name, ...rest] = positionals;
-  if (values.help || name === undefined || name === 'help') return { command: 'help', transport: 'streamable', noBrowser: false, json: false };
+  if (values.help || name === undefined || name === 'help') return { command: 'help', transport: 'streamable', protocolEra: 'auto', noBrowser: false, json: false, verbose: false };
   if (!['login', 'whoami', 'call', 'tools', 'logout', 'status'].includes(name)) throw new CliError('usage', `Unknown command "${name}".`);
   const command = name as Command;
 
   const transport = values.transport;
   if (transport !== 'streamable' && transport !== 'sse') throw new CliError('usage', '--transport must be "streamable" or "sse".');
 
-  const args: CliArgs = { command, transport, noBrowser: values['no-browser'], json: values.json };
+  const protocolEra = values['protocol-era'];
+  if (protocolEra !== 'auto' && protocolEra !== 'modern' && protocolEra !== 'legacy') {
+    throw new CliError('usage', '--protocol-era must be "auto", "modern" or "legacy".');
+  }
+  if (transport === 'sse' && protocolEra === 'modern') {
+    throw new CliError('usage', '--protocol-era modern needs --transport streamable (HTTP+SSE is a 2024-11-05 transport).');
+  }
+
+  const args: CliArgs = { command, transport, protocolEra, noBrowser: values['no-browser'], json: values.json, verbose: values.verbose };
   if (NEEDS_URL.includes(command)) {
     const url = rest.shift();
     if (!url) throw new CliError('usage', `"${command}" needs a server URL.`);

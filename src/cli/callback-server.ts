@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { validateAuthorizationResponseIssuer } from '@modelcontextprotocol/client';
 import { CliError } from './errors.js';
 
 export interface CallbackListener {
@@ -74,8 +75,10 @@ export async function startCallbackListener(port: number): Promise<CallbackListe
 
 /**
  * Checks an authorization response and returns its code. Aborts — never "log and continue" — when
- * `state` differs, when `iss` (RFC 9207) is present and is not the issuer, or when it is absent
- * although the server announced `authorization_response_iss_parameter_supported`.
+ * `state` differs, or when `iss` fails RFC 9207 §2.4 (present and not the issuer, or absent although
+ * the server announced `authorization_response_iss_parameter_supported`; the SDK's
+ * `validateAuthorizationResponseIssuer`, which `auth()` repeats at the code exchange). Both are
+ * checked before an `error` response is believed.
  */
 export function validateAuthorizationResponse(
   params: URLSearchParams,
@@ -84,9 +87,15 @@ export function validateAuthorizationResponse(
   if (params.get('state') !== expected.state) {
     throw new CliError('state_mismatch', 'The authorization response carries a different state; sign-in aborted.');
   }
-  const iss = params.get('iss');
-  if (iss !== null ? iss !== expected.issuer : expected.issRequired) {
-    throw new CliError('issuer_mismatch', 'The authorization response names a different issuer (RFC 9207); sign-in aborted.');
+  try {
+    validateAuthorizationResponseIssuer({
+      iss: params.get('iss') ?? undefined,
+      expectedIssuer: expected.issuer,
+      issParameterSupported: expected.issRequired,
+    });
+  } catch (error) {
+    // The received value is attacker-controlled in a mix-up: never echoed.
+    throw new CliError('issuer_mismatch', 'The authorization response names a different issuer (RFC 9207); sign-in aborted.', { cause: error });
   }
   const error = params.get('error');
   if (error) {

@@ -1,29 +1,96 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  Client,
+  extractWWWAuthenticateParams,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+  type ElicitRequest,
+  type ElicitResult,
+  type FetchLike,
+  type Transport,
+  type VersionNegotiationMode,
+} from '@modelcontextprotocol/client';
+import { CliError } from './errors.js';
 import { CLIENT_NAME } from './provider.js';
 import type { LoginRequest, Session } from './session.js';
 
 export type TransportKind = 'streamable' | 'sse';
 
+/**
+ * Which MCP protocol era to speak — the SDK's (and MCP Inspector's `--protocol-era`) names:
+ * `modern` pins 2026-07-28 (stateless, `server/discover`, per-request `_meta`), `legacy` is the
+ * 2025 `initialize` handshake, `auto` probes with `server/discover` and falls back to legacy.
+ */
+export type ProtocolEraOption = 'modern' | 'legacy' | 'auto';
+
+/** The revision `modern` pins. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
 export const CLIENT_VERSION = '0.1.0';
 
+/** The SDK's negotiation mode for an era option; the legacy HTTP+SSE transport has only the legacy era. */
+export function negotiationMode(era: ProtocolEraOption, kind: TransportKind): VersionNegotiationMode {
+  if (kind === 'sse') {
+    if (era === 'modern') throw new CliError('usage', '--protocol-era modern needs --transport streamable (HTTP+SSE is a 2024-11-05 transport).');
+    return 'legacy';
+  }
+  return era === 'modern' ? { pin: MODERN_PROTOCOL_VERSION } : era;
+}
+
+export interface McpConnection {
+  client: Client;
+  /** The era the SDK settled on (`modern` or `legacy`). */
+  era: string;
+  /** The negotiated protocol revision. */
+  protocolVersion: string | undefined;
+  /** Pass to every request: its time budget includes a sign-in in the browser (see below). */
+  requestOptions: { timeout: number };
+}
+
+/** Answers a form elicitation (`elicitation/create`, or a 2026-07-28 `input_required` round). */
+export type ElicitHandler = (request: ElicitRequest) => Promise<ElicitResult>;
+
+export interface McpClientOptions {
+  transport: TransportKind;
+  era?: ProtocolEraOption;
+  /** When given, the client declares form elicitation and answers with this. */
+  elicit?: ElicitHandler;
+}
+
 /**
- * Connects an MCP client to the session's server over the chosen transport, with the session's
- * authenticating fetch, runs `fn`, and closes the connection whatever happens.
+ * Connects the SDK v2 client to the session's server over the chosen transport and era, with the
+ * session's authenticating fetch, runs `fn`, and closes the connection whatever happens.
  */
-export async function withMcpClient<T>(session: Session, kind: TransportKind, fn: (client: Client) => Promise<T>): Promise<T> {
+export async function withMcpClient<T>(
+  session: Session,
+  options: McpClientOptions,
+  fn: (client: Client, connection: McpConnection) => Promise<T>,
+): Promise<T> {
+  const kind = options.transport;
+  const mode = negotiationMode(options.era ?? 'auto', kind);
   await session.ensureFresh();
   const url = new URL(session.serverUrl);
   const transport: Transport =
     kind === 'sse' ? new SSEClientTransport(url, { fetch: session.fetch }) : new StreamableHTTPClientTransport(url, { fetch: session.fetch });
-  const client = new Client({ name: CLIENT_NAME, version: CLIENT_VERSION }, { capabilities: {} });
+  // A 401 or 403 answer makes the session's fetch sign in (browser, user) before the request is
+  // sent again, all inside one SDK request: its timeout (60 s by default) must leave room for that.
+  const timeout = session.signInBudgetMs() + 60_000;
+  const client = new Client(
+    { name: CLIENT_NAME, version: CLIENT_VERSION },
+    {
+      capabilities: options.elicit ? { elicitation: { form: {} } } : {},
+      versionNegotiation: { mode, probe: { timeoutMs: timeout } },
+    },
+  );
+  if (options.elicit) client.setRequestHandler('elicitation/create', options.elicit);
   try {
-    await client.connect(transport);
-    return await fn(client);
+    await client.connect(transport, { timeout });
+    const connection: McpConnection = {
+      client,
+      era: client.getProtocolEra() ?? 'legacy',
+      protocolVersion: client.getNegotiatedProtocolVersion(),
+      requestOptions: { timeout },
+    };
+    return await fn(client, connection);
   } finally {
     await client.close().catch(() => undefined);
   }
@@ -31,23 +98,48 @@ export async function withMcpClient<T>(session: Session, kind: TransportKind, fn
 
 /**
  * Asks the server, without credentials, what it wants: the `scope` and `resource_metadata` of its
- * 401 challenge (the first step of MCP authorization discovery). A server that does not answer
- * 401 yields an empty request, and discovery then probes the well-known locations.
+ * 401 challenge (the first step of MCP authorization discovery). The probe is the request the
+ * chosen era starts with (`server/discover`, or `initialize`; a GET for HTTP+SSE). A server that
+ * does not answer 401 yields an empty request, and discovery then probes the well-known locations.
  */
-export async function probeChallenge(serverUrl: string, kind: TransportKind, fetchFn: FetchLike = fetch): Promise<LoginRequest> {
+export async function probeChallenge(
+  serverUrl: string,
+  kind: TransportKind,
+  fetchFn: FetchLike = fetch,
+  era: ProtocolEraOption = 'auto',
+): Promise<LoginRequest> {
+  const clientInfo = { name: CLIENT_NAME, version: CLIENT_VERSION };
+  const jsonHeaders = { accept: 'application/json, text/event-stream', 'content-type': 'application/json' };
   const init: RequestInit =
     kind === 'sse'
       ? { method: 'GET', headers: { accept: 'text/event-stream' } }
-      : {
-          method: 'POST',
-          headers: { accept: 'application/json, text/event-stream', 'content-type': 'application/json' },
-          body: JSON.stringify({
-            jsonrpc: '2.0',
-            id: 0,
-            method: 'initialize',
-            params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: CLIENT_NAME, version: CLIENT_VERSION } },
-          }),
-        };
+      : era === 'legacy'
+        ? {
+            method: 'POST',
+            headers: jsonHeaders,
+            body: JSON.stringify({
+              jsonrpc: '2.0',
+              id: 0,
+              method: 'initialize',
+              params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo },
+            }),
+          }
+        : {
+            method: 'POST',
+            headers: { ...jsonHeaders, 'mcp-protocol-version': MODERN_PROTOCOL_VERSION, 'mcp-method': 'server/discover' },
+            body: JSON.stringify({
+              jsonrpc: '2.0',
+              id: 0,
+              method: 'server/discover',
+              params: {
+                _meta: {
+                  'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
+                  'io.modelcontextprotocol/clientInfo': clientInfo,
+                  'io.modelcontextprotocol/clientCapabilities': {},
+                },
+              },
+            }),
+          };
   let response: Response;
   try {
     response = await fetchFn(serverUrl, { ...init, signal: AbortSignal.timeout(10_000) });

@@ -1,5 +1,5 @@
-import { selectClientAuthMethod } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { selectClientAuthMethod } from '@modelcontextprotocol/client';
+import type { FetchLike } from '@modelcontextprotocol/client';
 import { metadataString, type ServerRecord } from './store.js';
 
 export type RevocationOutcome = 'revoked' | 'unsupported' | 'nothing' | 'failed';

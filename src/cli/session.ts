@@ -1,13 +1,14 @@
 import {
   auth,
+  computeScopeUnion,
   extractWWWAuthenticateParams,
   refreshAuthorization,
-} from '@modelcontextprotocol/sdk/client/auth.js';
-import { InvalidClientError, InvalidGrantError, OAuthError, UnauthorizedClientError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
-import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+} from '@modelcontextprotocol/client';
+import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/client';
+import type { FetchLike } from '@modelcontextprotocol/client';
 import { readPastedRedirect, type OpenBrowser } from './browser.js';
 import { startCallbackListener, validateAuthorizationResponse, type CallbackListener } from './callback-server.js';
-import { discover, selectScope, unionScopes, type Discovery } from './discovery.js';
+import { discover, selectScope, type Discovery } from './discovery.js';
 import { CliError } from './errors.js';
 import { LoginProvider, stampTokens, type RecordHost } from './provider.js';
 import { serverKey } from './paths.js';
@@ -48,6 +49,9 @@ export interface LoginRequest {
 /** Step-ups per process beyond the first login: keeps a server that never accepts us from looping. */
 const MAX_STEP_UPS = 2;
 
+/** Authorization-server changes followed per process (a resource that keeps switching is not followed forever). */
+const MAX_MIGRATIONS = 1;
+
 /**
  * One MCP server's credentials for the lifetime of a CLI command: the stored record, the login
  * flow (through the SDK's `auth()`), proactive and locked refresh, and an authenticating `fetch`
@@ -60,6 +64,7 @@ export class Session implements RecordHost {
   private readonly options: SessionOptions;
   private readonly baseFetch: FetchLike;
   private loggedIn = false;
+  private migrations = 0;
   private stepUps = 0;
   private readonly attemptedScopes = new Set<string>();
 
@@ -84,6 +89,11 @@ export class Session implements RecordHost {
 
   private log(line: string): void {
     this.options.log?.(line);
+  }
+
+  /** The longest a sign-in may take: the wait for the browser (default 5 minutes). */
+  signInBudgetMs(): number {
+    return this.options.callbackTimeoutMs ?? 300_000;
   }
 
   /** The stored access token, if any (possibly expired). */
@@ -132,9 +142,10 @@ export class Session implements RecordHost {
         this.log('Access token refreshed.');
         return true;
       } catch (error) {
-        if (error instanceof InvalidGrantError) {
+        if (!(error instanceof OAuthError)) throw error;
+        if (error.code === OAuthErrorCode.InvalidGrant) {
           delete this.record.tokens;
-        } else if (error instanceof InvalidClientError || error instanceof UnauthorizedClientError) {
+        } else if (error.code === OAuthErrorCode.InvalidClient || error.code === OAuthErrorCode.UnauthorizedClient) {
           // A stale registration: drop it so the next login registers again.
           if (client.kind === 'dynamic') delete this.record.client;
           delete this.record.tokens;
@@ -142,7 +153,7 @@ export class Session implements RecordHost {
           throw error;
         }
         await this.persist();
-        this.log(`Refresh rejected (${error.errorCode}); a new sign-in is needed.`);
+        this.log(`Refresh rejected (${error.code}); a new sign-in is needed.`);
         return false;
       }
     });
@@ -154,9 +165,10 @@ export class Session implements RecordHost {
    * from `auth()`, the browser (or a printed URL and a pasted redirect), state and `iss` checks,
    * and the code exchange through `auth()` again.
    */
-  async login(request: LoginRequest = {}): Promise<void> {
+  async login(request: LoginRequest = {}, discovered?: Discovery): Promise<void> {
     this.loggedIn = true;
-    const discovery = await discover(this.serverUrl, { resourceMetadataUrl: request.resourceMetadataUrl, fetchFn: this.baseFetch });
+    const discovery =
+      discovered ?? (await discover(this.serverUrl, { resourceMetadataUrl: request.resourceMetadataUrl, fetchFn: this.baseFetch }));
     this.adoptDiscovery(discovery);
 
     // The challenge's scope wins; --scope stands in only where the server named none.
@@ -191,7 +203,8 @@ export class Session implements RecordHost {
         issRequired:
           (discovery.authorizationServerMetadata as Record<string, unknown> | undefined)?.authorization_response_iss_parameter_supported === true,
       });
-      const second = await this.runAuth(() => auth(provider, { ...authOptions, authorizationCode: code }));
+      const iss = params.get('iss');
+      const second = await this.runAuth(() => auth(provider, { ...authOptions, authorizationCode: code, ...(iss !== null ? { iss } : {}) }));
       if (second !== 'AUTHORIZED') throw new CliError('unauthorized', 'The code exchange did not yield tokens.');
       this.log(`Signed in to ${this.serverUrl} (issuer ${discovery.issuer}).`);
     } finally {
@@ -270,7 +283,7 @@ export class Session implements RecordHost {
       if (!this.record.client && error instanceof OAuthError && !this.options.initialAccessToken) {
         throw new CliError(
           'registration_failed',
-          `Client registration was refused (${error.errorCode}). If the registration endpoint needs one, pass --initial-access-token; ` +
+          `Client registration was refused (${error.code}). If the registration endpoint needs one, pass --initial-access-token; ` +
             'otherwise use --client-id of a pre-registered client.',
           { cause: error },
         );
@@ -280,7 +293,7 @@ export class Session implements RecordHost {
   }
 
   private async collectResponse(listener: CallbackListener, url: string): Promise<URLSearchParams> {
-    const timeoutMs = this.options.callbackTimeoutMs ?? 300_000;
+    const timeoutMs = this.signInBudgetMs();
     if (this.options.noBrowser) {
       this.log(`Open this URL in a browser to sign in:\n\n  ${url}\n\nThen wait here, or paste the URL the browser was redirected to and press Enter.`);
       const abort = new AbortController();
@@ -313,10 +326,20 @@ export class Session implements RecordHost {
     };
     let response = await send();
     for (let round = 0; round < 1 + MAX_STEP_UPS; round++) {
-      if (response.status === 401 && !this.loggedIn) {
+      if (response.status === 401) {
         const challenge = extractWWWAuthenticateParams(response);
+        const request = { scope: challenge.scope, resourceMetadataUrl: challenge.resourceMetadataUrl };
+        let discovery: Discovery | undefined;
+        if (this.loggedIn) {
+          // Tokens from this very process refused: sign in again only when the resource now names
+          // another authorization server (SEP-2352 migration) — the new one gets its own client.
+          if (this.migrations >= MAX_MIGRATIONS) break;
+          discovery = await discover(this.serverUrl, { resourceMetadataUrl: request.resourceMetadataUrl, fetchFn: this.baseFetch });
+          if (discovery.issuer === this.record.issuer) break;
+          this.migrations++;
+        }
         await response.body?.cancel().catch(() => undefined);
-        await this.login({ scope: challenge.scope, resourceMetadataUrl: challenge.resourceMetadataUrl });
+        await this.login(request, discovery);
         response = await send();
         continue;
       }
@@ -324,7 +347,7 @@ export class Session implements RecordHost {
         const challenge = extractWWWAuthenticateParams(response);
         if (challenge.error !== 'insufficient_scope' || !challenge.scope) break;
         const current = this.record.tokens?.requested_scope ?? this.record.tokens?.scope;
-        const wanted = unionScopes(current, challenge.scope);
+        const wanted = computeScopeUnion(current, challenge.scope);
         if (!wanted || this.stepUps >= MAX_STEP_UPS || this.attemptedScopes.has(wanted)) break;
         this.stepUps++;
         await response.body?.cancel().catch(() => undefined);

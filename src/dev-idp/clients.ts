@@ -36,3 +36,23 @@ export const STATIC_CLIENTS: readonly ClientMetadata[] = [
     redirect_uris: [DEV_CLI_REDIRECT_URI],
   },
 ];
+
+/** The dev IdP's machine-to-machine app (client credentials, Management API `all`); its secret is new per start. */
+export const DEV_M2M_CLIENT_ID = 'dev-m2m';
+
+/** The Management API resource indicator of Logto OSS, which the dev IdP uses too. */
+export const MANAGEMENT_API_INDICATOR = 'https://default.logto.app/api';
+
+/** The M2M app as oidc-provider client metadata (`client_secret_post`, as @logto/api sends it). */
+export function m2mClient(secret: string): ClientMetadata {
+  return {
+    client_id: DEV_M2M_CLIENT_ID,
+    client_secret: secret,
+    client_name: 'Development Management API access',
+    application_type: 'web',
+    token_endpoint_auth_method: 'client_secret_post',
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+  };
+}

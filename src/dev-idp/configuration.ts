@@ -1,5 +1,5 @@
 import type { Configuration, JWK } from 'oidc-provider';
-import { STATIC_CLIENTS } from './clients.js';
+import { DEV_M2M_CLIENT_ID, m2mClient, MANAGEMENT_API_INDICATOR, STATIC_CLIENTS } from './clients.js';
 import { isLoopbackOrigin } from './loopback.js';
 import { findUserBySub } from './users.js';
 import { renderError } from './views.js';
@@ -10,6 +10,8 @@ export interface ConfigurationInput {
   accessTokenTtlSeconds: number;
   jwks: { keys: JWK[] };
   cookieKeys: string[];
+  /** Secret of the machine-to-machine app {@link DEV_M2M_CLIENT_ID}. */
+  m2mSecret: string;
   /** oidc-provider's InvalidTarget, passed in because the module is loaded lazily (see index.ts). */
   InvalidTarget: new (description?: string) => Error;
 }
@@ -28,7 +30,7 @@ const CREATED_AT = Date.now();
 export function buildConfiguration(input: ConfigurationInput): Configuration {
   const { resources, accessTokenTtlSeconds, InvalidTarget } = input;
   return {
-    clients: STATIC_CLIENTS.map((client) => ({ ...client })),
+    clients: [...STATIC_CLIENTS.map((client) => ({ ...client })), m2mClient(input.m2mSecret)],
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       id_token_signed_response_alg: 'ES384',
@@ -75,20 +77,8 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
     },
     // Like Logto: the ID token carries the claims of the granted scopes (not only when no access token is issued).
     conformIdTokenClaims: false,
-    // Like a Logto "Custom JWT" script: resource-bound (JWT) access tokens carry the identity claims
-    // of the OIDC scopes the user granted, since Logto's userinfo refuses those tokens and whoami
-    // could otherwise say only `sub`. Opaque tokens get nothing extra (userinfo has it all).
-    async extraTokenClaims(ctx, token) {
-      if (token.kind !== 'AccessToken' || !token.resourceServer || !token.accountId || !token.grantId) return undefined;
-      const user = findUserBySub(token.accountId);
-      const grant = await ctx.oidc.provider.Grant.find(token.grantId);
-      if (!user || !grant) return undefined;
-      const oidcScope = new Set((grant.getOIDCScope() ?? '').split(' '));
-      return {
-        ...(oidcScope.has('profile') ? { username: user.username, name: user.name, picture: user.picture } : {}),
-        ...(oidcScope.has('email') ? { email: user.email, email_verified: user.email_verified } : {}),
-      };
-    },
+    // No extraTokenClaims: like a default Logto tenant (no Custom JWT script), a resource-bound access
+    // token carries sub, client_id, scope, aud, iss, exp — whoami's profile comes from the Management API.
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // Development only: any loopback origin (the MCP Inspector at http://localhost:6274, …) may call
     // the token, revocation, introspection and userinfo endpoints from a browser.
@@ -105,6 +95,8 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
         allowedPolicy: (_ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
       },
       userinfo: { enabled: true },
+      // Machine-to-machine apps (Logto's Management API access): client credentials, JWT for a resource.
+      clientCredentials: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: (ctx, form) => {
@@ -124,7 +116,15 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
         // Like Logto: the token request must name the resource again; without it the
         // access token is an opaque one for userinfo (when `openid` was granted).
         useGrantedResource: () => false,
-        getResourceServerInfo: (_ctx, indicator) => {
+        getResourceServerInfo: (_ctx, indicator, client) => {
+          // The Management API only for the M2M app, and the M2M app only for the Management API:
+          // a signed-in user's client can never obtain a Management API token.
+          if ((indicator === MANAGEMENT_API_INDICATOR) !== (client.clientId === DEV_M2M_CLIENT_ID)) {
+            throw new InvalidTarget('unknown resource indicator');
+          }
+          if (indicator === MANAGEMENT_API_INDICATOR) {
+            return { scope: 'all', audience: indicator, accessTokenTTL: 3600, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES384' } } };
+          }
           // Exact match only (no trailing-slash leniency), like Logto's API resource lookup.
           const scopes = Object.hasOwn(resources, indicator) ? resources[indicator] : undefined;
           if (!scopes) throw new InvalidTarget('unknown resource indicator');
@@ -143,7 +143,7 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
     ttl: {
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? accessTokenTtlSeconds,
       AuthorizationCode: 60,
-      ClientCredentials: 10 * 60,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 10 * 60,
       DeviceCode: 10 * 60,
       BackchannelAuthenticationRequest: 10 * 60,
       IdToken: HOUR,

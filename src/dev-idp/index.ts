@@ -1,15 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { JSONWebKeySet } from 'jose';
 import type Provider from 'oidc-provider';
+import { DEV_M2M_CLIENT_ID, MANAGEMENT_API_INDICATOR } from './clients.js';
 import { buildConfiguration } from './configuration.js';
 import { withProviderNoticesRouted } from './console-capture.js';
 import { handleInteraction } from './interactions.js';
 import { generateCookieKeys, generateSigningJwks } from './keys.js';
 import { consoleLogger, type DevIdpLogger } from './logger.js';
 import { closeServer, isAddressUnavailable, isLoopbackHost, isLoopbackOrigin, listen } from './loopback.js';
+import { createDevManagementApi } from './management/index.js';
+import { createDevTenant, type DevTenant } from './tenant.js';
 import { DEV_USERS } from './users.js';
 
 export { DEV_USERS, type DevUser } from './users.js';
-export { DEV_CLI_CLIENT_ID, DEV_CLI_REDIRECT_URI, INSPECTOR_CLIENT_ID } from './clients.js';
+export { DEV_CLI_CLIENT_ID, DEV_CLI_REDIRECT_URI, DEV_M2M_CLIENT_ID, INSPECTOR_CLIENT_ID, MANAGEMENT_API_INDICATOR } from './clients.js';
+export type { DevTenant } from './tenant.js';
 export type { DevIdpLogger } from './logger.js';
 export { DevTokenError, getDevToken, type DevTokenOptions, type DevTokenSet } from './token-helper.js';
 
@@ -31,6 +37,13 @@ export interface DevIdp {
   issuer: string;
   /** `http://localhost:<port>` */
   origin: string;
+  /**
+   * The machine-to-machine app for the Management API at `${origin}/api` (client credentials,
+   * `resource` = {@link MANAGEMENT_API_INDICATOR}, scope `all`). The secret is new per start.
+   */
+  m2m: { appId: string; appSecret: string; resource: string };
+  /** The demo tenant the Management API serves (users' roles, organizations); mutable. */
+  tenant: DevTenant;
   /** Closes every listener and drops open connections. */
   close(): Promise<void>;
 }
@@ -65,7 +78,9 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   const resources = validateResources(options.resources);
   const logger = options.logger ?? consoleLogger;
 
-  const state: { provider?: Provider; callback?: (req: IncomingMessage, res: ServerResponse) => Promise<void>; port: number } = { port };
+  const state: DispatchState = { port };
+  const m2mSecret = randomBytes(24).toString('base64url');
+  const tenant = createDevTenant();
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     dispatch(state, req, res, logger).catch((error: unknown) => {
       logger.error({ event: 'dev_idp.request_error', err: error }, 'development IdP: request failed');
@@ -90,7 +105,15 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
       accessTokenTtlSeconds,
       jwks,
       cookieKeys: generateCookieKeys(),
+      m2mSecret,
       InvalidTarget: errors.InvalidTarget,
+    });
+    state.management = createDevManagementApi({
+      issuer,
+      indicator: MANAGEMENT_API_INDICATOR,
+      // Public halves only (an EC private JWK's `d` is the private key).
+      jwks: { keys: jwks.keys.map(({ d: _private, ...pub }) => pub) } as JSONWebKeySet,
+      tenant,
     });
     const provider = await withProviderNoticesRouted(logger, async () => new ProviderClass(issuer, configuration));
     observe(provider, logger);
@@ -107,6 +130,7 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
       issuer,
       users: DEV_USERS.map((u) => u.username),
       resources: Object.keys(resources),
+      managementApi: { endpoint: `${origin}/api`, m2mAppId: DEV_M2M_CLIENT_ID, resource: MANAGEMENT_API_INDICATOR },
     },
     'DEVELOPMENT IdP started — NOT Logto: development-only, in-memory, ephemeral signing keys, demo users with public passwords. ' +
       'Do NOT use it in production; set LOGTO_ENDPOINT to use a real Logto tenant.',
@@ -116,6 +140,8 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   return {
     issuer,
     origin,
+    m2m: { appId: DEV_M2M_CLIENT_ID, appSecret: m2mSecret, resource: MANAGEMENT_API_INDICATOR },
+    tenant,
     close() {
       closing ??= Promise.all(servers.map(closeServer)).then(() => undefined);
       return closing;
@@ -163,8 +189,15 @@ async function listenAll(
   }
 }
 
+interface DispatchState {
+  provider?: Provider;
+  callback?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  management?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  port: number;
+}
+
 async function dispatch(
-  state: { provider?: Provider; callback?: (req: IncomingMessage, res: ServerResponse) => Promise<void>; port: number },
+  state: DispatchState,
   req: IncomingMessage,
   res: ServerResponse,
   logger: DevIdpLogger,
@@ -193,6 +226,10 @@ async function dispatch(
     // Discovery, endpoints and cookies all on one origin, whichever loopback name the caller used.
     req.headers.host = `localhost:${state.port}`;
     await callback(req, res);
+    return;
+  }
+  if ((url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')) && state.management) {
+    await state.management(req, res);
     return;
   }
   if (await handleInteraction(provider, req, res, logger)) return;

@@ -1,9 +1,12 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import { INSTRUCTIONS, SERVER_INFO } from './info.js';
-import { whoamiTool } from './tools/whoami.js';
+import { whoamiTool, type WhoamiDeps } from './tools/whoami.js';
 
 export { SERVER_INFO } from './info.js';
+
+/** What the tools need from the running server (the same for every session and every era). */
+export type McpDeps = WhoamiDeps;
 
 /**
  * One JSON-schema validator for every server. The SDK builds a new Ajv (with all its formats) per
@@ -16,12 +19,12 @@ let validator: AjvJsonSchemaValidator | undefined;
  * A fresh SDK v1 MCP server with the `whoami` tool, for the 2025 eras (Streamable HTTP with
  * `initialize`) and legacy HTTP+SSE. One per session (or per stateless request).
  */
-export function createMcpServer(): McpServer {
+export function createMcpServer(deps: McpDeps = {}): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: { tools: {} },
     jsonSchemaValidator: (validator ??= new AjvJsonSchemaValidator()),
     instructions: INSTRUCTIONS,
   });
-  server.registerTool(whoamiTool.name, whoamiTool.config, (extra) => whoamiTool.handler(extra.authInfo));
+  server.registerTool(whoamiTool.name, whoamiTool.config, (extra) => whoamiTool.handler(extra.authInfo, deps));
   return server;
 }

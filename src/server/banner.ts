@@ -10,6 +10,8 @@ export interface BannerFacts {
   issuer: string;
   resource: string;
   config: Config;
+  /** The dev IdP's M2M app, printed (development only) so the Management API can be tried by hand. */
+  devM2m?: { appId: string; appSecret: string; resource: string; endpoint: string } | undefined;
 }
 
 /** One structured "listening" log line, and the human banner on stderr. */
@@ -31,6 +33,15 @@ export function printBanner(s: BannerFacts, logger: Logger, dev: boolean): void 
     ...INSPECTOR_REDIRECT_URIS.map((u) => `    ${u}`),
     `  Try it:          npx @modelcontextprotocol/inspector  → Streamable HTTP, ${s.mcpUrl}`,
     ...(dev ? [`  Demo users:      alice / alice-password, bob / bob-password`] : []),
+    // The human banner only (stderr), never the structured log: a development secret, new per start.
+    ...(s.devM2m
+      ? [
+          `  Management API   ${s.devM2m.endpoint}/api   (M2M app, development only: client credentials, resource ${s.devM2m.resource}, scope all)`,
+          `    LOGTO_M2M_APP_ID=${s.devM2m.appId}`,
+          `    LOGTO_M2M_APP_SECRET=${s.devM2m.appSecret}`,
+        ]
+      : []),
+    `  whoami profile   ${c.profileFields.length && (s.devM2m || c.managementApi) ? c.profileFields.join(', ') : 'off (no M2M app)'}`,
     '',
   ];
   process.stderr.write(`${lines.join('\n')}\n`);

@@ -3,6 +3,13 @@ import { isLoopbackHost } from '../config.js';
 import type { Logger } from '../log.js';
 import { DiscoveryConfigError } from '../oidc/errors.js';
 
+/** The dev IdP's machine-to-machine app for its Management API (dev only; new secret per start). */
+export interface DevM2m {
+  appId: string;
+  appSecret: string;
+  resource: string;
+}
+
 /**
  * Refuses to run the development IdP where it must not (NODE_ENV=production or a non-loopback
  * HOST) — checked before anything listens.
@@ -19,12 +26,16 @@ export function assertDevIdpAllowed(config: Config, nodeEnv: string | undefined)
  * Starts the embedded Logto-shaped IdP with `resource` registered as its one API resource. Loaded
  * lazily, so a production process never imports oidc-provider's dev wiring.
  */
-export async function startDevIdpFor(config: Config, resource: string, logger: Logger): Promise<{ issuer: string; close(): Promise<void> }> {
+export async function startDevIdpFor(
+  config: Config,
+  resource: string,
+  logger: Logger,
+): Promise<{ issuer: string; origin: string; m2m: DevM2m; close(): Promise<void> }> {
   const { startDevIdp } = await import('../dev-idp/index.js');
   const idp = await startDevIdp({
     port: config.devIdpPort,
     resources: { [resource]: config.requiredScopes.length ? [...config.requiredScopes] : ['whoami:read'] },
     logger: logger.child({ component: 'dev-idp' }),
   });
-  return { issuer: idp.issuer, close: () => idp.close() };
+  return { issuer: idp.issuer, origin: idp.origin, m2m: idp.m2m, close: () => idp.close() };
 }

@@ -48,6 +48,7 @@ export async function loadIssuerState(
     userinfoTtlSeconds: config.userinfoCacheTtl,
     cacheMaxEntries: config.cacheMaxEntries,
     ...(sharedCache && config.userinfoCacheTtl > 0 ? { sharedCache } : {}),
+    shape: { algorithms: metadata.algorithms, opaqueLength: config.opaqueTokenLength },
   });
   return { metadata, authenticator };
 }

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
 import { readJsonBody } from '../http/body.js';
 import type { Logger } from '../log.js';
+import type { McpDeps } from '../mcp/server.js';
 import { modernHandler } from './modern.js';
 import type { SessionRegistry } from './sessions.js';
 import { streamableHandler } from './streamable.js';
@@ -13,6 +14,8 @@ export interface EraRouterOptions {
   stateless: boolean;
   maxBodyBytes: number;
   logger: Logger;
+  /** Passed to every MCP server, whatever the era. */
+  mcp?: McpDeps;
 }
 
 /** Which protocol era served the request (for the request log): `2026-07-28` or `2025` (SDK v1). */
@@ -28,8 +31,9 @@ type Ctx = Context<{ Variables: GateVariables & EraVariables }>;
  * The body is read once, under `maxBodyBytes`, and handed to both as `parsedBody`.
  */
 export function eraRouter(options: EraRouterOptions) {
-  const legacy = streamableHandler({ sessions: options.sessions, stateless: options.stateless });
-  const modern = modernHandler({ maxBodyBytes: options.maxBodyBytes, logger: options.logger });
+  const mcp = options.mcp ? { mcp: options.mcp } : {};
+  const legacy = streamableHandler({ sessions: options.sessions, stateless: options.stateless, ...mcp });
+  const modern = modernHandler({ maxBodyBytes: options.maxBodyBytes, logger: options.logger, ...mcp });
   return async (c: Ctx): Promise<Response> => {
     let parsedBody: unknown;
     if (c.req.method === 'POST') {

@@ -1,10 +1,13 @@
 import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.js';
 import { createModernMcpServer } from '../mcp/modern-server.js';
+import type { McpDeps } from '../mcp/server.js';
 
 export interface ModernOptions {
   maxBodyBytes: number;
   logger: Logger;
+  /** Passed to every MCP server this handler creates. */
+  mcp?: McpDeps;
 }
 
 /**
@@ -16,7 +19,7 @@ export interface ModernOptions {
  * unsupported versions); the bearer gate in front owns authentication and hands over `authInfo`.
  */
 export function modernHandler(options: ModernOptions): McpHttpHandler {
-  return createMcpHandler(() => createModernMcpServer(), {
+  return createMcpHandler(() => createModernMcpServer(options.mcp), {
     legacy: 'reject',
     maxRequestBodySize: options.maxBodyBytes,
     // Rejected requests are the client's mistake and already answered: debug, like refused tokens.

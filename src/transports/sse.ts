@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
 import { readJsonBody } from '../http/body.js';
 import { INVALID_REQUEST, jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
-import { createMcpServer } from '../mcp/server.js';
+import { createMcpServer, type McpDeps } from '../mcp/server.js';
 import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js';
 import { WebSseServerTransport } from './sse-transport.js';
 
@@ -13,6 +13,8 @@ export interface SseOptions {
   messagesPath: string;
   keepAliveMs: number;
   maxBodyBytes: number;
+  /** Passed to every MCP server this transport creates. */
+  mcp?: McpDeps;
 }
 
 type Ctx = Context<{ Variables: GateVariables }>;
@@ -29,7 +31,7 @@ export function sseStreamHandler(options: SseOptions) {
       throw error;
     }
     const transport = new WebSseServerTransport(options.messagesPath, options.keepAliveMs, c.req.raw.signal);
-    const server = createMcpServer();
+    const server = createMcpServer(options.mcp);
     transport.onclose = () => options.sessions.remove(transport.sessionId);
     options.sessions.add({ id: transport.sessionId, kind: 'sse', transport, owner, lastSeen: Date.now(), close: () => server.close() });
     release(true);

@@ -2,12 +2,14 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { GateVariables } from '../auth/bearer-gate.js';
 import { jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
-import { createMcpServer } from '../mcp/server.js';
+import { createMcpServer, type McpDeps } from '../mcp/server.js';
 import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js';
 
 export interface StreamableOptions {
   sessions: SessionRegistry;
   stateless: boolean;
+  /** Passed to every MCP server this transport creates. */
+  mcp?: McpDeps;
 }
 
 const isInitialize = (body: unknown) => (Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body));
@@ -30,7 +32,7 @@ export function streamableHandler(options: StreamableOptions) {
     if (options.stateless) {
       if (method !== 'POST') return jsonRpcError(405, SERVER_ERROR, 'Method not allowed in stateless mode', { allow: 'POST' });
       const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
-      const server = createMcpServer();
+      const server = createMcpServer(options.mcp);
       await server.connect(transport);
       try {
         return await transport.handleRequest(request, { parsedBody, authInfo });
@@ -55,7 +57,7 @@ export function streamableHandler(options: StreamableOptions) {
         if (error instanceof SessionLimitError) return jsonRpcError(error.status, SERVER_ERROR, error.message, { 'retry-after': '30' });
         throw error;
       }
-      const server = createMcpServer();
+      const server = createMcpServer(options.mcp);
       const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => crypto.randomUUID(),
         enableJsonResponse: true,

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEV_USERS } from '../../src/dev-idp/index.js';
+import { createDevTenant } from '../../src/dev-idp/tenant.js';
 import { connectClient, startTestServer, tokenFor, whoami, type TransportKind } from '../support/harness.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
+/** The demo tenant's data (fixed ids): what the dev IdP's Management API serves. */
+const tenant = createDevTenant();
 
 describe('whoami end to end: real auth-code + PKCE tokens from the dev IdP, SDK v1 clients', () => {
   let server: Server;
@@ -29,10 +32,24 @@ describe('whoami end to end: real auth-code + PKCE tokens from the dev IdP, SDK 
             const me = await whoami(client);
             assert.equal(me['sub'], user.sub);
             assert.equal(me['token_type'], kind);
-            // identity claims: from userinfo (opaque), or the token's Custom-JWT-style claims (jwt)
-            assert.equal(me['email'], user.email);
-            assert.equal(me['username'], user.username);
-            if (kind === 'jwt') {
+            const logto = me['logto'] as Record<string, unknown> | undefined;
+            assert.equal(logto?.['available'], true, JSON.stringify(me));
+            const roleNames = [...(tenant.userRoles.get(user.sub) ?? [])].map((id) => tenant.roles.get(id)!.name);
+            assert.deepEqual(logto?.['roles'], roleNames, 'global roles from the Management API');
+            assert.ok(Array.isArray(logto?.['organizations']) && (logto['organizations'] as unknown[]).length > 0, 'organizations from the Management API');
+            if (kind === 'opaque') {
+              // userinfo (the consented scopes) stays as it is; the Management API adds only what it lacks
+              assert.equal(me['email'], user.email);
+              assert.equal(me['username'], user.username);
+              assert.equal(logto?.['username'], undefined, 'userinfo already answered username');
+            } else {
+              // a default Logto tenant's JWT carries no profile claims: the profile comes through `logto`,
+              // and email only when WHOAMI_PROFILE_FIELDS lists it (the default does not)
+              assert.equal(me['username'], undefined);
+              assert.equal(logto?.['username'], user.username);
+              assert.equal(logto?.['name'], user.name);
+              assert.equal(logto?.['avatar'], user.picture);
+              assert.ok(!JSON.stringify(me).includes(user.email), 'no email anywhere in the answer');
               // verified JWT claims
               assert.equal(me['iss'], server.issuer);
               assert.equal(me['aud'], server.resource);
@@ -47,14 +64,15 @@ describe('whoami end to end: real auth-code + PKCE tokens from the dev IdP, SDK 
     }
   }
 
-  it('a JWT carries only the identity claims of the granted scopes (openid alone: none)', async () => {
-    const token = await tokenFor(server, 'alice', 'jwt', 'openid');
+  it('a JWT carries no identity claims beyond sub, whatever scopes were granted (like a default Logto tenant)', async () => {
+    const token = await tokenFor(server, 'alice', 'jwt', 'openid profile email');
     const client = await connectClient(server, 'streamable', token);
     try {
       const me = await whoami(client);
       assert.equal(me['sub'], DEV_USERS[0]!.sub);
       assert.equal(me['email'], undefined);
       assert.equal(me['username'], undefined);
+      assert.equal(me['name'], undefined);
     } finally {
       await client.close();
     }

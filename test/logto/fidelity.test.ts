@@ -20,14 +20,12 @@ export const KNOWN_DIFFERENCES: Record<string, string> = {
   'discovery: response_types_supported':
     'Logto advertises implicit and hybrid response types too; the dev IdP offers only `code` (OAuth 2.1, all MCP clients use it). Our server reads neither.',
   'discovery: grant_types_supported':
-    'Logto also advertises implicit, client_credentials (machine-to-machine apps) and token exchange; the dev IdP has no M2M apps. MCP clients need authorization_code + refresh_token, which both list.',
+    'Logto also advertises implicit and token exchange; the dev IdP offers authorization_code, refresh_token and client_credentials (its M2M app for the Management API). MCP clients need authorization_code + refresh_token, which both list.',
   'discovery: request_parameter_supported':
     "Logto says `false`; oidc-provider 9 omits it, which RFC 8414 §2 defines as false. Same meaning.",
   'id token: header alg/typ': "Logto's oidc-provider fork sets `typ: JWT` on ID tokens, oidc-provider 9 sets none. Nothing here reads ID token headers.",
   'id token: claims':
     "Logto's ID token from the token endpoint carries `at_hash`, oidc-provider 9 adds it only to front-channel ID tokens. Nothing here reads at_hash.",
-  'resource JWT: claims':
-    'The dev IdP plays a tenant with a Logto Custom JWT script (username, name, picture, email copied into resource JWTs); a fresh Logto has none. Branch i10 removes them from the dev IdP; when that lands this line goes.',
   'userinfo without a token':
     'Logto (its oidc-provider fork) answers 400 invalid_request, oidc-provider 9 answers 401 with a challenge (RFC 6750 §3.1). Our server never calls userinfo without a token.',
 };

@@ -15,9 +15,17 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWT
  * - redirect: 302 to an attacker-looking URL
  * - not-object: 200 with a JSON array
  */
-export type Fault = 'ok' | 'down' | 'hang' | 'slow' | '500' | '502' | '404' | 'html' | 'huge' | 'redirect' | 'not-object';
+export type Fault = 'ok' | 'down' | 'hang' | 'slow' | '401' | '500' | '502' | '404' | 'html' | 'huge' | 'redirect' | 'not-object';
 
-type Endpoint = 'discovery' | 'jwks' | 'userinfo';
+/** `token`: client credentials at /oidc/token; `management`: the Management API under /api. */
+type Endpoint = 'discovery' | 'jwks' | 'userinfo' | 'token' | 'management';
+
+/** What the fake Management API answers for a user (Logto shapes, see src/dev-idp/management/users.ts). */
+export interface FakeManagementUser {
+  user: Record<string, unknown>;
+  roles: Array<Record<string, unknown>>;
+  organizations: Array<Record<string, unknown>>;
+}
 
 export interface SigningKey {
   kid: string;
@@ -33,7 +41,8 @@ export interface FakeIdp {
   readonly url: string;
   /** `${url}/oidc` */
   readonly issuer: string;
-  fault: Record<Endpoint, Fault>;
+  /** token / management unset → ok (suites that replace the object name only the OIDC endpoints). */
+  fault: Record<'discovery' | 'jwks' | 'userinfo', Fault> & { token?: Fault; management?: Fault };
   slowMs: number;
   /** Requests seen per endpoint. */
   readonly calls: Record<Endpoint, number>;
@@ -47,6 +56,12 @@ export interface FakeIdp {
   readonly keys: SigningKey[];
   /** Called when a userinfo request arrives (before it is answered). */
   onUserinfo: (() => void) | undefined;
+  /** The M2M app the token endpoint accepts (client_secret_post), and what it answers. */
+  m2m: { appId: string; appSecret: string; expiresIn: number; scope: string };
+  /** Management API users by id; unknown → 404. */
+  readonly managementUsers: Map<string, FakeManagementUser>;
+  /** Management API requests that carried a token the fake issued. */
+  managementAuthorized: number;
   /** A new signing key; `keepOld` keeps the previous ones in the JWKS. */
   rotate(keepOld?: boolean): Promise<SigningKey>;
   /** A new key that is NOT published in the JWKS. */
@@ -75,6 +90,7 @@ export async function startFakeIdp(): Promise<FakeIdp> {
   const keys: SigningKey[] = [await newKey()];
   const opaque = new Map<string, { answer: UserinfoAnswer; calls: number }>();
   const hanging = new Set<ServerResponse>();
+  const m2mTokens = new Set<string>();
 
   const server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 1000;
@@ -85,14 +101,17 @@ export async function startFakeIdp(): Promise<FakeIdp> {
   const idp: FakeIdp = {
     url,
     issuer,
-    fault: { discovery: 'ok', jwks: 'ok', userinfo: 'ok' },
+    fault: { discovery: 'ok', jwks: 'ok', userinfo: 'ok', token: 'ok', management: 'ok' },
     slowMs: 1000,
-    calls: { discovery: 0, jwks: 0, userinfo: 0 },
+    calls: { discovery: 0, jwks: 0, userinfo: 0, token: 0, management: 0 },
     inflight: { userinfo: 0, maxUserinfo: 0 },
     hugeBytesWritten: 0,
     jwksOverride: undefined,
     keys,
     onUserinfo: undefined,
+    m2m: { appId: 'fake-m2m', appSecret: randomBytes(16).toString('hex'), expiresIn: 3600, scope: 'all' },
+    managementUsers: new Map(),
+    managementAuthorized: 0,
     async rotate(keepOld = false) {
       const key = await newKey();
       if (!keepOld) keys.splice(0, keys.length);
@@ -129,7 +148,17 @@ export async function startFakeIdp(): Promise<FakeIdp> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', url).pathname;
     const endpoint: Endpoint | undefined =
-      path === '/oidc/.well-known/openid-configuration' ? 'discovery' : path === '/oidc/jwks' ? 'jwks' : path === '/oidc/me' ? 'userinfo' : undefined;
+      path === '/oidc/.well-known/openid-configuration'
+        ? 'discovery'
+        : path === '/oidc/jwks'
+          ? 'jwks'
+          : path === '/oidc/me'
+            ? 'userinfo'
+            : path === '/oidc/token'
+              ? 'token'
+              : path.startsWith('/api/')
+                ? 'management'
+                : undefined;
     if (!endpoint) return json(res, 404, { error: 'not_found' });
     idp.calls[endpoint]++;
     if (endpoint === 'userinfo') {
@@ -138,7 +167,7 @@ export async function startFakeIdp(): Promise<FakeIdp> {
       res.once('close', () => idp.inflight.userinfo--);
       idp.onUserinfo?.();
     }
-    const fault = idp.fault[endpoint];
+    const fault = idp.fault[endpoint] ?? 'ok';
     switch (fault) {
       case 'down':
         req.socket.destroy();
@@ -153,6 +182,8 @@ export async function startFakeIdp(): Promise<FakeIdp> {
         await new Promise((r) => setTimeout(r, idp.slowMs));
         if (res.destroyed) return;
         break;
+      case '401':
+        return json(res, 401, { error: 'invalid_client', error_description: 'refused', code: 'auth.unauthorized' });
       case '500':
       case '502':
       case '404':
@@ -193,6 +224,8 @@ export async function startFakeIdp(): Promise<FakeIdp> {
       });
     }
     if (endpoint === 'jwks') return json(res, 200, idp.jwksOverride ?? { keys: keys.map((k) => k.publicJwk) });
+    if (endpoint === 'token') return clientCredentials(req, res);
+    if (endpoint === 'management') return management(req, res, path);
     const auth = req.headers.authorization ?? '';
     const entry = opaque.get(auth.replace(/^Bearer /, ''));
     if (!entry) {
@@ -201,6 +234,29 @@ export async function startFakeIdp(): Promise<FakeIdp> {
     }
     entry.calls++;
     return json(res, 200, typeof entry.answer === 'function' ? entry.answer(entry.calls) : entry.answer);
+  }
+
+  /** Client credentials as @logto/api sends them (form body, client_secret_post). */
+  async function clientCredentials(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body = '';
+    for await (const chunk of req) body += String(chunk);
+    const form = new URLSearchParams(body);
+    if (form.get('grant_type') !== 'client_credentials' || form.get('client_id') !== idp.m2m.appId || form.get('client_secret') !== idp.m2m.appSecret) {
+      return json(res, 401, { error: 'invalid_client' });
+    }
+    const token = `m2m-${randomBytes(16).toString('hex')}`;
+    m2mTokens.add(token);
+    return json(res, 200, { access_token: token, token_type: 'Bearer', expires_in: idp.m2m.expiresIn, scope: idp.m2m.scope });
+  }
+
+  /** GET /api/users/{id}, …/roles, …/organizations for {@link FakeIdp.managementUsers}; a fake-issued M2M token required. */
+  function management(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (!m2mTokens.has((req.headers.authorization ?? '').replace(/^Bearer /, ''))) return json(res, 401, { code: 'auth.unauthorized', message: 'Unauthorized.' });
+    idp.managementAuthorized++;
+    const m = /^\/api\/users\/([^/]+)(\/roles|\/organizations)?$/.exec(path);
+    const entry = m ? idp.managementUsers.get(decodeURIComponent(m[1]!)) : undefined;
+    if (!m || !entry) return json(res, 404, { code: 'entity.not_exists_with_id', message: 'Not found.' });
+    return json(res, 200, m[2] === '/roles' ? entry.roles : m[2] === '/organizations' ? entry.organizations : entry.user);
   }
 
   return idp;

@@ -1,9 +1,38 @@
 import * as z from 'zod';
 import type { Identity } from '../../auth/authenticate.js';
+import type { LogtoProfile } from '../../logto/profile.js';
+
+/** What the tool needs besides the verified identity. */
+export interface WhoamiDeps {
+  /**
+   * What Logto's Management API knows about the caller (see src/logto/profile.ts); undefined →
+   * no `logto` key. Must not throw: trouble is `{ available: false }`.
+   */
+  profile?: ((identity: Identity) => Promise<LogtoProfile | undefined>) | undefined;
+}
+
+const organization = z.object({ id: z.string(), name: z.string(), roles: z.array(z.string()).describe("The caller's organization roles.") });
+
+/** Declared in the output schema; never mixed into the token's claims. */
+export const logtoProfileSchema = z
+  .object({
+    available: z.boolean().describe('false: the Management API could not be asked; the claims above still hold.'),
+    error: z.string().optional().describe('Why the profile is unavailable (timeout, unauthorized, not_found, …).'),
+    username: z.string().nullable().optional(),
+    name: z.string().nullable().optional(),
+    avatar: z.string().nullable().optional(),
+    email: z.string().nullable().optional(),
+    phone: z.string().nullable().optional(),
+    custom_data: z.record(z.string(), z.unknown()).optional(),
+    roles: z.array(z.string()).optional().describe('Global (API resource) role names.'),
+    organizations: z.array(organization).optional(),
+  })
+  .describe("What Logto's Management API says about the caller, limited to WHOAMI_PROFILE_FIELDS. Not part of the token.");
 
 const outputSchema = z.looseObject({
   sub: z.string().describe('The subject: the Logto user ID.'),
   token_type: z.enum(['jwt', 'opaque']).describe('jwt: verified locally with the issuer JWKS; opaque: validated at Logto userinfo.'),
+  logto: logtoProfileSchema.optional(),
 });
 
 /** The part of an SDK `AuthInfo` whoami reads (v1 and v2 agree on it): the bearer gate puts the `Identity` there. */
@@ -22,11 +51,14 @@ export interface WhoamiResult {
 /**
  * `whoami`: the caller's claims. For an opaque token, the userinfo response (sub, username, name,
  * email, picture, …); for a JWT, the verified claims (sub, client_id, scope, aud, iss, exp, …).
+ * With `deps.profile`, what Logto knows about the caller goes under `logto` — a separate key, so
+ * nothing the Management API says can pass for a verified claim.
  *
  * The ONE definition every protocol era serves (src/mcp/server.ts registers it on the SDK v1
  * server for the 2025 and 2024 eras, src/mcp/modern-server.ts on the SDK v2 server for
  * 2026-07-28): name, schemas and handler live here only, so the eras cannot drift apart. Each era
- * hands the handler the request's `authInfo` — the only way the identity reaches the tool.
+ * hands the handler the request's `authInfo` — the only way the identity reaches the tool — and the
+ * server's {@link WhoamiDeps}.
  */
 export const whoamiTool = {
   name: 'whoami',
@@ -36,13 +68,16 @@ export const whoamiTool = {
     outputSchema,
     annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
   },
-  handler(authInfo: WhoamiAuth | undefined): WhoamiResult {
+  async handler(authInfo: WhoamiAuth | undefined, deps: WhoamiDeps = {}): Promise<WhoamiResult> {
     const identity = authInfo?.extra?.['identity'] as Identity | undefined;
     if (!identity) {
       // Unreachable behind the bearer gate; kept so the tool never answers for nobody.
       return { isError: true, content: [{ type: 'text', text: 'Not authenticated' }] };
     }
-    const result = { ...identity.claims, sub: identity.subject, token_type: identity.tokenType };
+    // A token claim named `logto` (a Custom JWT script's) is left out: that key is the profile's.
+    const { logto: _ignored, ...claims } = identity.claims;
+    const profile = await deps.profile?.(identity).catch((): LogtoProfile => ({ available: false, error: 'bad_response' }));
+    const result = { ...claims, sub: identity.subject, token_type: identity.tokenType, ...(profile ? { logto: profile } : {}) };
     return { structuredContent: result, content: [{ type: 'text', text: JSON.stringify(result, null, 2) }] };
   },
 };

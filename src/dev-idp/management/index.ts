@@ -1,0 +1,35 @@
+import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JSONWebKeySet } from 'jose';
+import type { DevTenant } from '../tenant.js';
+import { managementAuth } from './auth.js';
+import { logtoError } from './errors.js';
+import { organizationsRoutes } from './organizations.js';
+import { usersRoutes } from './users.js';
+
+export interface DevManagementApiOptions {
+  issuer: string;
+  /** The Management API resource indicator (`https://default.logto.app/api`, as Logto OSS). */
+  indicator: string;
+  /** Public signing keys of the dev IdP. */
+  jwks: JSONWebKeySet;
+  tenant: DevTenant;
+}
+
+/**
+ * The dev IdP's Logto-shaped Management API under `/api`: each resource group is one file that
+ * returns a Hono app, mounted here behind the M2M token check. Add a group by adding a file and
+ * one `route` line.
+ */
+export function createDevManagementApi(options: DevManagementApiOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const app = new Hono().basePath('/api');
+  app.use('*', managementAuth(options));
+  app.route('/', usersRoutes(options.tenant));
+  app.route('/', organizationsRoutes(options.tenant));
+  app.notFound((c) => logtoError(c, 404, 'guard.invalid_input', 'The request path is not part of the development Management API.'));
+  const listener = getRequestListener((req) => app.fetch(req));
+  return async (req, res) => {
+    await listener(req, res);
+  };
+}

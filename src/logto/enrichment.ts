@@ -1,0 +1,48 @@
+import type { Config } from '../config.js';
+import type { Logger } from '../log.js';
+import { Secret } from '../secret.js';
+import { createManagementClient } from './management-client.js';
+import { createProfileLoader, type ProfileLoader } from './profile.js';
+
+export interface EnrichmentInput {
+  config: Config;
+  /** The Logto endpoint (LOGTO_ENDPOINT, or the dev IdP's origin). */
+  endpoint: string;
+  /** The dev IdP's own M2M app (development, no LOGTO_ENDPOINT). */
+  devM2m?: { appId: string; appSecret: string; resource: string } | undefined;
+  logger: Logger;
+  fetch?: typeof fetch | undefined;
+}
+
+/**
+ * whoami's `profile(identity)` for this configuration, or undefined (no M2M app, or
+ * WHOAMI_PROFILE_FIELDS=none): the Management API client and the per-subject profile cache.
+ */
+export function createEnrichment(input: EnrichmentInput): ProfileLoader | undefined {
+  const { config, logger } = input;
+  // With the dev IdP its own M2M app is the only one that can work (LOGTO_M2M_* belong to a tenant).
+  const m2m = input.devM2m
+    ? { appId: input.devM2m.appId, appSecret: new Secret(input.devM2m.appSecret), resource: input.devM2m.resource }
+    : config.managementApi;
+  if (!m2m || config.profileFields.length === 0) return undefined;
+  const log = logger.child({ component: 'logto-management' });
+  const client = createManagementClient({
+    endpoint: input.endpoint,
+    appId: m2m.appId,
+    appSecret: m2m.appSecret,
+    resource: m2m.resource,
+    timeoutMs: config.upstreamTimeoutMs,
+    ...(input.fetch ? { fetch: input.fetch } : {}),
+    onScopeMismatch: (scope) =>
+      log.warn({ scope: scope ?? null }, 'the M2M token lacks the Management API permission `all`: assign the "Logto Management API access" role to the M2M app'),
+  });
+  return createProfileLoader({
+    api: client.api,
+    fields: config.profileFields,
+    ttlSeconds: config.profileCacheTtl,
+    maxEntries: Math.min(config.cacheMaxEntries, 10_000),
+    concurrency: config.upstreamConcurrency,
+    queueTimeoutMs: config.upstreamTimeoutMs,
+    logger: log,
+  });
+}

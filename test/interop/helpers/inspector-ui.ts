@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+
+/**
+ * MCP Inspector 2.x web UI steps shared by the interop (dev IdP) and real-Logto suites. Copied from
+ * test/interop/inspector-web.test.ts, which can import them from here instead.
+ */
+
+export const STEP_TIMEOUT = 30_000;
+type Transport = 'http' | 'sse';
+
+/** "Add Servers → Add manually", then the new card's Settings → OAuth Settings → Client ID, then connect. */
+export async function addServerWithClientId(page: Page, id: string, transport: Transport, url: string, clientId: string): Promise<void> {
+  await page.getByRole('button', { name: 'Add Servers' }).click();
+  await page.getByRole('menuitem', { name: /Add manually/ }).click();
+  const add = page.getByRole('dialog').filter({ hasText: 'Add server' }).last();
+  await add.getByLabel('Server ID').fill(id);
+  await add.getByLabel('Transport').click();
+  await page.getByRole('option', { name: transport === 'http' ? /^streamable-http/ : /^sse/ }).click();
+  await add.getByLabel(/URL/).fill(url);
+  await add.getByRole('button', { name: 'Add', exact: true }).click();
+
+  const card = page.locator('[data-testid="server-card"], .mantine-Card-root').filter({ hasText: id }).last();
+  await card.getByRole('button', { name: 'Settings', exact: true }).click();
+  const settings = page.getByRole('dialog').filter({ hasText: 'Server Settings' }).last();
+  await settings.getByRole('button', { name: 'OAuth Settings' }).click();
+  await settings.getByLabel('Client ID').fill(clientId);
+  const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes(`/api/servers/${id}`), { timeout: STEP_TIMEOUT });
+  await settings.getByRole('button', { name: 'Close' }).first().click();
+  await saved;
+  // Inspector connects with the server entry it has in memory: connecting before the saved settings
+  // are reloaded registers dynamically and then redeems the code as `mcp-inspector` (invalid_grant).
+  // Pace it like a person: reopen the settings and see the Client ID there before connecting.
+  await page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/api/servers', { timeout: STEP_TIMEOUT }).catch(() => undefined);
+  await card.getByRole('button', { name: 'Settings', exact: true }).click();
+  const reopened = page.getByRole('dialog').filter({ hasText: 'Server Settings' }).last();
+  await reopened.getByRole('button', { name: 'OAuth Settings' }).click();
+  assert.equal(await reopened.getByLabel('Client ID').inputValue(), clientId, 'Client ID saved in the server settings');
+  await reopened.getByRole('button', { name: 'Close' }).first().click();
+  await reopened.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+  // Mantine draws the switch's track over its (visually hidden) input: click through it.
+  await page.getByRole('switch', { name: `Connect or disconnect "${id}"` }).check({ force: true });
+}
+
+/** `"key": "value"` pairs from the rendered result (the JSON viewer adds line numbers between lines). */
+export function claimsFromText(text: string): Record<string, unknown> {
+  const claims: Record<string, unknown> = {};
+  for (const match of text.matchAll(/"(\w+)":\s*"([^"]*)"/g)) {
+    if (match[1] && !(match[1] in claims)) claims[match[1]] = match[2];
+  }
+  return claims;
+}

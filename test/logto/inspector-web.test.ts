@@ -1,0 +1,127 @@
+/**
+ * MCP Inspector 2.x web UI in Chromium against the real Logto: the Logto single-page app's ID entered as
+ * the server's OAuth Client ID (Logto has no dynamic registration), connect; Inspector gets our 401,
+ * discovers our metadata and Logto; the browser lands on Logto's REAL sign-in page (/sign-in, its
+ * experience app); alice signs in there; back in Inspector, run whoami. Streamable HTTP and SSE.
+ * Holds /tmp/inspector.lock (Inspector's ports are fixed). Screenshots: artifacts/logto-inspector-web-*.png.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { launchFreshBrowser, type FreshBrowser } from '../interop/helpers/browser.js';
+import { startInspectorWeb, tempHome, type InspectorWeb } from '../interop/helpers/inspector.js';
+import { addServerWithClientId, claimsFromText, STEP_TIMEOUT } from '../interop/helpers/inspector-ui.js';
+import { ARTIFACTS, interopTools } from '../interop/helpers/tools.js';
+import { holdInspectorLock } from './support/inspector-lock.js';
+import { signInOnLogtoPage } from './support/sign-in-page.js';
+import { startServerForLogto, useLogto, type LogtoServer, type Suite } from './support/suite.js';
+
+type Transport = 'http' | 'sse';
+/** Same named cause and bound as test/interop/inspector-web.test.ts: Inspector 2.12 drops SSE OAuth callbacks. */
+const MAX_ATTEMPTS = 4;
+
+describe('MCP Inspector web UI against the real Logto (its real sign-in page)', () => {
+  let suite: Suite;
+  let server: LogtoServer;
+  let lock: { release(): void } | undefined;
+  before(async () => {
+    interopTools();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    suite = await useLogto();
+    server = await startServerForLogto(suite);
+    lock = await holdInspectorLock();
+  });
+  after(async () => {
+    lock?.release();
+    await server?.close();
+    await suite?.release();
+  });
+
+  for (const transport of ['http', 'sse'] as const) {
+    const slug = `logto-inspector-web-${transport}`;
+    it(`${transport === 'http' ? 'Streamable HTTP' : 'SSE'}: pre-registered Logto app, sign in on Logto's page, run whoami`, async (t) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await attemptScenario(suite, server, transport, slug, attempt);
+          return;
+        } catch (error) {
+          if (attempt >= MAX_ATTEMPTS) throw error;
+          t.diagnostic(`attempt ${attempt} failed, retrying: ${String(error).split('\n')[0]}`);
+        }
+      }
+    });
+  }
+});
+
+async function attemptScenario(suite: Suite, server: LogtoServer, transport: Transport, slug: string, attempt: number): Promise<void> {
+  const home = tempHome('logto-inspector-web-');
+  let inspector: InspectorWeb | undefined;
+  let browser: FreshBrowser | undefined;
+  const pageLog: string[] = [];
+  try {
+    inspector = await startInspectorWeb(home.dir, `logto-${process.pid}-${Date.now()}`);
+    browser = await launchFreshBrowser();
+    browser.page.on('response', (r) => {
+      if (!r.url().includes('/assets/')) pageLog.push(`HTTP ${r.status()} ${r.request().method()} ${r.url().slice(0, 200)}`);
+    });
+    await runScenario(browser.page, inspector, suite, server, transport);
+    await browser.page.screenshot({ path: join(ARTIFACTS, `${slug}.png`) });
+  } catch (error) {
+    if (browser) {
+      const base = join(ARTIFACTS, `${slug}-attempt${attempt}-failure`);
+      await browser.page.screenshot({ path: `${base}.png` }).catch(() => undefined);
+      const text = await browser.page.locator('body').innerText().catch(() => '');
+      writeFileSync(`${base}.txt`, `${String(error)}\n\n${browser.page.url()}\n\n${text}\n\n--- browser ---\n${pageLog.join('\n')}\n\n--- inspector ---\n${inspector?.process.output() ?? ''}`);
+    }
+    throw error;
+  } finally {
+    await browser?.close();
+    await inspector?.stop();
+    home.remove();
+  }
+}
+
+async function runScenario(page: Page, inspector: InspectorWeb, suite: Suite, server: LogtoServer, transport: Transport): Promise<void> {
+  const { alice, inspectorApp } = suite.tenant;
+  const serverUrl = transport === 'http' ? server.mcpUrl : server.sseUrl;
+  const logtoOrigin = new URL(suite.logto.endpoint).origin;
+  const authorizationRequests: URL[] = [];
+  const signInPages: string[] = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.origin === logtoOrigin && url.pathname === '/oidc/auth' && url.searchParams.has('client_id')) authorizationRequests.push(url);
+    if (url.origin === logtoOrigin && url.pathname === '/sign-in' && request.isNavigationRequest()) signInPages.push(url.href);
+  });
+
+  await page.goto(`${inspector.origin}/?MCP_INSPECTOR_API_TOKEN=${inspector.token}`, { waitUntil: 'domcontentloaded' });
+  await addServerWithClientId(page, 'logto-whoami', transport, serverUrl, inspectorApp.id);
+
+  // Logto's own sign-in page (the experience app), then back to Inspector's /oauth/callback.
+  await signInOnLogtoPage(page, alice, inspector.origin, STEP_TIMEOUT);
+  const connected = page.locator('[data-testid="connection-status"][data-status="connected"]');
+  if (!(await connected.waitFor({ timeout: 10_000 }).then(() => true, () => false))) {
+    // Inspector 2.12 (SSE) sometimes lands back on its server list, disconnected, without redeeming the
+    // code. A person switches the server on again; Logto remembers the sign-in and redirects straight back.
+    process.stderr.write('logto inspector-web: Inspector dropped the OAuth callback; connecting again as a person would\n');
+    await page.getByRole('switch', { name: 'Connect or disconnect "logto-whoami"' }).check({ force: true });
+  }
+  await connected.waitFor({ timeout: STEP_TIMEOUT });
+
+  assert.ok(signInPages.length > 0, "the browser went through Logto's /sign-in page");
+  const authorization = authorizationRequests[0];
+  assert.ok(authorization, "Inspector sent the browser to Logto's authorization endpoint");
+  assert.equal(authorization.searchParams.get('client_id'), inspectorApp.id);
+  assert.equal(authorization.searchParams.get('resource'), server.advertisedResource, 'RFC 8707 resource is the one we advertise');
+  assert.equal(authorization.searchParams.get('code_challenge_method'), 'S256');
+
+  await page.getByText('Tools', { exact: true }).first().click();
+  await page.locator('[data-testid="tools-screen"]').getByRole('button', { name: /^Who am I\?/ }).click({ timeout: STEP_TIMEOUT });
+  await page.getByRole('button', { name: 'Execute Tool' }).click({ timeout: STEP_TIMEOUT });
+  const results = page.locator('[data-testid="tools-screen"]');
+  await results.getByText(alice.id).first().waitFor({ timeout: STEP_TIMEOUT });
+  const claims = claimsFromText(await results.innerText());
+  assert.equal(claims['sub'], alice.id);
+  assert.equal(claims['aud'], server.advertisedResource);
+}

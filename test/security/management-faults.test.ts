@@ -1,0 +1,223 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { RunningServer } from '../../src/server.js';
+import { startFakeIdp, type Fault, type FakeIdp } from '../support/fake-idp.js';
+import { connectClient, LogCapture, postMcp, startTestServer, whoami } from '../support/harness.js';
+
+/**
+ * whoami's Logto profile against a misbehaving Management API (the fake IdP's /oidc/token and /api,
+ * real HTTP): whatever goes wrong, whoami answers with the token's claims and `logto.available: false`
+ * — never a 401/500, never another identity — and the M2M secret appears nowhere.
+ */
+
+const SECRET_CANARY = `CANARYm2m${randomBytes(12).toString('hex')}`;
+
+/** A Logto-shaped user the fake Management API serves, with every field set (email included). */
+function seedUser(idp: FakeIdp, sub: string): void {
+  idp.managementUsers.set(sub, {
+    user: {
+      id: sub,
+      username: `user-${sub}`,
+      name: 'Faulty Tester',
+      avatar: 'https://example.com/a.png',
+      primaryEmail: `${sub}@example.com`,
+      primaryPhone: '+15555550123',
+      customData: { tier: 'gold' },
+    },
+    roles: [{ tenantId: 'default', id: 'r1', name: 'admin', description: '', type: 'User', isDefault: false }],
+    organizations: [{ tenantId: 'default', id: 'o1', name: 'Acme', description: null, customData: {}, organizationRoles: [{ id: 'or1', name: 'member' }] }],
+  });
+}
+
+async function whoamiFor(server: RunningServer, token: string): Promise<Record<string, unknown>> {
+  const client = await connectClient(server, 'streamable', token);
+  try {
+    return await whoami(client);
+  } finally {
+    await client.close();
+  }
+}
+
+describe('whoami enrichment: every Management API failure → the token claims still answer, profile unavailable', () => {
+  let idp: FakeIdp;
+  let server: RunningServer & { logs: LogCapture };
+  const fresh = (tag: string) => `${tag}-${randomBytes(4).toString('hex')}`;
+  const jwtFor = (sub: string) => idp.accessToken(sub, server.resource);
+
+  before(async () => {
+    idp = await startFakeIdp();
+    idp.m2m.appSecret = SECRET_CANARY;
+    // Inside @logto/api's 60 s renewal leeway: every profile load asks the token endpoint, so its faults show.
+    idp.m2m.expiresIn = 30;
+    idp.slowMs = 3000;
+    server = await startTestServer({
+      LOGTO_ENDPOINT: idp.url,
+      LOGTO_M2M_APP_ID: idp.m2m.appId,
+      LOGTO_M2M_APP_SECRET: SECRET_CANARY,
+      WHOAMI_PROFILE_FIELDS: 'username,name,avatar,email,phone,custom_data,roles,organizations',
+      UPSTREAM_TIMEOUT_MS: '1000',
+      LOG_LEVEL: 'trace',
+    });
+  });
+  after(async () => {
+    await server?.close();
+    await idp?.close();
+  });
+
+  it('healthy: the profile arrives under `logto`, apart from the verified claims', async () => {
+    const sub = fresh('ok');
+    seedUser(idp, sub);
+    const me = await whoamiFor(server, await jwtFor(sub));
+    assert.equal(me['sub'], sub);
+    assert.equal(me['username'], undefined, 'nothing from the Management API among the claims');
+    assert.deepEqual(me['logto'], {
+      available: true,
+      username: `user-${sub}`,
+      name: 'Faulty Tester',
+      avatar: 'https://example.com/a.png',
+      email: `${sub}@example.com`,
+      phone: '+15555550123',
+      custom_data: { tier: 'gold' },
+      roles: ['admin'],
+      organizations: [{ id: 'o1', name: 'Acme', roles: ['member'] }],
+    });
+  });
+
+  const cases: Array<{ where: 'management' | 'token'; fault: Fault; error: string }> = [
+    { where: 'management', fault: 'down', error: 'unreachable' },
+    { where: 'management', fault: 'hang', error: 'timeout' },
+    { where: 'management', fault: 'slow', error: 'timeout' },
+    { where: 'management', fault: '401', error: 'unauthorized' },
+    { where: 'management', fault: '404', error: 'not_found' },
+    { where: 'management', fault: '500', error: 'http_error' },
+    { where: 'management', fault: 'html', error: 'bad_response' },
+    { where: 'management', fault: 'not-object', error: 'bad_response' },
+    { where: 'management', fault: 'huge', error: 'bad_response' },
+    { where: 'management', fault: 'redirect', error: 'http_error' },
+    { where: 'token', fault: '401', error: 'token_failed' },
+    { where: 'token', fault: 'down', error: 'token_failed' },
+    { where: 'token', fault: 'hang', error: 'timeout' },
+    { where: 'token', fault: 'html', error: 'token_failed' },
+  ];
+  for (const { where, fault, error } of cases) {
+    it(`${where === 'token' ? 'M2M token endpoint' : 'Management API'} ${fault} → 200, sub from the token, logto: { available: false, error: ${error} }`, async () => {
+      const sub = fresh(`${where}-${fault}`);
+      seedUser(idp, sub);
+      const token = await jwtFor(sub);
+      idp.fault[where] = fault;
+      try {
+        const me = await whoamiFor(server, token);
+        assert.equal(me['sub'], sub);
+        assert.equal(me['token_type'], 'jwt');
+        assert.deepEqual(me['logto'], { available: false, error });
+        assert.ok(!JSON.stringify(me).includes(`${sub}@example.com`));
+      } finally {
+        idp.fault[where] = 'ok';
+      }
+      // The token was never refused on account of the Management API: the same token works again.
+      const again = await postMcp(server.mcpUrl, { authorization: `Bearer ${token}` });
+      assert.equal(again.status, 200);
+    });
+  }
+
+  it('the Management API never decides who the caller is: a 200 about another user is refused, the sub stays the token’s', async () => {
+    const sub = fresh('impostor');
+    idp.managementUsers.set(sub, { user: { id: 'someone-else', username: 'mallory' }, roles: [], organizations: [] });
+    const me = await whoamiFor(server, await jwtFor(sub));
+    assert.equal(me['sub'], sub);
+    assert.deepEqual(me['logto'], { available: false, error: 'bad_response' });
+    assert.ok(!JSON.stringify(me).includes('mallory'));
+  });
+
+  it('a token the IdP refuses is 401 whatever the Management API could say (it is never asked)', async () => {
+    const before = idp.calls.management;
+    const forged = await (await idp.unpublishedKey()).privateKey; // a key that is not in the JWKS
+    const { SignJWT } = await import('jose');
+    const now = Math.floor(Date.now() / 1000);
+    const bad = await new SignJWT({ iss: idp.issuer, sub: 'forged', aud: server.resource, iat: now, exp: now + 600 })
+      .setProtectedHeader({ alg: 'ES384', typ: 'at+jwt', kid: 'nope' })
+      .sign(forged);
+    assert.equal((await postMcp(server.mcpUrl, { authorization: `Bearer ${bad}` })).status, 401);
+    assert.equal(idp.calls.management, before);
+  });
+
+  it('the M2M secret (a canary) is in no log line, at LOG_LEVEL=trace, after all of the above', () => {
+    assert.ok(server.logs.text.includes('Logto profile unavailable'), 'failures were logged');
+    assert.ok(!server.logs.text.includes(SECRET_CANARY), 'the M2M secret leaked into the logs');
+    assert.ok(!/m2m-[0-9a-f]{32}/.test(server.logs.text), 'an M2M access token leaked into the logs');
+  });
+});
+
+describe('whoami enrichment: the M2M token is cached and renewed single-flight', () => {
+  let idp: FakeIdp;
+  let server: RunningServer & { logs: LogCapture };
+  before(async () => {
+    idp = await startFakeIdp();
+    server = await startTestServer({ LOGTO_ENDPOINT: idp.url, LOGTO_M2M_APP_ID: idp.m2m.appId, LOGTO_M2M_APP_SECRET: idp.m2m.appSecret });
+  });
+  after(async () => {
+    await server?.close();
+    await idp?.close();
+  });
+
+  it('30 concurrent first callers (different users) make ONE token request; later calls reuse it', async () => {
+    const subs = Array.from({ length: 30 }, (_, i) => `cc-${i}-${randomBytes(3).toString('hex')}`);
+    for (const sub of subs) seedUser(idp, sub);
+    const tokens = await Promise.all(subs.map((s) => idp.accessToken(s, server.resource)));
+    const answers = await Promise.all(tokens.map((t) => whoamiFor(server, t)));
+    for (const [i, me] of answers.entries()) {
+      assert.equal(me['sub'], subs[i]);
+      assert.equal((me['logto'] as { available: boolean }).available, true);
+    }
+    assert.equal(idp.calls.token, 1, 'one client-credentials request for 30 cold callers');
+    const later = `cc-later-${randomBytes(3).toString('hex')}`;
+    seedUser(idp, later);
+    await whoamiFor(server, await idp.accessToken(later, server.resource));
+    assert.equal(idp.calls.token, 1, 'the cached token is reused');
+  });
+
+  it('a 401 from the Management API drops the cached token: the next profile load gets a new one', async () => {
+    const sub = `rot-${randomBytes(3).toString('hex')}`;
+    seedUser(idp, sub);
+    const before = idp.calls.token;
+    idp.fault.management = '401';
+    const me = await whoamiFor(server, await idp.accessToken(sub, server.resource));
+    idp.fault.management = 'ok';
+    assert.deepEqual(me['logto'], { available: false, error: 'unauthorized' });
+    const next = `rot2-${randomBytes(3).toString('hex')}`;
+    seedUser(idp, next);
+    const ok = await whoamiFor(server, await idp.accessToken(next, server.resource));
+    assert.equal((ok['logto'] as { available: boolean }).available, true);
+    assert.equal(idp.calls.token, before + 1);
+  });
+
+  it('the profile is cached per subject: a second whoami asks the Management API nothing', async () => {
+    const sub = `cache-${randomBytes(3).toString('hex')}`;
+    seedUser(idp, sub);
+    const token = await idp.accessToken(sub, server.resource);
+    await whoamiFor(server, token);
+    const calls = idp.calls.management;
+    await whoamiFor(server, token);
+    assert.equal(idp.calls.management, calls);
+  });
+
+  it('field limiting: default fields (no email, phone, custom_data) → none of them anywhere, whatever the Management API returns', async () => {
+    const sub = `limit-${randomBytes(3).toString('hex')}`;
+    seedUser(idp, sub);
+    const me = await whoamiFor(server, await idp.accessToken(sub, server.resource));
+    const text = JSON.stringify(me);
+    assert.deepEqual(Object.keys(me['logto'] as object).sort(), ['available', 'avatar', 'name', 'organizations', 'roles', 'username']);
+    for (const leaked of [`${sub}@example.com`, '+15555550123', 'gold']) assert.ok(!text.includes(leaked), `${leaked} in ${text}`);
+  });
+
+  it('opaque token: userinfo stays as it is; only listed fields it lacks come from the Management API', async () => {
+    const sub = `opq-${randomBytes(3).toString('hex')}`;
+    seedUser(idp, sub);
+    const token = idp.opaqueToken({ sub, username: 'from-userinfo', name: 'Userinfo Name', picture: 'https://example.com/u.png' });
+    const me = await whoamiFor(server, token);
+    assert.equal(me['token_type'], 'opaque');
+    assert.equal(me['username'], 'from-userinfo');
+    assert.deepEqual(me['logto'], { available: true, roles: ['admin'], organizations: [{ id: 'o1', name: 'Acme', roles: ['member'] }] });
+  });
+});
