@@ -75,8 +75,8 @@ export function forwardRequest(req: Request, target: string, targetReplica: stri
         settle({ kind: 'response', response: new Response(Readable.toWeb(res) as ReadableStream<Uint8Array>, { status, headers: answer }) });
       },
     );
-    // Headers and body go out as separate writes: without this, Nagle's algorithm holds the body
-    // until the holder's delayed ACK (~40 ms per forwarded request).
+    // Headers and body go out as separate writes: Nagle's algorithm must not hold the body back
+    // waiting for the holder's (delayed) ACK.
     out.on('socket', (socket) => socket.setNoDelay(true));
     const timer = setTimeout(() => out.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     out.on('error', (error: NodeJS.ErrnoException) => settle(error.code === 'ECONNREFUSED' ? { kind: 'refused' } : { kind: 'failed', reason: error.message }));
