@@ -1,3 +1,4 @@
+import type { McpServer } from '@modelcontextprotocol/server';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
 import type { ServerResponse } from 'node:http';
@@ -29,6 +30,8 @@ export interface AppOptions {
   sseKeepAliveMs?: number;
   sessions: SessionRegistry;
   logger: Logger;
+  /** Test seam: adds to every 2026-07-28 MCP server instance (the conformance suite's probes). */
+  extendModernServer?: ((server: McpServer) => void) | undefined;
   /** Replicas sharing state through Redis (REDIS_URL); undefined → one process. */
   cluster?: Cluster;
   /** What the MCP tools need (whoami's Logto profile). */
@@ -125,7 +128,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
   // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions). With
   // replicas, a 2025 session held elsewhere is routed to its holder first.
   const deps = o.mcp ? { mcp: o.mcp } : {};
-  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, ...deps });
+  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, ...deps, extendModernServer: o.extendModernServer });
   const pass: MiddlewareHandler = (_c, next) => next();
   const route = (kind: 'streamable' | 'sse') => (cluster ? cluster.route(kind) : pass);
   app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), route('streamable'), mcp);

@@ -16,7 +16,7 @@ export interface Config {
   readonly port: number;
   /** Externally visible base URL, no trailing slash. Undefined → `http://localhost:<port>` after listen. */
   readonly publicUrl: string | undefined;
-  /** RFC 8707 resource identifier; undefined → the public URL. */
+  /** RFC 8707 resource identifier, canonical ({@link canonicalResource}); undefined → the public URL's. */
   readonly resource: string | undefined;
   readonly tokenValidation: 'auto' | 'jwt' | 'userinfo';
   readonly requiredScopes: readonly string[];
@@ -199,7 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     port: e.PORT,
     publicUrl,
-    resource,
+    resource: resource === undefined ? undefined : canonicalResource(resource),
     tokenValidation: e.TOKEN_VALIDATION,
     requiredScopes: Object.freeze(e.REQUIRED_SCOPES),
     scopesSupported: Object.freeze(scopesSupported),
@@ -234,6 +234,28 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ),
     profileCacheTtl: e.WHOAMI_PROFILE_CACHE_TTL,
   });
+}
+
+/**
+ * The one spelling of a resource identifier: the WHATWG URL serialization, which is what clients
+ * that parse the metadata's `resource` (mcp-remote) send back — an origin-only URL gains a trailing
+ * `/` (`http://localhost:3001` → `http://localhost:3001/`), host and scheme are lower-cased, a
+ * default port is dropped. Logto matches API identifiers byte for byte, so the metadata, the dev
+ * IdP's registration, the banner and the Logto console must all use exactly this string.
+ */
+export function canonicalResource(url: string): string {
+  return new URL(url).href;
+}
+
+/**
+ * The public URL and the resource the server announces once it listens on `port`: PUBLIC_URL (else
+ * `http://localhost:<port>`) and MCP_RESOURCE (else that URL), the resource in its canonical form
+ * ({@link canonicalResource}). One definition for the server and for `--doctor`/`--setup`, which
+ * must name the API identifier the server will announce.
+ */
+export function announcedUrls(config: Config, port: number = config.port): { publicUrl: string; resource: string } {
+  const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+  return { publicUrl, resource: canonicalResource(config.resource ?? publicUrl) };
 }
 
 /** Same origin, and the resource's path is the endpoint's path or a whole-segment prefix of it. */

@@ -1,3 +1,4 @@
+import type { McpServer } from '@modelcontextprotocol/server';
 import { createApp } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
@@ -39,6 +40,8 @@ export interface StartOptions {
    * (headers + body) within `requestMs` (default 30 s). Streams opened by a GET are not affected.
    */
   httpTimeouts?: HttpTimeouts;
+  /** Test seam: adds tools to every 2026-07-28 MCP server instance (the conformance suite's probes). */
+  extendModernServer?: (server: McpServer) => void;
 }
 
 /**
@@ -96,6 +99,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     logger,
     ...(cluster ? { cluster } : {}),
     state: () => state,
+    extendModernServer: options.extendModernServer,
     // whoami's Logto profile (Management API), the same for every era.
     mcp: { profile: createEnrichment({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, fetch: options.fetch }) },
   });

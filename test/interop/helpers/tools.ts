@@ -11,8 +11,10 @@ export interface InteropTools {
   node22: string;
   /** MCP Inspector launcher entry (`--web` / `--cli`). */
   inspector: string;
-  /** `@modelcontextprotocol/conformance` CLI entry. */
+  /** `@modelcontextprotocol/conformance` CLI entry (0.1.16: the 2025 eras). */
   conformance: string;
+  /** The 0.2.x line of the same suite (installed as `conformance-02`): `--requirements 2026-07-28`. */
+  conformance02: string;
 }
 
 let cached: InteropTools | undefined;
@@ -32,10 +34,11 @@ export function interopTools(): InteropTools {
   const dir = run('interop-tools.sh');
   const inspector = join(dir, 'node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js');
   const conformance = join(dir, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
-  for (const path of [node22, inspector, conformance]) {
+  const conformance02 = join(dir, 'node_modules/conformance-02/dist/index.js');
+  for (const path of [node22, inspector, conformance, conformance02]) {
     if (!existsSync(path)) throw new Error(`interop tool missing after install: ${path}`);
   }
-  cached = { node22, inspector, conformance };
+  cached = { node22, inspector, conformance, conformance02 };
   return cached;
 }
 
