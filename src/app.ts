@@ -28,10 +28,10 @@ export interface AppOptions {
   sseKeepAliveMs?: number;
   sessions: SessionRegistry;
   logger: Logger;
-  /** Test seam: adds to every 2026-07-28 MCP server instance (the conformance suite's probes). */
-  extendModernServer?: ((server: McpServer) => void) | undefined;
   /** What the MCP tools need (whoami's Logto profile). */
   mcp?: McpDeps;
+  /** Test seam: adds to every 2026-07-28 MCP server instance (the conformance suite's probes). */
+  extendModernServer?: ((server: McpServer) => void) | undefined;
   /** Live readiness: undefined until discovery has succeeded. */
   state: () => { metadata: IssuerMetadata; authenticator: Authenticator } | undefined;
 }
@@ -104,7 +104,14 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
 
   // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions).
   const deps = o.mcp ? { mcp: o.mcp } : {};
-  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, ...deps, extendModernServer: o.extendModernServer });
+  const mcp = eraRouter({
+    sessions: o.sessions,
+    stateless: o.stateless,
+    maxBodyBytes: o.maxBodyBytes,
+    logger: o.logger,
+    ...deps,
+    extendModernServer: o.extendModernServer,
+  });
   app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), mcp);
 
   const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes, ...deps };

@@ -16,7 +16,7 @@ export interface Config {
   readonly port: number;
   /** Externally visible base URL, no trailing slash. Undefined → `http://localhost:<port>` after listen. */
   readonly publicUrl: string | undefined;
-  /** RFC 8707 resource identifier; undefined → the public URL. */
+  /** RFC 8707 resource identifier, canonical ({@link canonicalResource}); undefined → the public URL's. */
   readonly resource: string | undefined;
   readonly tokenValidation: 'auto' | 'jwt' | 'userinfo';
   readonly requiredScopes: readonly string[];
@@ -32,6 +32,8 @@ export interface Config {
   readonly upstreamTimeoutMs: number;
   /** Max concurrent calls to the identity provider's userinfo endpoint. */
   readonly upstreamConcurrency: number;
+  /** Length bounds (characters) of an opaque token; others are refused before any upstream call. */
+  readonly opaqueTokenLength: { readonly min: number; readonly max: number };
   readonly sessionIdleTimeoutSeconds: number;
   readonly maxSessions: number;
   readonly maxSessionsPerSubject: number;
@@ -123,6 +125,9 @@ const schema = z.object({
   CACHE_MAX_ENTRIES: int(10_000, 1, 10_000_000),
   UPSTREAM_TIMEOUT_MS: int(5000, 100, 60_000),
   UPSTREAM_CONCURRENCY: int(16, 1, 1024),
+  // Logto / oidc-provider opaque tokens are 43 characters (256 bits); 22 is oidc-provider's minimum (128 bits).
+  OPAQUE_TOKEN_MIN_LENGTH: int(22, 1, 8192),
+  OPAQUE_TOKEN_MAX_LENGTH: int(128, 1, 8192),
   SESSION_IDLE_TIMEOUT: int(1800, 1, 86_400),
   MAX_SESSIONS: int(20_000, 1, 1_000_000),
   MAX_SESSIONS_PER_SUBJECT: int(100, 1, 1_000_000),
@@ -171,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const m2mSecret = e.LOGTO_M2M_APP_SECRET || undefined;
   if (Boolean(m2mId) !== Boolean(m2mSecret)) problems.push('LOGTO_M2M_APP_ID and LOGTO_M2M_APP_SECRET: set both or neither');
   if (e.WHOAMI_PROFILE_FIELDS.includes('none') && e.WHOAMI_PROFILE_FIELDS.length > 1) problems.push('WHOAMI_PROFILE_FIELDS: "none" stands alone');
+  if (e.OPAQUE_TOKEN_MIN_LENGTH > e.OPAQUE_TOKEN_MAX_LENGTH) problems.push('OPAQUE_TOKEN_MIN_LENGTH: must not exceed OPAQUE_TOKEN_MAX_LENGTH');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const scopesSupported = [...new Set([...(e.SCOPES_SUPPORTED.length ? e.SCOPES_SUPPORTED : DEFAULT_SCOPES), ...e.REQUIRED_SCOPES])];
@@ -181,7 +187,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     port: e.PORT,
     publicUrl,
-    resource,
+    resource: resource === undefined ? undefined : canonicalResource(resource),
     tokenValidation: e.TOKEN_VALIDATION,
     requiredScopes: Object.freeze(e.REQUIRED_SCOPES),
     scopesSupported: Object.freeze(scopesSupported),
@@ -192,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cacheMaxEntries: e.CACHE_MAX_ENTRIES,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     upstreamConcurrency: e.UPSTREAM_CONCURRENCY,
+    opaqueTokenLength: Object.freeze({ min: e.OPAQUE_TOKEN_MIN_LENGTH, max: e.OPAQUE_TOKEN_MAX_LENGTH }),
     sessionIdleTimeoutSeconds: e.SESSION_IDLE_TIMEOUT,
     maxSessions: e.MAX_SESSIONS,
     maxSessionsPerSubject: e.MAX_SESSIONS_PER_SUBJECT,
@@ -212,6 +219,28 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ),
     profileCacheTtl: e.WHOAMI_PROFILE_CACHE_TTL,
   });
+}
+
+/**
+ * The one spelling of a resource identifier: the WHATWG URL serialization, which is what clients
+ * that parse the metadata's `resource` (mcp-remote) send back — an origin-only URL gains a trailing
+ * `/` (`http://localhost:3001` → `http://localhost:3001/`), host and scheme are lower-cased, a
+ * default port is dropped. Logto matches API identifiers byte for byte, so the metadata, the dev
+ * IdP's registration, the banner and the Logto console must all use exactly this string.
+ */
+export function canonicalResource(url: string): string {
+  return new URL(url).href;
+}
+
+/**
+ * The public URL and the resource the server announces once it listens on `port`: PUBLIC_URL (else
+ * `http://localhost:<port>`) and MCP_RESOURCE (else that URL), the resource in its canonical form
+ * ({@link canonicalResource}). One definition for the server and for `--doctor`/`--setup`, which
+ * must name the API identifier the server will announce.
+ */
+export function announcedUrls(config: Config, port: number = config.port): { publicUrl: string; resource: string } {
+  const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
+  return { publicUrl, resource: canonicalResource(config.resource ?? publicUrl) };
 }
 
 /** Same origin, and the resource's path is the endpoint's path or a whole-segment prefix of it. */

@@ -1,8 +1,17 @@
 #!/usr/bin/env node
 import { ConfigError } from './config.js';
+import { isTenantCommand, runTenantCommand } from './logto/command.js';
 import { startServer } from './server.js';
 
 // The only reader of process.env.
+const argv = process.argv.slice(2);
+if (isTenantCommand(argv)) {
+  const code = await runTenantCommand(argv, process.env, {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+  });
+  process.exit(code);
+}
 try {
   const server = await startServer(process.env);
   let stopping = false;

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { createApp } from './app.js';
-import { loadConfig, type Config } from './config.js';
+import { announcedUrls, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { createEnrichment } from './logto/enrichment.js';
 import { createHttpServer, type HttpTimeouts } from './server/http-server.js';
@@ -57,8 +57,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
   // Listen first: with PORT=0 the public URL (hence the resource) depends on the bound port.
   const http = createHttpServer(options.httpTimeouts);
   const port = await http.listen(config.port, config.host);
-  const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
-  const resource = config.resource ?? publicUrl;
+  const { publicUrl, resource } = announcedUrls(config, port);
 
   const closers: Array<() => Promise<void>> = [];
   let issuer = config.issuer;
@@ -93,9 +92,9 @@ export async function startServer(env: Record<string, string | undefined>, optio
     sessions,
     logger,
     state: () => state,
-    extendModernServer: options.extendModernServer,
     // whoami's Logto profile (Management API), the same for every era.
     mcp: { profile: createEnrichment({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, fetch: options.fetch }) },
+    extendModernServer: options.extendModernServer,
   });
   http.setHandler((req, bindings) => app.fetch(req, bindings));
 

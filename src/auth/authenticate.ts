@@ -1,6 +1,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { tokenHash, ValidationCache } from './cache.js';
 import { AuthError } from './errors.js';
+import { judgeTokenShape, type TokenShapeOptions } from './token-shape.js';
 
 /** What the verifiers agree a token proves; the raw token is never part of it. */
 export interface Identity {
@@ -24,19 +25,9 @@ export interface AuthenticatorOptions {
   /** Seconds an opaque token's userinfo result is trusted. */
   userinfoTtlSeconds: number;
   cacheMaxEntries: number;
+  /** The plausibility gate's bounds (see judgeTokenShape): nothing refused by it reaches a verifier. */
+  shape: TokenShapeOptions;
   now?: () => number;
-}
-
-/** Three base64url segments whose first decodes to a JSON header with `alg`. */
-export function isJwtShaped(token: string): boolean {
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p))) return false;
-  try {
-    const header: unknown = JSON.parse(Buffer.from(parts[0]!, 'base64url').toString('utf8'));
-    return typeof header === 'object' && header !== null && 'alg' in header;
-  } catch {
-    return false;
-  }
 }
 
 /** jose codes after which the same token can never pass, whatever the time or the JWKS. */
@@ -65,8 +56,9 @@ function scopesOf(claims: Record<string, unknown>): string[] {
 }
 
 /**
- * Turns a bearer token into an {@link Identity}, choosing the path by `mode`:
- * `auto` sends JWT-shaped tokens to jose and the rest to userinfo; a JWT that fails is never
+ * Turns a bearer token into an {@link Identity}. First the plausibility gate ({@link judgeTokenShape}):
+ * a token that cannot be the issuer's is refused without any upstream call. Then the path by `mode`:
+ * `auto` sends JWTs (anything with a dot) to jose and opaque tokens to userinfo; a JWT that fails is never
  * retried through userinfo. Successful results are cached by SHA-256 of the token, per path,
  * never past the token's expiry; concurrent cold requests share one upstream call. Final JWT
  * refusals (bad signature, expired, wrong `iss`/`aud`, …) are remembered for 60 s; other failures
@@ -126,14 +118,16 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       // ever stored under that path's key.
       const hit = (options.mode !== 'userinfo' ? cache.get(`jwt:${hash}`) : undefined) ?? (options.mode !== 'jwt' ? cache.get(`userinfo:${hash}`) : undefined);
       if (hit) return hit;
+      const shape = judgeTokenShape(token, options.shape);
       switch (options.mode) {
         case 'jwt':
-          if (!isJwtShaped(token)) throw new AuthError('invalid_token', 'a JWT access token is required');
+          if (shape !== 'jwt') throw new AuthError('invalid_token', 'a JWT access token is required');
           return viaJwt(token, hash);
         case 'userinfo':
+          // The operator chose userinfo for every token; a well-formed JWT is still only forwarded.
           return viaUserinfo(token, hash);
         default:
-          return isJwtShaped(token) ? viaJwt(token, hash) : viaUserinfo(token, hash);
+          return shape === 'jwt' ? viaJwt(token, hash) : viaUserinfo(token, hash);
       }
     },
   };

@@ -11,14 +11,22 @@ export const MAX_TOKEN_LENGTH = 8192;
  * - no `Authorization` header, or another scheme → `undefined` (the caller answers 401 with no `error`);
  * - malformed (`Bearer` alone, several tokens, bad characters, too long, a repeated header — which
  *   arrives comma-joined) → `invalid_request`;
- * - a token in the query (`access_token=`) is never accepted (§2.3 is not supported) → `invalid_request`.
+ * - a token in the query (`access_token=`) is never accepted (§2.3 is not supported): alone it is an
+ *   unsupported method → `undefined` (401, no `error`), next to a header token → `invalid_request`.
  *
  * This does NOT validate the token; it only parses the request.
  */
 export function extractBearerToken(authorization: string | undefined, url: URL): string | undefined {
-  if (url.searchParams.has('access_token')) {
-    throw new AuthError('invalid_request', 'access tokens are accepted only in the Authorization header');
+  const token = fromHeader(authorization);
+  // §2.3 is not supported, so a query token alone is an unsupported method (§3.1: a plain 401
+  // challenge, no error code); next to a header token it is a second method (§3.1: 400).
+  if (token !== undefined && url.searchParams.has('access_token')) {
+    throw new AuthError('invalid_request', 'more than one method of sending an access token');
   }
+  return token;
+}
+
+function fromHeader(authorization: string | undefined): string | undefined {
   if (authorization === undefined) return undefined;
   const header = authorization.trim();
   const space = header.indexOf(' ');

@@ -19,6 +19,7 @@ export interface CliArgs {
   initialAccessToken?: string;
   scope?: string;
   json: boolean;
+  verbose: boolean;
 }
 
 export const USAGE = `Usage: logto-whoami-mcp <command> [options]
@@ -44,6 +45,7 @@ Options:
   --initial-access-token <t>   for a registration endpoint that requires one (RFC 7591 §3)
   --scope "<a b>"              scope to request when the server names none
   --json                       machine-readable output
+  --verbose                    also print (to stderr) the protocol revision and era the server spoke
   -h, --help                   this text
 
 Tokens are stored in $XDG_CONFIG_HOME/logto-whoami-mcp (default ~/.config/logto-whoami-mcp), mode 0600.`;
@@ -68,6 +70,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
         'initial-access-token': { type: 'string' },
         scope: { type: 'string' },
         json: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -76,7 +79,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   }
   const { values, positionals } = parsed;
   const [name, ...rest] = positionals;
-  if (values.help || name === undefined || name === 'help') return { command: 'help', transport: 'streamable', protocolEra: 'auto', noBrowser: false, json: false };
+  if (values.help || name === undefined || name === 'help') return { command: 'help', transport: 'streamable', protocolEra: 'auto', noBrowser: false, json: false, verbose: false };
   if (!['login', 'whoami', 'call', 'tools', 'logout', 'status'].includes(name)) throw new CliError('usage', `Unknown command "${name}".`);
   const command = name as Command;
 
@@ -91,7 +94,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     throw new CliError('usage', '--protocol-era modern needs --transport streamable (HTTP+SSE is a 2024-11-05 transport).');
   }
 
-  const args: CliArgs = { command, transport, protocolEra, noBrowser: values['no-browser'], json: values.json };
+  const args: CliArgs = { command, transport, protocolEra, noBrowser: values['no-browser'], json: values.json, verbose: values.verbose };
   if (NEEDS_URL.includes(command)) {
     const url = rest.shift();
     if (!url) throw new CliError('usage', `"${command}" needs a server URL.`);

@@ -3,7 +3,7 @@ import type { FetchLike } from '@modelcontextprotocol/client';
 import { parseCliArgs, USAGE, type CliArgs } from './args.js';
 import { openSystemBrowser, type OpenBrowser } from './browser.js';
 import { CliError } from './errors.js';
-import { probeChallenge, withMcpClient } from './mcp.js';
+import { probeChallenge, withMcpClient, type McpConnection } from './mcp.js';
 import { configDir } from './paths.js';
 import { revokeTokens } from './revoke.js';
 import { Session } from './session.js';
@@ -98,7 +98,10 @@ async function dispatch(args: CliArgs, deps: CliDeps): Promise<void> {
       return;
     }
     case 'tools': {
-      const tools = await withMcpClient(session, { transport: args.transport, era: args.protocolEra }, async (client) => (await client.listTools()).tools);
+      const tools = await withMcpClient(session, { transport: args.transport, era: args.protocolEra }, async (client, connection) => {
+        reportConnection(connection, args, deps);
+        return (await client.listTools(undefined, connection.requestOptions)).tools;
+      });
       if (args.json) deps.stdout(JSON.stringify(tools, null, 2));
       else for (const tool of tools) deps.stdout(`${tool.name}${tool.description ? `  — ${tool.description}` : ''}`);
       return;
@@ -106,14 +109,20 @@ async function dispatch(args: CliArgs, deps: CliDeps): Promise<void> {
     case 'whoami':
     case 'call': {
       const name = args.command === 'whoami' ? 'whoami' : (args.tool as string);
-      const result = (await withMcpClient(session, { transport: args.transport, era: args.protocolEra }, (client) =>
-        client.callTool({ name, arguments: args.toolArgs ?? {} }),
+      const result = (await withMcpClient(session, { transport: args.transport, era: args.protocolEra }, (client, connection) => {
+        reportConnection(connection, args, deps);
+        return client.callTool({ name, arguments: args.toolArgs ?? {} }, connection.requestOptions);
+      },
       )) as CallToolResult;
       printToolResult(result, args, deps);
       if (result.isError) throw new CliError('tool_error', `The tool "${name}" reported an error.`);
       return;
     }
   }
+}
+
+function reportConnection(connection: McpConnection, args: CliArgs, deps: CliDeps): void {
+  if (args.verbose) deps.stderr(`Connected: MCP ${connection.protocolVersion ?? 'unknown'} (${connection.era} era, ${args.transport}).`);
 }
 
 function printToolResult(result: CallToolResult, args: CliArgs, deps: CliDeps): void {

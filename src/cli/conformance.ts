@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Tool } from '@modelcontextprotocol/client';
+import { resilientFetch } from './fetch.js';
 import { withMcpClient, type ElicitHandler } from './mcp.js';
 import { Session } from './session.js';
 import { FileStore } from './store.js';
@@ -24,7 +25,7 @@ const CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json
 
 /** A browser without a user: fetch follows the redirects, the last of which lands on the listener. */
 const followRedirects: OpenBrowser = async (url) => {
-  const response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(15_000) });
+  const response = await resilientFetch(url, { redirect: 'follow', signal: AbortSignal.timeout(60_000) });
   await response.body?.cancel().catch(() => undefined);
   return true;
 };
@@ -115,19 +116,24 @@ try {
     clientId: str(context.client_id),
     clientSecret: str(context.client_secret),
     clientMetadataUrl: CLIENT_METADATA_URL,
-    callbackTimeoutMs: 15_000,
+    callbackTimeoutMs: 60_000,
     log: (line) => process.stderr.write(`${line}\n`),
   });
-  await withMcpClient(session, { transport: 'streamable', era: 'auto', elicit: acceptElicitation }, async (client) => {
-    const { tools } = await client.listTools();
+  await withMcpClient(session, { transport: 'streamable', era: 'auto', elicit: acceptElicitation }, async (client, { requestOptions }) => {
+    const { tools } = await client.listTools(undefined, requestOptions);
     process.stdout.write(`tools: ${tools.map((t) => t.name).join(', ') || '(none)'}\n`);
     for (const tool of tools.slice(0, 10)) {
-      const result = await client.callTool({ name: tool.name, arguments: toolArguments(tool, tools) });
+      const result = await client.callTool({ name: tool.name, arguments: toolArguments(tool, tools) }, requestOptions);
       process.stdout.write(`called ${tool.name}: ${result.isError ? 'error' : 'ok'}\n`);
     }
   });
 } catch (error) {
-  process.stderr.write(`conformance client failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  // The whole cause chain: "fetch failed" alone does not say which socket error it was.
+  const chain: string[] = [];
+  for (let e: unknown = error; e !== undefined && chain.length < 5; e = e instanceof Error ? e.cause : undefined) {
+    chain.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  }
+  process.stderr.write(`conformance client failed: ${chain.join(' <- ')}\n`);
   process.exitCode = 1;
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import {
   discoverAuthorizationServerMetadata,
   discoverOAuthProtectedResourceMetadata,
+  IssuerMismatchError,
   type OAuthDiscoveryState,
 } from '@modelcontextprotocol/client';
 import type { FetchLike } from '@modelcontextprotocol/client';
@@ -23,11 +24,11 @@ export interface Discovery extends OAuthDiscoveryState {
  *    `/.well-known/openid-configuration{path}`, `{path}/.well-known/openid-configuration` — the
  *    SDK's `discoverAuthorizationServerMetadata` (`buildDiscoveryUrls`), whose order matches too.
  *
- * What the SDK leaves out and this adds: the metadata's `issuer` must be the URL it was
- * discovered from (RFC 8414 §3.3; SDK 1.32 deliberately does not check it) — for a 2025-03-26
- * server, whose metadata sits on its own origin, an issuer on that origin — and an authorization
- * server named by resource metadata must publish metadata — the `/authorize` `/token`
- * `/register` guesses are kept for the 2025-03-26 case where the server has no resource
+ * The SDK (v2) also checks that the metadata's `issuer` is the URL it was discovered from
+ * (RFC 8414 §3.3). What this adds: for a 2025-03-26 server, whose metadata sits on its own origin
+ * and may name an issuer with a path, that check is relaxed to "an issuer on that origin"; and an
+ * authorization server named by resource metadata must publish metadata — the `/authorize`
+ * `/token` `/register` guesses are kept for the 2025-03-26 case where the server has no resource
  * metadata at all (authorization server = the MCP server's origin).
  */
 export async function discover(
@@ -63,10 +64,13 @@ export async function discover(
     return response;
   };
   try {
-    metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn: capturing });
+    metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn: capturing, skipIssuerValidation: legacy });
     const served = documents.find((doc) => metadata && doc.issuer === metadata.issuer);
     if (metadata && served) metadata = { ...served, ...metadata } as typeof metadata;
   } catch (error) {
+    if (error instanceof IssuerMismatchError) {
+      throw new CliError('issuer_mismatch', `Authorization server metadata names another issuer than ${authorizationServerUrl}.`, { cause: error });
+    }
     throw new CliError('discovery_failed', `Could not load authorization server metadata for ${authorizationServerUrl}.`, { cause: error });
   }
   if (!metadata && !legacy) {
@@ -74,10 +78,7 @@ export async function discover(
   }
   // 2025-03-26 servers serve the metadata on their own origin, and the issuer it names may carry a
   // path (`https://mcp.example/oauth`): accepted there as long as it stays on that origin.
-  const issuerAccepted = legacy
-    ? metadata !== undefined && sameOrigin(metadata.issuer, authorizationServerUrl)
-    : metadata !== undefined && sameIssuer(metadata.issuer, authorizationServerUrl);
-  if (metadata && !issuerAccepted) {
+  if (metadata && legacy && !sameOrigin(metadata.issuer, authorizationServerUrl)) {
     throw new CliError(
       'issuer_mismatch',
       `Authorization server metadata names issuer ${metadata.issuer}, but was discovered for ${authorizationServerUrl}.`,
@@ -93,22 +94,6 @@ export async function discover(
   if (metadata) state.authorizationServerMetadata = metadata;
   if (options.resourceMetadataUrl) state.resourceMetadataUrl = options.resourceMetadataUrl.href;
   return state;
-}
-
-/**
- * RFC 8414 §3.3 asks for identical strings. The one tolerance: a path-less URL with and without
- * its trailing "/" (`https://as.example` vs `https://as.example/`) — the same URL once parsed,
- * and the legacy fallback necessarily spells the origin with the slash.
- */
-export function sameIssuer(advertised: string, expected: string): boolean {
-  if (advertised === expected) return true;
-  try {
-    const [a, b] = [new URL(advertised), new URL(expected)];
-    const pathless = (u: URL) => u.pathname === '/' && !u.search && !u.hash;
-    return pathless(a) && pathless(b) && a.origin === b.origin;
-  } catch {
-    return false;
-  }
 }
 
 function sameOrigin(a: string, b: string): boolean {
@@ -132,11 +117,4 @@ export function selectScope(challengeScope: string | undefined, discovery: Disco
     scopes.push('offline_access');
   }
   return scopes.join(' ');
-}
-
-/** Space-separated union, first occurrence order. */
-export function unionScopes(...scopes: Array<string | undefined>): string | undefined {
-  const out: string[] = [];
-  for (const s of scopes) for (const item of s?.split(/\s+/) ?? []) if (item && !out.includes(item)) out.push(item);
-  return out.length ? out.join(' ') : undefined;
 }

@@ -10,6 +10,7 @@ import {
   type VersionNegotiationMode,
 } from '@modelcontextprotocol/client';
 import { CliError } from './errors.js';
+import { resilientFetch } from './fetch.js';
 import { CLIENT_NAME } from './provider.js';
 import type { LoginRequest, Session } from './session.js';
 
@@ -42,6 +43,8 @@ export interface McpConnection {
   era: string;
   /** The negotiated protocol revision. */
   protocolVersion: string | undefined;
+  /** Pass to every request: its time budget includes a sign-in in the browser (see below). */
+  requestOptions: { timeout: number };
 }
 
 /** Answers a form elicitation (`elicitation/create`, or a 2026-07-28 `input_required` round). */
@@ -69,17 +72,24 @@ export async function withMcpClient<T>(
   const url = new URL(session.serverUrl);
   const transport: Transport =
     kind === 'sse' ? new SSEClientTransport(url, { fetch: session.fetch }) : new StreamableHTTPClientTransport(url, { fetch: session.fetch });
+  // A 401 or 403 answer makes the session's fetch sign in (browser, user) before the request is
+  // sent again, all inside one SDK request: its timeout (60 s by default) must leave room for that.
+  const timeout = session.signInBudgetMs() + 60_000;
   const client = new Client(
     { name: CLIENT_NAME, version: CLIENT_VERSION },
-    { capabilities: options.elicit ? { elicitation: { form: {} } } : {}, versionNegotiation: { mode } },
+    {
+      capabilities: options.elicit ? { elicitation: { form: {} } } : {},
+      versionNegotiation: { mode, probe: { timeoutMs: timeout } },
+    },
   );
   if (options.elicit) client.setRequestHandler('elicitation/create', options.elicit);
   try {
-    await client.connect(transport);
+    await client.connect(transport, { timeout });
     const connection: McpConnection = {
       client,
       era: client.getProtocolEra() ?? 'legacy',
       protocolVersion: client.getNegotiatedProtocolVersion(),
+      requestOptions: { timeout },
     };
     return await fn(client, connection);
   } finally {
@@ -96,7 +106,7 @@ export async function withMcpClient<T>(
 export async function probeChallenge(
   serverUrl: string,
   kind: TransportKind,
-  fetchFn: FetchLike = fetch,
+  fetchFn: FetchLike = resilientFetch,
   era: ProtocolEraOption = 'auto',
 ): Promise<LoginRequest> {
   const clientInfo = { name: CLIENT_NAME, version: CLIENT_VERSION };

@@ -1,13 +1,15 @@
 import {
   auth,
+  computeScopeUnion,
   extractWWWAuthenticateParams,
   refreshAuthorization,
 } from '@modelcontextprotocol/client';
 import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/client';
 import type { FetchLike } from '@modelcontextprotocol/client';
+import { resilientFetch } from './fetch.js';
 import { readPastedRedirect, type OpenBrowser } from './browser.js';
 import { startCallbackListener, validateAuthorizationResponse, type CallbackListener } from './callback-server.js';
-import { discover, selectScope, unionScopes, type Discovery } from './discovery.js';
+import { discover, selectScope, type Discovery } from './discovery.js';
 import { CliError } from './errors.js';
 import { LoginProvider, stampTokens, type RecordHost } from './provider.js';
 import { serverKey } from './paths.js';
@@ -48,6 +50,9 @@ export interface LoginRequest {
 /** Step-ups per process beyond the first login: keeps a server that never accepts us from looping. */
 const MAX_STEP_UPS = 2;
 
+/** Authorization-server changes followed per process (a resource that keeps switching is not followed forever). */
+const MAX_MIGRATIONS = 1;
+
 /**
  * One MCP server's credentials for the lifetime of a CLI command: the stored record, the login
  * flow (through the SDK's `auth()`), proactive and locked refresh, and an authenticating `fetch`
@@ -60,6 +65,7 @@ export class Session implements RecordHost {
   private readonly options: SessionOptions;
   private readonly baseFetch: FetchLike;
   private loggedIn = false;
+  private migrations = 0;
   private stepUps = 0;
   private readonly attemptedScopes = new Set<string>();
 
@@ -67,7 +73,7 @@ export class Session implements RecordHost {
     this.options = options;
     this.serverUrl = serverKey(options.serverUrl);
     this.record = record;
-    this.baseFetch = options.fetchFn ?? fetch;
+    this.baseFetch = options.fetchFn ?? resilientFetch;
   }
 
   static async open(options: SessionOptions): Promise<Session> {
@@ -84,6 +90,11 @@ export class Session implements RecordHost {
 
   private log(line: string): void {
     this.options.log?.(line);
+  }
+
+  /** The longest a sign-in may take: the wait for the browser (default 5 minutes). */
+  signInBudgetMs(): number {
+    return this.options.callbackTimeoutMs ?? 300_000;
   }
 
   /** The stored access token, if any (possibly expired). */
@@ -155,9 +166,10 @@ export class Session implements RecordHost {
    * from `auth()`, the browser (or a printed URL and a pasted redirect), state and `iss` checks,
    * and the code exchange through `auth()` again.
    */
-  async login(request: LoginRequest = {}): Promise<void> {
+  async login(request: LoginRequest = {}, discovered?: Discovery): Promise<void> {
     this.loggedIn = true;
-    const discovery = await discover(this.serverUrl, { resourceMetadataUrl: request.resourceMetadataUrl, fetchFn: this.baseFetch });
+    const discovery =
+      discovered ?? (await discover(this.serverUrl, { resourceMetadataUrl: request.resourceMetadataUrl, fetchFn: this.baseFetch }));
     this.adoptDiscovery(discovery);
 
     // The challenge's scope wins; --scope stands in only where the server named none.
@@ -282,7 +294,7 @@ export class Session implements RecordHost {
   }
 
   private async collectResponse(listener: CallbackListener, url: string): Promise<URLSearchParams> {
-    const timeoutMs = this.options.callbackTimeoutMs ?? 300_000;
+    const timeoutMs = this.signInBudgetMs();
     if (this.options.noBrowser) {
       this.log(`Open this URL in a browser to sign in:\n\n  ${url}\n\nThen wait here, or paste the URL the browser was redirected to and press Enter.`);
       const abort = new AbortController();
@@ -315,10 +327,20 @@ export class Session implements RecordHost {
     };
     let response = await send();
     for (let round = 0; round < 1 + MAX_STEP_UPS; round++) {
-      if (response.status === 401 && !this.loggedIn) {
+      if (response.status === 401) {
         const challenge = extractWWWAuthenticateParams(response);
+        const request = { scope: challenge.scope, resourceMetadataUrl: challenge.resourceMetadataUrl };
+        let discovery: Discovery | undefined;
+        if (this.loggedIn) {
+          // Tokens from this very process refused: sign in again only when the resource now names
+          // another authorization server (SEP-2352 migration) — the new one gets its own client.
+          if (this.migrations >= MAX_MIGRATIONS) break;
+          discovery = await discover(this.serverUrl, { resourceMetadataUrl: request.resourceMetadataUrl, fetchFn: this.baseFetch });
+          if (discovery.issuer === this.record.issuer) break;
+          this.migrations++;
+        }
         await response.body?.cancel().catch(() => undefined);
-        await this.login({ scope: challenge.scope, resourceMetadataUrl: challenge.resourceMetadataUrl });
+        await this.login(request, discovery);
         response = await send();
         continue;
       }
@@ -326,7 +348,7 @@ export class Session implements RecordHost {
         const challenge = extractWWWAuthenticateParams(response);
         if (challenge.error !== 'insufficient_scope' || !challenge.scope) break;
         const current = this.record.tokens?.requested_scope ?? this.record.tokens?.scope;
-        const wanted = unionScopes(current, challenge.scope);
+        const wanted = computeScopeUnion(current, challenge.scope);
         if (!wanted || this.stepUps >= MAX_STEP_UPS || this.attemptedScopes.has(wanted)) break;
         this.stepUps++;
         await response.body?.cancel().catch(() => undefined);

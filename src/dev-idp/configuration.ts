@@ -1,4 +1,5 @@
 import type { Configuration, JWK } from 'oidc-provider';
+import { CIMD_MAX_BYTES, clientIdMetadataDocumentFeature, metadataFetch } from './cimd.js';
 import { DEV_M2M_CLIENT_ID, m2mClient, MANAGEMENT_API_INDICATOR, STATIC_CLIENTS } from './clients.js';
 import { isLoopbackOrigin } from './loopback.js';
 import { findUserBySub } from './users.js';
@@ -14,6 +15,10 @@ export interface ConfigurationInput {
   m2mSecret: string;
   /** oidc-provider's InvalidTarget, passed in because the module is loaded lazily (see index.ts). */
   InvalidTarget: new (description?: string) => Error;
+  /** oidc-provider's InvalidClientMetadata, for the same reason. */
+  InvalidClientMetadata: new (description: string) => Error;
+  /** The fetch for client ID metadata documents (and any other outgoing request). Default: global fetch. */
+  fetch?: typeof fetch | undefined;
 }
 
 const HOUR = 60 * 60;
@@ -80,6 +85,8 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
     // No extraTokenClaims: like a default Logto tenant (no Custom JWT script), a resource-bound access
     // token carries sub, client_id, scope, aud, iss, exp — whoami's profile comes from the Management API.
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    fetch: metadataFetch(input.fetch),
+    fetchResponseBodyLimits: { 'client_id metadata document': CIMD_MAX_BYTES },
     // Development only: any loopback origin (the MCP Inspector at http://localhost:6274, …) may call
     // the token, revocation, introspection and userinfo endpoints from a browser.
     clientBasedCORS: (_ctx, origin) => isLoopbackOrigin(origin),
@@ -88,6 +95,8 @@ export function buildConfiguration(input: ConfigurationInput): Configuration {
       // Real Logto has NO dynamic client registration; it is open here as a development
       // convenience so MCP clients (Inspector, Claude, …) can register themselves (RFC 7591).
       registration: { enabled: true, initialAccessToken: false, issueRegistrationAccessToken: true },
+      // Like Logto's "Dynamic apps": an https client_id naming the client's own metadata document (cimd.ts).
+      clientIdMetadataDocument: clientIdMetadataDocumentFeature(input.InvalidClientMetadata),
       revocation: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       // Public clients may introspect only their own tokens; confidential ones (resource servers) any.
       introspection: {

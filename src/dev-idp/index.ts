@@ -2,14 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { JSONWebKeySet } from 'jose';
 import type Provider from 'oidc-provider';
-import { DEV_M2M_CLIENT_ID, MANAGEMENT_API_INDICATOR } from './clients.js';
+import { DEV_M2M_CLIENT_ID, m2mClient, MANAGEMENT_API_INDICATOR, STATIC_CLIENTS } from './clients.js';
 import { buildConfiguration } from './configuration.js';
 import { withProviderNoticesRouted } from './console-capture.js';
 import { handleInteraction } from './interactions.js';
 import { generateCookieKeys, generateSigningJwks } from './keys.js';
 import { consoleLogger, type DevIdpLogger } from './logger.js';
 import { closeServer, isAddressUnavailable, isLoopbackHost, isLoopbackOrigin, listen } from './loopback.js';
+import { createDevApplications } from './management/applications.js';
 import { createDevManagementApi } from './management/index.js';
+import { createDevApiResources } from './management/resources.js';
 import { createDevTenant, type DevTenant } from './tenant.js';
 import { DEV_USERS } from './users.js';
 
@@ -30,6 +32,8 @@ export interface DevIdpOptions {
   accessTokenTtlSeconds?: number;
   /** pino-like logger. Default: one line per entry on stderr. */
   logger?: DevIdpLogger;
+  /** Fetch for client ID metadata documents. Default: global fetch (tests pass one trusting their test certificate). */
+  fetch?: typeof fetch;
 }
 
 export interface DevIdp {
@@ -107,6 +111,8 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
       cookieKeys: generateCookieKeys(),
       m2mSecret,
       InvalidTarget: errors.InvalidTarget,
+      InvalidClientMetadata: errors.InvalidClientMetadata,
+      fetch: options.fetch,
     });
     state.management = createDevManagementApi({
       issuer,
@@ -114,6 +120,16 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
       // Public halves only (an EC private JWK's `d` is the private key).
       jwks: { keys: jwks.keys.map(({ d: _private, ...pub }) => pub) } as JSONWebKeySet,
       tenant,
+      resources: createDevApiResources(resources, accessTokenTtlSeconds),
+      applications: createDevApplications([...STATIC_CLIENTS, m2mClient(m2mSecret)], async (metadata) => {
+        // Pre-registered clients win over stored ones in oidc-provider: their listing may change, their registration not.
+        const provider = state.provider;
+        if (!provider) throw new Error('the development IdP is not ready');
+        await provider.Client.validate(metadata);
+        // Where oidc-provider keeps dynamically registered clients (its types do not declare `Client.adapter`).
+        const { adapter } = provider.Client as unknown as { adapter: { upsert(id: string, payload: object, expiresIn?: number): Promise<void> } };
+        await adapter.upsert(metadata.client_id, metadata);
+      }),
     });
     const provider = await withProviderNoticesRouted(logger, async () => new ProviderClass(issuer, configuration));
     observe(provider, logger);

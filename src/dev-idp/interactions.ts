@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
+import { isMetadataDocumentClient } from './cimd.js';
 import type { DevIdpLogger } from './logger.js';
 import { authenticate, findUserBySub } from './users.js';
 import { renderConsent, renderError, renderLogin } from './views.js';
@@ -43,6 +44,7 @@ export async function handleInteraction(
           username: user?.username ?? 'unknown',
           scopes: [...(missing.missingOIDCScope ?? [])],
           resources: missing.missingResourceScopes ?? {},
+          metadataDocument: client && isMetadataDocumentClient(client) ? client.clientId : undefined,
         }));
       }
       return true;

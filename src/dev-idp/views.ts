@@ -56,9 +56,11 @@ export interface ConsentView {
   username: string;
   scopes: readonly string[];
   resources: Readonly<Record<string, readonly string[]>>;
+  /** The client's metadata document URL when it is an unregistered (CIMD, "Dynamic app") client. */
+  metadataDocument?: string | undefined;
 }
 
-export function renderConsent({ uid, clientName, username, scopes, resources }: ConsentView): string {
+export function renderConsent({ uid, clientName, username, scopes, resources, metadataDocument }: ConsentView): string {
   const items = [
     ...scopes.map((scope) => `<li><code>${escapeHtml(scope)}</code></li>`),
     ...Object.entries(resources).map(
@@ -66,8 +68,12 @@ export function renderConsent({ uid, clientName, username, scopes, resources }: 
         `<li><code>${escapeHtml(resource)}</code>: ${resourceScopes.map((s) => `<code>${escapeHtml(s)}</code>`).join(' ') || '<em>no permissions</em>'}</li>`,
     ),
   ].join('');
+  // Like Logto's consent screen for a Dynamic app: the name is the client's own claim, not the tenant's.
+  const unregistered = metadataDocument
+    ? `<p class="error" role="note" data-client="unregistered"><strong>Unregistered app.</strong> This app is not registered with this identity provider: its name and details come from its own metadata document at <code>${escapeHtml(metadataDocument)}</code> and nobody has verified them. Authorize it only if you trust <strong>${escapeHtml(URL.parse(metadataDocument)?.host ?? metadataDocument)}</strong>.</p>\n`
+    : '';
   return page('Authorize', `<h1>Authorize ${escapeHtml(clientName)}</h1>
-<p>Signed in as <strong>${escapeHtml(username)}</strong>. <strong>${escapeHtml(clientName)}</strong> asks for:</p>
+${unregistered}<p>Signed in as <strong>${escapeHtml(username)}</strong>. <strong>${escapeHtml(clientName)}</strong> asks for:</p>
 <ul>${items || '<li><em>nothing new</em></li>'}</ul>
 <form method="post" action="/interaction/${escapeHtml(uid)}/confirm">
 <button type="submit" name="decision" value="approve">Authorize</button>

@@ -39,6 +39,7 @@ export async function loadIssuerState(issuer: string, resource: string, config: 
     }),
     userinfoTtlSeconds: config.userinfoCacheTtl,
     cacheMaxEntries: config.cacheMaxEntries,
+    shape: { algorithms: metadata.algorithms, opaqueLength: config.opaqueTokenLength },
   });
   return { metadata, authenticator };
 }

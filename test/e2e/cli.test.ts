@@ -125,6 +125,31 @@ describe('CLI end to end (server + dev IdP)', () => {
     assert.equal(claims(run.out)['sub'], alice.sub);
   });
 
+  it('protocol era auto (the default) speaks 2026-07-28 to our /mcp; pinned modern too', async () => {
+    for (const argv of [['whoami', server.mcpUrl, '--verbose'], ['whoami', server.mcpUrl, '--verbose', '--protocol-era', 'modern']]) {
+      const run = await cli(argv);
+      assert.equal(run.code, 0, run.err);
+      assert.match(run.err, /Connected: MCP 2026-07-28 \(modern era, streamable\)/);
+      assert.equal(claims(run.out)['sub'], alice.sub);
+    }
+  });
+
+  it('--protocol-era legacy still works: the 2025 initialize handshake on the same /mcp', async () => {
+    const run = await cli(['call', server.mcpUrl, 'whoami', '{}', '--verbose', '--protocol-era', 'legacy']);
+    assert.equal(run.code, 0, run.err);
+    assert.match(run.err, /Connected: MCP 2025-\d\d-\d\d \(legacy era, streamable\)/);
+    assert.equal(claims(run.out)['sub'], alice.sub);
+  });
+
+  it('--protocol-era: an unknown era, or modern over HTTP+SSE, is a usage error', async () => {
+    const unknown = await cli(['whoami', server.mcpUrl, '--protocol-era', '2026']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /--protocol-era must be/);
+    const sse = await cli(['whoami', server.sseUrl, '--transport', 'sse', '--protocol-era', 'modern']);
+    assert.equal(sse.code, 2);
+    assert.match(sse.err, /needs --transport streamable/);
+  });
+
   it('whoami over SSE returns alice (first use of the SSE URL signs in on the 401)', async () => {
     const run = await cli(['whoami', server.sseUrl, '--transport', 'sse'], { openBrowser: asAlice });
     assert.equal(run.code, 0, run.err);

@@ -78,7 +78,16 @@ describe('2026-07-28 on /mcp: SDK v2 server behind the same gate', () => {
         const me = result.structuredContent as Record<string, unknown>;
         assert.equal(me['sub'], alice.sub);
         assert.equal(me['token_type'], kind);
-        if (kind === 'opaque') assert.equal(me['email'], alice.email); // Logto's resource JWTs carry no profile claims
+        // The 2026-07-28 era gets the same Logto profile as the others (one whoami definition).
+        const logto = me['logto'] as Record<string, unknown> | undefined;
+        assert.equal(logto?.['available'], true, JSON.stringify(me));
+        assert.deepEqual(logto?.['roles'], ['admin', 'viewer']);
+        if (kind === 'jwt') {
+          assert.equal(logto?.['username'], alice.username);
+          assert.ok(!JSON.stringify(me).includes(alice.email), 'email is not listed: nowhere in the answer');
+        } else {
+          assert.equal(me['email'], alice.email, 'userinfo (consented scopes) stays as it is');
+        }
       } finally {
         await client.close();
       }

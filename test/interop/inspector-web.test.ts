@@ -19,6 +19,7 @@ import type { Page } from 'playwright-core';
 import { launchFreshBrowser, type FreshBrowser } from './helpers/browser.js';
 import { assertIdentity } from './helpers/identity.js';
 import { startInspectorWeb, tempHome, type InspectorWeb } from './helpers/inspector.js';
+import { callbackStorage, inspectorOAuthTrace, lostResumeState, traceInspectorOAuth } from './helpers/inspector-oauth-trace.js';
 import { ALICE, startOurServer, type RunningServer } from './helpers/our-server.js';
 import { ARTIFACTS, interopTools } from './helpers/tools.js';
 
@@ -36,25 +37,29 @@ describe('MCP Inspector web UI in Chromium, full OAuth login', () => {
   });
   after(async () => {
     await server?.close();
+    process.stdout.write(`inspector-web: ${lostResumeStateRetries} retr${lostResumeStateRetries === 1 ? 'y' : 'ies'} in all for Inspector's lost OAuth resume state\n`);
   });
 
   for (const transport of ['http', 'sse'] as const) {
     for (const registration of ['dynamic', 'pre-registered'] as const) {
       const slug = `inspector-web-${transport}-${registration}`;
       it(`${transport === 'http' ? 'Streamable HTTP' : 'SSE'}, ${registration === 'dynamic' ? 'dynamic registration' : 'pre-registered client ID'}: sign in as alice, run whoami`, async (t) => {
-        // Up to three retries, from scratch: Inspector 2.12's web client sometimes loses the flow for SSE around the
-        // authorization redirect (it navigates there twice, or the callback page never resumes). The
-        // failed attempt's screenshot and logs stay in artifacts/ (…-attemptN-failure.png/.txt).
+        // Retried only for Inspector 2.12's own race (LostResumeState below; docs/interop.md, "Inspector
+        // 2.12 loses its OAuth resume state"), from scratch, and counted. Any other failure fails the test.
+        // Every failed attempt's screenshot and trail stay in artifacts/ (…-attemptN-failure.png/.txt).
         for (const stale of readdirSync(ARTIFACTS).filter((f) => f.startsWith(`${slug}.`) || f.startsWith(`${slug}-attempt`))) {
           rmSync(join(ARTIFACTS, stale));
         }
         for (let attempt = 1; ; attempt++) {
           try {
             await attemptScenario(server, transport, registration, slug, attempt);
+            if (attempt > 1) t.diagnostic(`passed on attempt ${attempt}: ${attempt - 1} retr${attempt === 2 ? 'y' : 'ies'} for Inspector's lost OAuth resume state`);
             return;
           } catch (error) {
-            if (attempt >= MAX_ATTEMPTS) throw error;
-            t.diagnostic(`attempt ${attempt} failed, retrying: ${String(error).split('\n')[0]}`);
+            if (!(error instanceof LostResumeState) || attempt >= MAX_ATTEMPTS) throw error;
+            lostResumeStateRetries++;
+            t.diagnostic(`attempt ${attempt}: ${error.message}; retrying from scratch`);
+            process.stderr.write(`inspector-web: ${slug} attempt ${attempt}: Inspector lost its OAuth resume state (its own race); retrying\n`);
           }
         }
       });
@@ -62,7 +67,25 @@ describe('MCP Inspector web UI in Chromium, full OAuth login', () => {
   }
 });
 
+/** The race hit 4 of 27 measured runs of "SSE, pre-registered" (0 of 10 "SSE, dynamic"): with three retries a red run from it alone is about 1 in 2,000. */
 const MAX_ATTEMPTS = 4;
+let lostResumeStateRetries = 0;
+
+/**
+ * Inspector 2.12's web client lost the state its /oauth/callback page needs to resume the flow. On the
+ * SSE connect path its backend answers the 401 with a 500 ("Failed to start transport: SSE error: MCP
+ * auth challenge (401)") instead of an auth challenge, so the browser client calls `InspectorClient.authenticate()`,
+ * whose SDK `auth()` → `redirectToAuthorization` navigates to the IdP at once (navigation is not
+ * suppressed there, unlike `handleStandardAuthChallenge`). Only afterwards does `prepareOAuthRedirect`
+ * store `mcp-inspector:oauth-resume` and call `beginInteractiveAuthorization`; when the first
+ * navigation commits while that call is still awaiting, its rejection runs
+ * `.catch(() => { YX(attemptId) … })`, which deletes the resume state again (or the page is gone
+ * before it is stored). The callback then finds only the PKCE verifier, shows "OAuth callback could
+ * not be matched" and stays disconnected. Recognised from the storage trace, never from a timeout.
+ */
+class LostResumeState extends Error {
+  override name = 'LostResumeState';
+}
 
 async function attemptScenario(server: RunningServer, transport: Transport, registration: Registration, slug: string, attempt: number): Promise<void> {
   const home = tempHome('interop-inspector-web-');
@@ -72,19 +95,30 @@ async function attemptScenario(server: RunningServer, transport: Transport, regi
   try {
     inspector = await startInspectorWeb(home.dir, `interop-${process.pid}-${Date.now()}`);
     browser = await launchFreshBrowser();
-    browser.page.on('console', (m) => pageLog.push(`${m.type()}: ${m.text().slice(0, 500)}`));
+    const t0 = Date.now();
+    const stamp = (): string => `+${String(Date.now() - t0).padStart(6)}ms`;
+    await traceInspectorOAuth(browser.context);
+    browser.page.on('framenavigated', (f) => {
+      if (f === browser?.page.mainFrame()) pageLog.push(`${stamp()} NAV ${f.url().slice(0, 300)}`);
+    });
+    browser.page.on('console', (m) => pageLog.push(`${stamp()} ${m.type()}: ${m.text().slice(0, 500)}`));
     browser.page.on('response', (r) => {
-      if (!r.url().includes('/assets/')) pageLog.push(`HTTP ${r.status()} ${r.request().method()} ${r.url().slice(0, 200)}`);
+      if (r.url().includes('/assets/')) return;
+      const line = `${stamp()} HTTP ${r.status()} ${r.request().method()} ${r.url().slice(0, 200)}`;
+      // Inspector's backend answer to "connect" says how it took our 401 (auth challenge, or an error).
+      if (!r.url().endsWith('/api/mcp/connect')) pageLog.push(line);
+      else void r.text().then((body) => pageLog.push(`${line} → ${body.slice(0, 300)}`), () => pageLog.push(line));
     });
     await runScenario(browser.page, inspector, server, transport, registration);
     await browser.page.screenshot({ path: join(ARTIFACTS, `${slug}.png`) });
-    if (process.env['INTEROP_DEBUG']) writeFileSync(join(ARTIFACTS, `${slug}-debug.txt`), pageLog.join('\n'));
+    if (process.env['INTEROP_DEBUG']) writeFileSync(join(ARTIFACTS, `${slug}-debug.txt`), `${pageLog.join('\n')}\n\n--- Inspector's OAuth state in sessionStorage ---\n${await inspectorOAuthTrace(browser.page)}`);
   } catch (error) {
     if (browser) {
       const base = join(ARTIFACTS, `${slug}-attempt${attempt}-failure`);
       await browser.page.screenshot({ path: `${base}.png` }).catch(() => undefined);
       const text = await browser.page.locator('body').innerText().catch(() => '');
-      writeFileSync(`${base}.txt`, `${String(error)}\n\n${browser.page.url()}\n\n${text}\n\n--- browser ---\n${pageLog.join('\n')}\n\n--- inspector ---\n${inspector?.process.output() ?? ''}\n${readLog(home.dir)}`);
+      const storageTrace = await inspectorOAuthTrace(browser.page);
+      writeFileSync(`${base}.txt`, `${String(error)}\n\n${browser.page.url()}\n\n${text}\n\n--- browser ---\n${pageLog.join('\n')}\n\n--- Inspector's OAuth state in sessionStorage ---\n${storageTrace}\n\n--- inspector ---\n${inspector?.process.output() ?? ''}\n${readLog(home.dir)}`);
     }
     throw error;
   } finally {
@@ -136,25 +170,12 @@ async function runScenario(page: Page, inspector: InspectorWeb, server: RunningS
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Authorize' }).click({ timeout: STEP_TIMEOUT });
 
-  // Back in Inspector (its /oauth/callback), which exchanges the code and reconnects.
+  // Back in Inspector (its /oauth/callback), which exchanges the code and reconnects — unless its
+  // callback page found no resume state (LostResumeState): then it never will, so say so at once.
   await page.waitForURL((url) => url.origin === inspector.origin, { timeout: STEP_TIMEOUT });
   const connected = page.locator('[data-testid="connection-status"][data-status="connected"]');
-  if (registration === 'pre-registered' && !(await connected.waitFor({ timeout: 10_000 }).then(() => true, () => false))) {
-    // Inspector 2.12 (SSE) sometimes lands back on its server list, disconnected, without redeeming
-    // the code. A person switches the server on again: Inspector restarts the flow, and the dev IdP,
-    // which remembers the sign-in, may skip the login form and ask only for consent.
-    process.stderr.write('inspector-web: Inspector dropped the OAuth callback; connecting again as a person would\n');
-    await page.getByRole('switch', { name: 'Connect or disconnect "logto-whoami"' }).check({ force: true });
-    const login = page.locator('input[name="username"]');
-    const authorize = page.getByRole('button', { name: 'Authorize' });
-    await Promise.any([login.waitFor({ timeout: STEP_TIMEOUT }), authorize.waitFor({ timeout: STEP_TIMEOUT })]);
-    if (await login.isVisible()) {
-      await login.fill(ALICE.username);
-      await page.locator('input[name="password"]').fill(ALICE.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-    }
-    await authorize.click({ timeout: STEP_TIMEOUT });
-    await page.waitForURL((url) => url.origin === inspector.origin, { timeout: STEP_TIMEOUT });
+  if (lostResumeState(await inspectorOAuthTrace(page), await callbackStorage(page))) {
+    throw new LostResumeState('Inspector\'s callback page found the PKCE verifier but not mcp-inspector:oauth-resume');
   }
   await connected.waitFor({ timeout: STEP_TIMEOUT });
 
@@ -193,13 +214,16 @@ async function addServerWithClientId(page: Page, id: string, transport: Transpor
   const settings = page.getByRole('dialog').filter({ hasText: 'Server Settings' }).last();
   await settings.getByRole('button', { name: 'OAuth Settings' }).click();
   await settings.getByLabel('Client ID').fill(clientId);
-  const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes(`/api/servers/${id}`), { timeout: STEP_TIMEOUT });
-  await settings.getByRole('button', { name: 'Close' }).first().click();
-  await saved;
   // Inspector connects with the server entry it has in memory: connecting before the saved settings
   // are reloaded registers dynamically and then redeems the code as `mcp-inspector` (invalid_grant).
-  // Pace it like a person: reopen the settings and see the Client ID there before connecting.
-  await page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/api/servers', { timeout: STEP_TIMEOUT }).catch(() => undefined);
+  // So wait for the save (PUT) and the reload that follows it (GET /api/servers, ~0.1 s later: both
+  // waits start before the click, or the reload may come and go unseen), then, like a person, reopen
+  // the settings and see the Client ID there before connecting.
+  const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes(`/api/servers/${id}`), { timeout: STEP_TIMEOUT });
+  const reloaded = page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/api/servers', { timeout: STEP_TIMEOUT });
+  await settings.getByRole('button', { name: 'Close' }).first().click();
+  await saved;
+  await reloaded;
   await card.getByRole('button', { name: 'Settings', exact: true }).click();
   const reopened = page.getByRole('dialog').filter({ hasText: 'Server Settings' }).last();
   await reopened.getByRole('button', { name: 'OAuth Settings' }).click();
@@ -210,11 +234,14 @@ async function addServerWithClientId(page: Page, id: string, transport: Transpor
   await page.getByRole('switch', { name: `Connect or disconnect "${id}"` }).check({ force: true });
 }
 
-/** `"key": "value"` pairs from the rendered result (the JSON viewer adds line numbers between lines). */
+/**
+ * The first JSON object of the rendered result: the viewer prints the line numbers first, then the
+ * pretty-printed JSON, whose outermost braces stand alone on their lines.
+ */
 function claimsFromText(text: string): Record<string, unknown> {
-  const claims: Record<string, unknown> = {};
-  for (const match of text.matchAll(/"(\w+)":\s*"([^"]*)"/g)) {
-    if (match[1] && !(match[1] in claims)) claims[match[1]] = match[2];
-  }
-  return claims;
+  const lines = text.split('\n').map((line) => line.trimEnd());
+  const start = lines.indexOf('{');
+  const end = lines.indexOf('}', start);
+  assert.ok(start >= 0 && end > start, `a JSON object in the tool result: ${text.slice(0, 500)}`);
+  return JSON.parse(lines.slice(start, end + 1).join('\n')) as Record<string, unknown>;
 }

@@ -23,6 +23,8 @@ export const KNOWN_DIFFERENCES: Record<string, string> = {
     'Logto also advertises implicit and token exchange; the dev IdP offers authorization_code, refresh_token and client_credentials (its M2M app for the Management API). MCP clients need authorization_code + refresh_token, which both list.',
   'discovery: request_parameter_supported':
     "Logto says `false`; oidc-provider 9 omits it, which RFC 8414 §2 defines as false. Same meaning.",
+  'discovery: client_id_metadata_document_supported':
+    'Logto 1.37.1 has no Dynamic apps (Client ID Metadata Documents; newer Logto has them, off by default); the dev IdP accepts them the way Logto\'s Dynamic apps behave, so 2026-era clients can be tested offline. Doctor reports the setting of a tenant (issuer.cimd).',
   'id token: header alg/typ': "Logto's oidc-provider fork sets `typ: JWT` on ID tokens, oidc-provider 9 sets none. Nothing here reads ID token headers.",
   'id token: claims':
     "Logto's ID token from the token endpoint carries `at_hash`, oidc-provider 9 adds it only to front-channel ID tokens. Nothing here reads at_hash.",

@@ -4,6 +4,9 @@ import { describe, it } from 'node:test';
 import { getHeapSnapshot, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createAuthenticator, type AuthenticatorOptions } from '../../src/auth/authenticate.js';
+import { DEFAULT_OPAQUE_LENGTH } from '../../src/auth/token-shape.js';
+
+const SHAPE = { algorithms: ['ES384'], opaqueLength: DEFAULT_OPAQUE_LENGTH };
 import { tokenHash, ValidationCache } from '../../src/auth/cache.js';
 import { AuthError } from '../../src/auth/errors.js';
 import { UpstreamError } from '../../src/oidc/errors.js';
@@ -32,6 +35,7 @@ function setup(overrides: Partial<AuthenticatorOptions> = {}) {
     },
     userinfoTtlSeconds: 60,
     cacheMaxEntries: 100,
+    shape: SHAPE,
     now: () => clock,
     ...overrides,
   });
@@ -81,6 +85,7 @@ describe('Validation cache (RFC 9700 §4.1 / RFC 6819 §5.1.4.1.3, OWASP API2)',
       verifyUserinfo: async () => ({ sub: 's' }),
       userinfoTtlSeconds: 60,
       cacheMaxEntries: 10,
+      shape: SHAPE,
       now: () => clock,
     });
     const token = jwtShaped('late');
@@ -140,6 +145,7 @@ describe('Validation cache (RFC 9700 §4.1 / RFC 6819 §5.1.4.1.3, OWASP API2)',
         },
         userinfoTtlSeconds: 60,
         cacheMaxEntries: 10,
+        shape: SHAPE,
       });
       const token = jwtShaped('x');
       const results = await Promise.allSettled(Array.from({ length: 10 }, () => auth.authenticate(token)));

@@ -80,11 +80,26 @@ describe('Bearer header parsing and RFC 6750 §3.1 answers', () => {
     }
   });
 
-  it('RFC 6750 §2.3 / RFC 9700 §4.3.2 / MCP auth "tokens MUST NOT be in the query": access_token in the query → 400 invalid_request, even with a good header', async () => {
+  it('RFC 6750 §2.3 + §3.1 / RFC 9700 §4.3.2 / MCP auth "tokens MUST NOT be in the query": a query token alone is an unsupported method → the same 401 challenge as no credentials', async () => {
+    for (const e of ENDPOINTS) {
+      const none = await send(e.path, e.method, undefined);
+      await none.body?.cancel();
+      const sep = e.path.includes('?') ? '&' : '?';
+      for (const auth of [undefined, 'Basic dXNlcjpwYXNz']) {
+        const res = await send(`${e.path}${sep}access_token=${good}`, e.method, auth);
+        await res.body?.cancel();
+        assert.equal(res.status, 401, `${e.path} ${auth}`);
+        assert.equal(res.headers.get('www-authenticate'), none.headers.get('www-authenticate'), 'the very challenge of a request without credentials');
+        assert.equal(parseChallenge(res.headers.get('www-authenticate')).params['error'], undefined);
+      }
+    }
+  });
+
+  it('RFC 6750 §3.1 "more than one method": a query token next to a header token → 400 invalid_request, even when the header token is good', async () => {
     for (const e of ENDPOINTS) {
       const sep = e.path.includes('?') ? '&' : '?';
-      for (const auth of [undefined, `Bearer ${good}`]) {
-        const res = await send(`${e.path}${sep}access_token=${good}`, e.method, auth);
+      for (const token of [good, 'x'.repeat(43)]) {
+        const res = await send(`${e.path}${sep}access_token=${token}`, e.method, `Bearer ${good}`);
         await res.body?.cancel();
         assert.equal(res.status, 400);
         assert.equal(parseChallenge(res.headers.get('www-authenticate')).params['error'], 'invalid_request');

@@ -30,10 +30,12 @@ describe('extractBearerToken (RFC 6750 §2.1, §3.1)', () => {
       assert.equal(code(() => extractBearerToken(header, url)), '400 invalid_request', header);
     }
   });
-  it('a token in the query is never accepted, with or without a header', () => {
+  it('a token in the query is never accepted: alone it is no credential, next to a header token it is two methods', () => {
     const q = new URL('http://localhost:3001/mcp?access_token=abc');
-    assert.equal(code(() => extractBearerToken(undefined, q)), '400 invalid_request');
+    assert.equal(extractBearerToken(undefined, q), undefined);
+    assert.equal(extractBearerToken('Basic dXNlcjpwYXNz', q), undefined);
     assert.equal(code(() => extractBearerToken('Bearer abc', q)), '400 invalid_request');
+    assert.equal(code(() => extractBearerToken('Bearer', q)), '400 invalid_request');
   });
   it('over-long tokens are refused', () => {
     assert.equal(code(() => extractBearerToken(`Bearer ${'a'.repeat(MAX_TOKEN_LENGTH + 1)}`, url)), '400 invalid_request');

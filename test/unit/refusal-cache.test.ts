@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { errors } from 'jose';
 import { createAuthenticator } from '../../src/auth/authenticate.js';
+import { DEFAULT_OPAQUE_LENGTH } from '../../src/auth/token-shape.js';
 import { AuthError } from '../../src/auth/errors.js';
 import { UpstreamError } from '../../src/oidc/errors.js';
 
@@ -21,6 +22,7 @@ function authenticatorFailingWith(makeError: () => Error) {
     verifyUserinfo: async () => ({ sub: 'x' }),
     userinfoTtlSeconds: 60,
     cacheMaxEntries: 100,
+    shape: { algorithms: ['ES384'], opaqueLength: DEFAULT_OPAQUE_LENGTH },
     now: () => time,
   });
   return { authenticator, calls: () => calls, advance: (ms: number) => (time += ms) };

@@ -3,9 +3,11 @@ import { Hono } from 'hono';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JSONWebKeySet } from 'jose';
 import type { DevTenant } from '../tenant.js';
+import { applicationsRoutes, type DevApplications } from './applications.js';
 import { managementAuth } from './auth.js';
 import { logtoError } from './errors.js';
 import { organizationsRoutes } from './organizations.js';
+import { resourcesRoutes, type DevApiResources } from './resources.js';
 import { usersRoutes } from './users.js';
 
 export interface DevManagementApiOptions {
@@ -15,6 +17,10 @@ export interface DevManagementApiOptions {
   /** Public signing keys of the dev IdP. */
   jwks: JSONWebKeySet;
   tenant: DevTenant;
+  /** API resources (what `doctor` reads and `setup` creates); writes reach the token endpoint. */
+  resources: DevApiResources;
+  /** Applications (the OIDC clients); writes register them with oidc-provider. */
+  applications: DevApplications;
 }
 
 /**
@@ -27,6 +33,8 @@ export function createDevManagementApi(options: DevManagementApiOptions): (req: 
   app.use('*', managementAuth(options));
   app.route('/', usersRoutes(options.tenant));
   app.route('/', organizationsRoutes(options.tenant));
+  app.route('/', resourcesRoutes(options.resources));
+  app.route('/', applicationsRoutes(options.applications));
   app.notFound((c) => logtoError(c, 404, 'guard.invalid_input', 'The request path is not part of the development Management API.'));
   const listener = getRequestListener((req) => app.fetch(req));
   return async (req, res) => {

@@ -120,6 +120,7 @@ export async function observe(idp: IdpUnderTest): Promise<Observations> {
     'authorization_response_iss_parameter_supported',
     'claims_parameter_supported',
     'request_parameter_supported',
+    'client_id_metadata_document_supported',
   ]) {
     const value = discovery[key];
     o[`discovery: ${key}`] = Array.isArray(value) ? [...(value as string[])].sort() : ((value as Json) ?? 'absent');

@@ -1,0 +1,92 @@
+import { ManagementApiError } from './errors.js';
+import type { ManagementApi } from './management-client.js';
+import { ensureOk } from './management-client.js';
+
+export type ApplicationType = 'Native' | 'SPA' | 'Traditional' | 'MachineToMachine' | 'Protected' | 'SAML';
+
+/** A Logto application, reduced to what doctor and setup look at. */
+export interface Application {
+  id: string;
+  name: string;
+  type: ApplicationType;
+  isThirdParty: boolean;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+}
+
+interface RawApplication {
+  id: string;
+  name: string;
+  type: ApplicationType;
+  isThirdParty?: boolean;
+  oidcClientMetadata: { redirectUris: unknown[]; postLogoutRedirectUris: unknown[] };
+}
+
+// @logto/api types redirect URIs as objects (a generator artefact); Logto sends and takes strings.
+const strings = (values: unknown[]): string[] => values.filter((v): v is string => typeof v === 'string');
+
+function toApplication(raw: RawApplication): Application {
+  return {
+    id: raw.id,
+    name: raw.name,
+    type: raw.type,
+    isThirdParty: raw.isThirdParty ?? false,
+    redirectUris: strings(raw.oidcClientMetadata.redirectUris),
+    postLogoutRedirectUris: strings(raw.oidcClientMetadata.postLogoutRedirectUris),
+  };
+}
+
+/** `GET /api/applications/{id}`; undefined when the tenant has no such application (404). */
+export async function getApplication(api: ManagementApi, id: string): Promise<Application | undefined> {
+  try {
+    return toApplication(ensureOk(await api.GET('/api/applications/{id}', { params: { path: { id } } }), 'GET /api/applications/{id}'));
+  } catch (error) {
+    if (error instanceof ManagementApiError && error.code === 'not_found') return undefined;
+    throw error;
+  }
+}
+
+const PAGE_SIZE = 100;
+const MAX_PAGES = 50;
+
+/** `GET /api/applications?types=…`, every page. */
+export async function listApplications(api: ManagementApi, types: ApplicationType[]): Promise<Application[]> {
+  const all: Application[] = [];
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const data = ensureOk(await api.GET('/api/applications', { params: { query: { types, page, page_size: PAGE_SIZE } } }), 'GET /api/applications');
+    all.push(...data.map(toApplication));
+    if (data.length < PAGE_SIZE) break;
+  }
+  return all;
+}
+
+/** `POST /api/applications`: a first-party application with these redirect URIs. */
+export async function createApplication(
+  api: ManagementApi,
+  input: { name: string; type: ApplicationType; description: string; redirectUris: string[]; postLogoutRedirectUris?: string[] },
+): Promise<Application> {
+  const raw = ensureOk(
+    await api.POST('/api/applications', {
+      body: {
+        name: input.name,
+        type: input.type,
+        description: input.description,
+        oidcClientMetadata: { redirectUris: input.redirectUris as never[], postLogoutRedirectUris: (input.postLogoutRedirectUris ?? []) as never[] },
+      },
+    }),
+    'POST /api/applications',
+  );
+  return toApplication(raw);
+}
+
+/** `PATCH /api/applications/{id}`: replaces the redirect URIs (keeps the post-sign-out ones). */
+export async function setRedirectUris(api: ManagementApi, app: Application, redirectUris: string[]): Promise<Application> {
+  const raw = ensureOk(
+    await api.PATCH('/api/applications/{id}', {
+      params: { path: { id: app.id } },
+      body: { oidcClientMetadata: { redirectUris: redirectUris as never[], postLogoutRedirectUris: app.postLogoutRedirectUris as never[] } },
+    }),
+    'PATCH /api/applications/{id}',
+  );
+  return toApplication(raw);
+}

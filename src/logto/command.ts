@@ -1,0 +1,79 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config.js';
+import { INSPECTOR_REDIRECT_URIS } from '../server/banner.js';
+import { exitCodeOf, renderChecklist, runDoctor } from './doctor/index.js';
+import { ManagementApiError } from './errors.js';
+import { renderSetup, runSetup, SetupError } from './setup/index.js';
+
+export const TENANT_USAGE = `Usage (the server's entry point; npm run doctor / npm run setup read .env):
+  node dist/index.js --doctor [--app-id <App ID>] [--json]   check this configuration against its Logto tenant (exit 0 = all good)
+  node dist/index.js --setup [--app-id <App ID>] [--dry-run] [--json]
+                                   create the API resource, its permissions and an MCP Inspector app where missing
+Both read the same environment as the server (LOGTO_ENDPOINT, PUBLIC_URL, MCP_RESOURCE, REQUIRED_SCOPES,
+LOGTO_M2M_APP_ID, LOGTO_M2M_APP_SECRET, …).`;
+
+export interface TenantCommandIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  fetch?: typeof fetch;
+}
+
+/** True when argv asks for doctor or setup instead of the server. */
+export function isTenantCommand(argv: readonly string[]): boolean {
+  return argv.includes('--doctor') || argv.includes('--setup');
+}
+
+/** Runs `--doctor` or `--setup`; returns the exit code (doctor: 1 when a check failed; both: 1 on errors, 2 on usage). */
+export async function runTenantCommand(argv: string[], env: Record<string, string | undefined>, io: TenantCommandIo): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        doctor: { type: 'boolean', default: false },
+        setup: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        'app-id': { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    io.stderr(`${error instanceof Error ? error.message : String(error)}\n${TENANT_USAGE}\n`);
+    return 2;
+  }
+  if (values.doctor === values.setup || (values['dry-run'] && !values.setup)) {
+    io.stderr(`${TENANT_USAGE}\n`);
+    return 2;
+  }
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const appId = values['app-id'];
+
+  if (values.doctor) {
+    const checks = await runDoctor(config, { appId, redirectUris: INSPECTOR_REDIRECT_URIS, ...(io.fetch ? { fetch: io.fetch } : {}) });
+    io.stdout(values.json ? `${JSON.stringify({ ok: exitCodeOf(checks) === 0, checks }, null, 2)}\n` : renderChecklist(`logto-whoami-mcp doctor — ${config.logtoEndpoint ?? '(no LOGTO_ENDPOINT)'}`, checks));
+    return exitCodeOf(checks);
+  }
+
+  try {
+    const report = await runSetup(config, { dryRun: values['dry-run'], appId, redirectUris: INSPECTOR_REDIRECT_URIS });
+    io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderSetup(report));
+    return 0;
+  } catch (error) {
+    if (error instanceof SetupError || error instanceof ManagementApiError) {
+      io.stderr(`setup: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,77 @@
+import type { Config } from '../../config.js';
+import { createManagementClient, type ManagementClient } from '../management-client.js';
+import type { Check } from './checklist.js';
+import { announcedResource, checkConfiguration } from './config-checks.js';
+import { checkIssuer } from './issuer-checks.js';
+import { checkTenant } from './tenant-checks.js';
+
+export { exitCodeOf, renderChecklist, type Check } from './checklist.js';
+
+export interface DoctorOptions {
+  /** The application a client signs in with (`--app-id`). */
+  appId?: string | undefined;
+  /** Redirect URIs that application must list (MCP Inspector's). */
+  redirectUris: readonly string[];
+  /** For discovery and JWKS; tests inject none (real HTTP), but may. */
+  fetch?: typeof fetch;
+  /** Overrides the Management API client built from the configuration's M2M credentials. */
+  management?: ManagementClient;
+}
+
+/**
+ * Checks a configuration against its Logto tenant and returns the checklist: the configuration's
+ * shape, discovery and issuer echo, the JWKS, Dynamic apps; with M2M credentials, the API resource,
+ * its permissions and (`--app-id`) the client's application. Never throws for a tenant problem:
+ * each becomes a failed check. Needs LOGTO_ENDPOINT (the embedded dev IdP has nothing to check).
+ */
+export async function runDoctor(config: Config, options: DoctorOptions): Promise<Check[]> {
+  const checks = checkConfiguration(config);
+  if (!config.logtoEndpoint || !config.issuer) {
+    checks.push({
+      id: 'issuer.discovery',
+      status: 'fail',
+      summary: 'LOGTO_ENDPOINT is not set: there is no tenant to check (the server would start its development IdP)',
+      fix: 'set LOGTO_ENDPOINT to your tenant\'s "Logto endpoint" (Logto console → Applications → any application; Logto Cloud: https://<tenant-id>.logto.app)',
+    });
+    return checks;
+  }
+  const issuer = await checkIssuer(config.logtoEndpoint, config.issuer, {
+    timeoutMs: config.upstreamTimeoutMs,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  checks.push(...issuer.checks);
+
+  const management =
+    options.management ??
+    (config.managementApi
+      ? createManagementClient({
+          endpoint: config.logtoEndpoint,
+          appId: config.managementApi.appId,
+          appSecret: config.managementApi.appSecret,
+          resource: config.managementApi.resource,
+          timeoutMs: config.upstreamTimeoutMs,
+        })
+      : undefined);
+  if (!management) {
+    checks.push({
+      id: 'm2m.token',
+      status: 'skip',
+      summary: 'API resource, permissions and application: not checked (no LOGTO_M2M_APP_ID / LOGTO_M2M_APP_SECRET)',
+      fix:
+        'to check them: Logto console → Applications → Create application → Machine-to-machine, assign it a role with the ' +
+        '"Logto Management API" permission "all", and set LOGTO_M2M_APP_ID / LOGTO_M2M_APP_SECRET',
+    });
+    return checks;
+  }
+  checks.push(
+    ...(await checkTenant({
+      management,
+      managementResource: config.managementApi?.resource ?? '(injected client)',
+      resource: announcedResource(config),
+      requiredScopes: config.requiredScopes,
+      appId: options.appId,
+      redirectUris: options.redirectUris,
+    })),
+  );
+  return checks;
+}

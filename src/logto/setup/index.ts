@@ -1,0 +1,95 @@
+import type { Config } from '../../config.js';
+import { announcedResource } from '../doctor/config-checks.js';
+import { createManagementClient, type ManagementClient } from '../management-client.js';
+import { applyPlan } from './apply.js';
+import { describePlan, planSetup, SetupError } from './plan.js';
+
+export { SetupError };
+
+export interface SetupOptions {
+  dryRun: boolean;
+  appId?: string | undefined;
+  /** MCP Inspector's redirect URIs. */
+  redirectUris: readonly string[];
+  /** Overrides the Management API client built from the configuration's M2M credentials. */
+  management?: ManagementClient;
+}
+
+export interface SetupReport {
+  /** Done (or, with dryRun, to do), one line each; empty when nothing was missing. */
+  changes: string[];
+  dryRun: boolean;
+  resource: string;
+  permissions: string[];
+  /** The Inspector app's App ID (undefined on a dry run that would create it). */
+  appId: string | undefined;
+  /** Lines for .env (never a secret). */
+  env: string[];
+}
+
+const DEFAULT_PERMISSION = 'whoami:read';
+
+/**
+ * Creates what the tenant lacks for this server, idempotently: the API resource (API identifier =
+ * the announced resource) with REQUIRED_SCOPES (or `whoami:read`) as permissions, and a Single
+ * page app for MCP Inspector with its redirect URIs. A second run changes nothing. With `dryRun`,
+ * only reads. Throws SetupError (usage) or ManagementApiError (the tenant refused).
+ */
+export async function runSetup(config: Config, options: SetupOptions): Promise<SetupReport> {
+  if (!config.logtoEndpoint) throw new SetupError('LOGTO_ENDPOINT is not set: setup works on a Logto tenant');
+  const management = options.management ?? managementFrom(config);
+  const resource = announcedResource(config);
+  const permissions = config.requiredScopes.length ? [...config.requiredScopes] : [DEFAULT_PERMISSION];
+  const plan = await planSetup(management.api, { resource, permissions, redirectUris: options.redirectUris, appId: options.appId });
+
+  const report = (changes: string[], appId: string | undefined): SetupReport => ({
+    changes,
+    dryRun: options.dryRun,
+    resource,
+    permissions,
+    appId,
+    env: envLines(config, resource, permissions, appId),
+  });
+  if (options.dryRun) return report(describePlan(plan), plan.app?.id);
+  const result = await applyPlan(management.api, plan);
+  return report(result.changes, result.app.id);
+}
+
+function managementFrom(config: Config): ManagementClient {
+  if (!config.managementApi || !config.logtoEndpoint) {
+    throw new SetupError(
+      'setup needs LOGTO_M2M_APP_ID and LOGTO_M2M_APP_SECRET: Logto console → Applications → Create application → Machine-to-machine, ' +
+        'then assign it a role with the "Logto Management API" permission "all"',
+    );
+  }
+  return createManagementClient({
+    endpoint: config.logtoEndpoint,
+    appId: config.managementApi.appId,
+    appSecret: config.managementApi.appSecret,
+    resource: config.managementApi.resource,
+    timeoutMs: config.upstreamTimeoutMs,
+  });
+}
+
+function envLines(config: Config, resource: string, permissions: string[], appId: string | undefined): string[] {
+  const lines = [`LOGTO_ENDPOINT=${config.logtoEndpoint ?? ''}`];
+  if (config.publicUrl) lines.push(`PUBLIC_URL=${config.publicUrl}`);
+  lines.push(`MCP_RESOURCE=${resource}`);
+  lines.push(
+    config.requiredScopes.length
+      ? `REQUIRED_SCOPES=${config.requiredScopes.join(' ')}`
+      : `# REQUIRED_SCOPES=${permissions.join(' ')}   # once your users' roles have it: Logto console → Roles → Permissions`,
+  );
+  if (config.managementApi) lines.push(`LOGTO_M2M_APP_ID=${config.managementApi.appId}`, 'LOGTO_M2M_APP_SECRET=<unchanged>');
+  lines.push(`# MCP Inspector → OAuth Settings → Client ID: ${appId ?? '<the App ID setup creates>'}`);
+  return lines;
+}
+
+/** The report as text: what changed (or would), then the .env lines. */
+export function renderSetup(report: SetupReport): string {
+  const head = report.dryRun ? 'Dry run — nothing was changed. Setup would:' : 'Setup:';
+  const body = report.changes.length
+    ? report.changes.map((c) => `  - ${c}`)
+    : ['  nothing to do: the tenant already has the API resource, its permissions and the MCP Inspector app'];
+  return `${[head, ...body, '', '.env:', ...report.env.map((l) => `  ${l}`)].join('\n')}\n`;
+}

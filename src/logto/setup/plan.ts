@@ -1,0 +1,78 @@
+import { getApplication, listApplications, type Application } from '../applications.js';
+import type { ManagementApi } from '../management-client.js';
+import { listApiResources, type ApiResource } from '../resources.js';
+
+/** Name of the single-page app setup creates for MCP Inspector; how a second run finds it again. */
+export const INSPECTOR_APP_NAME = 'MCP Inspector (logto-whoami-mcp)';
+export const RESOURCE_NAME = 'MCP server (logto-whoami-mcp)';
+
+export interface SetupInput {
+  /** The API identifier to have: the resource the server announces. */
+  resource: string;
+  /** Permissions the API resource must offer. */
+  permissions: readonly string[];
+  /** Redirect URIs the Inspector app must list. */
+  redirectUris: readonly string[];
+  /** Use this application instead of finding or creating {@link INSPECTOR_APP_NAME}. */
+  appId?: string | undefined;
+}
+
+/** What exists and what is missing, read from the tenant; nothing is changed to build it. */
+export interface SetupPlan {
+  input: SetupInput;
+  /** The API resource with the identifier, when the tenant has it. */
+  resource: ApiResource | undefined;
+  missingPermissions: string[];
+  /** The Inspector application, when the tenant has it. */
+  app: Application | undefined;
+  missingRedirectUris: string[];
+}
+
+export class SetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SetupError';
+  }
+}
+
+export async function planSetup(api: ManagementApi, input: SetupInput): Promise<SetupPlan> {
+  const resource = (await listApiResources(api)).find((r) => r.indicator === input.resource);
+  const have = new Set(resource?.scopes.map((s) => s.name) ?? []);
+  const app = await findApp(api, input.appId, input.redirectUris);
+  return {
+    input,
+    resource,
+    missingPermissions: input.permissions.filter((p) => !have.has(p)),
+    app,
+    missingRedirectUris: input.redirectUris.filter((u) => !(app?.redirectUris ?? []).includes(u)),
+  };
+}
+
+async function findApp(api: ManagementApi, appId: string | undefined, redirectUris: readonly string[]): Promise<Application | undefined> {
+  if (appId) {
+    const app = await getApplication(api, appId);
+    if (!app) throw new SetupError(`no application has the App ID ${appId} (leave out --app-id to have one created)`);
+    if (app.type !== 'SPA' && app.type !== 'Native') {
+      throw new SetupError(`application "${app.name}" is of type ${app.type}; MCP Inspector needs a Single page app or Native app (leave out --app-id to have one created)`);
+    }
+    return app;
+  }
+  // An app that already serves MCP Inspector (all its redirect URIs) is reused; else the one setup made earlier.
+  const apps = await listApplications(api, ['SPA', 'Native']);
+  return apps.find((a) => redirectUris.every((u) => a.redirectUris.includes(u))) ?? apps.find((a) => a.type === 'SPA' && a.name === INSPECTOR_APP_NAME);
+}
+
+/** True when the tenant already has everything. */
+export function isComplete(plan: SetupPlan): boolean {
+  return plan.resource !== undefined && plan.missingPermissions.length === 0 && plan.app !== undefined && plan.missingRedirectUris.length === 0;
+}
+
+/** One line per change the plan makes, in order ("create …", "add …"). */
+export function describePlan(plan: SetupPlan): string[] {
+  const lines: string[] = [];
+  if (!plan.resource) lines.push(`create API resource "${RESOURCE_NAME}" with API identifier ${plan.input.resource}`);
+  for (const p of plan.missingPermissions) lines.push(`create permission ${p} on the API resource ${plan.input.resource}`);
+  if (!plan.app) lines.push(`create Single page app "${INSPECTOR_APP_NAME}" with redirect URIs ${plan.input.redirectUris.join(', ')}`);
+  else if (plan.missingRedirectUris.length) lines.push(`add redirect URIs ${plan.missingRedirectUris.join(', ')} to application "${plan.app.name}"`);
+  return lines;
+}

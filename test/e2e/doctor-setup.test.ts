@@ -1,0 +1,188 @@
+/**
+ * `--doctor` and `--setup` against the dev IdP's Logto-shaped Management API, set up wrongly on
+ * purpose: API identifiers that miss the announced resource by a trailing slash, the scheme or the
+ * port; a missing permission; an app without MCP Inspector's redirect URIs; apps of the wrong type.
+ * Then setup on a fresh resource: it creates, a second run creates nothing, and doctor passes. All
+ * real HTTP on 127.0.0.1, through the same command the entry point runs.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { runTenantCommand } from '../../src/logto/command.js';
+import { runSetup } from '../../src/logto/setup/index.js';
+import { DEV_USERS, getDevToken, startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
+import { freePort } from '../support/harness.js';
+
+interface Checked {
+  ok: boolean;
+  checks: Array<{ id: string; status: string; summary: string; details?: string[]; fix?: string }>;
+}
+interface SetupJson {
+  changes: string[];
+  appId?: string;
+}
+
+const silent = { info() {}, warn() {}, error() {} };
+const alice = DEV_USERS.find((u) => u.username === 'alice')!;
+
+describe('doctor and setup against the dev IdP', () => {
+  let idp: DevIdp;
+  // Each scenario has its own port, so its resource is its own: `wrong*` are registered wrongly on purpose.
+  let ports: { slash: number; scheme: number; port: number; portTarget: number; fresh: number; created: number; good: number };
+
+  before(async () => {
+    ports = { slash: await freePort(), scheme: await freePort(), port: await freePort(), portTarget: await freePort(), fresh: await freePort(), created: await freePort(), good: await freePort() };
+    idp = await startDevIdp({
+      port: 0,
+      logger: silent,
+      resources: {
+        // The server announces the canonical form, http://localhost:<port>/ (branch i12).
+        [`http://localhost:${ports.slash}`]: ['whoami:read'], // announced with the slash
+        [`https://localhost:${ports.scheme}/`]: ['whoami:read'], // announced as http
+        [`http://localhost:${ports.port}/`]: ['whoami:read'], // announced on portTarget
+        [`http://localhost:${ports.good}/`]: ['whoami:read'],
+      },
+    });
+  });
+  after(async () => {
+    await idp?.close();
+  });
+
+  const envFor = (port: number, extra: Record<string, string> = {}) => ({
+    LOGTO_ENDPOINT: idp.origin,
+    PUBLIC_URL: `http://localhost:${port}`,
+    LOGTO_M2M_APP_ID: idp.m2m.appId,
+    LOGTO_M2M_APP_SECRET: idp.m2m.appSecret,
+    LOGTO_MANAGEMENT_API_RESOURCE: idp.m2m.resource,
+    ...extra,
+  });
+
+  async function run(argv: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runTenantCommand(argv, env, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+    return { code, out: out.join(''), err: err.join('') };
+  }
+  async function doctor(env: Record<string, string>, ...args: string[]): Promise<{ code: number; result: Checked }> {
+    const r = await run(['--doctor', '--json', ...args], env);
+    assert.equal(r.err, '');
+    return { code: r.code, result: JSON.parse(r.out) as Checked };
+  }
+  const check = (result: Checked, id: string) => result.checks.find((c) => c.id === id);
+
+  for (const [name, key, registered, reason] of [
+    ['a trailing slash', 'slash', (p: typeof ports) => `http://localhost:${p.slash}`, /trailing slash/],
+    ['the scheme', 'scheme', (p: typeof ports) => `https://localhost:${p.scheme}/`, /scheme/],
+    ['the port', 'portTarget', (p: typeof ports) => `http://localhost:${p.port}/`, /port/],
+  ] as const) {
+    it(`an API identifier that misses the resource by ${name}: fail, and the near miss is named`, async () => {
+      const { code, result } = await doctor(envFor(ports[key]));
+      assert.equal(code, 1);
+      const resource = check(result, 'tenant.api_resource');
+      assert.equal(resource?.status, 'fail');
+      const expected = registered(ports);
+      assert.ok(resource?.details?.some((d) => d.includes(expected) && reason.test(d)), JSON.stringify(resource));
+      assert.ok(resource?.fix?.includes(`http://localhost:${ports[key]}`), 'the fix names the identifier to create');
+    });
+  }
+
+  it('all good: the resource exists, its permission too, and the app lists the Inspector redirect URIs', async () => {
+    const { code, result } = await doctor(envFor(ports.good, { REQUIRED_SCOPES: 'whoami:read' }), '--app-id', 'mcp-inspector');
+    assert.equal(code, 0, JSON.stringify(result.checks, null, 2));
+    for (const id of ['issuer.discovery', 'issuer.jwks', 'issuer.cimd', 'm2m.token', 'tenant.api_resource', 'tenant.permissions', 'tenant.app']) {
+      assert.equal(check(result, id)?.status, 'ok', id);
+    }
+  });
+
+  it('a REQUIRED_SCOPES permission the API resource lacks: fail', async () => {
+    const { code, result } = await doctor(envFor(ports.good, { REQUIRED_SCOPES: 'whoami:read whoami:admin' }));
+    assert.equal(code, 1);
+    assert.equal(check(result, 'tenant.permissions')?.status, 'fail');
+    assert.match(check(result, 'tenant.permissions')?.fix ?? '', /whoami:admin/);
+  });
+
+  it('an app without the Inspector redirect URIs, a confidential app, the M2M app, an unknown app: fail', async () => {
+    const env = envFor(ports.good);
+    const native = await doctor(env, '--app-id', 'dev-cli');
+    assert.equal(native.code, 1);
+    assert.equal(check(native.result, 'tenant.app')?.status, 'fail');
+    assert.ok(check(native.result, 'tenant.app')?.details?.some((d) => d.includes('http://localhost:6274/oauth/callback')));
+
+    // A Traditional web app (confidential), created through the dev IdP's Management API.
+    const token = await m2mToken();
+    const res = await fetch(`${idp.origin}/api/applications`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'A web backend', type: 'Traditional', oidcClientMetadata: { redirectUris: ['http://localhost:6274/oauth/callback', 'http://127.0.0.1:6276/oauth/callback'], postLogoutRedirectUris: [] } }),
+    });
+    assert.equal(res.status, 200);
+    const traditional = (await res.json()) as { id: string };
+    const wrongType = await doctor(env, '--app-id', traditional.id);
+    assert.equal(check(wrongType.result, 'tenant.app')?.status, 'fail');
+    assert.match(check(wrongType.result, 'tenant.app')?.summary ?? '', /Traditional web app/);
+
+    assert.equal(check((await doctor(env, '--app-id', idp.m2m.appId)).result, 'tenant.app')?.status, 'fail');
+    assert.equal(check((await doctor(env, '--app-id', 'no-such-app')).result, 'tenant.app')?.status, 'fail');
+  });
+
+  it('wrong M2M credentials: m2m.token fails and the secret is never printed', async () => {
+    const env = { ...envFor(ports.good), LOGTO_M2M_APP_SECRET: 'wrong-secret-canary-1234567890' };
+    const r = await run(['--doctor'], env);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /\[FAIL\] Management API/);
+    assert.ok(!r.out.includes('wrong-secret-canary') && !r.out.includes(idp.m2m.appSecret));
+  });
+
+  it('setup: --dry-run changes nothing; the first run creates the resource and permission and reuses the app that serves MCP Inspector; the second changes nothing; doctor passes', async () => {
+    const env = envFor(ports.fresh);
+    assert.equal((await doctor(env)).code, 1);
+    const dry = await run(['--setup', '--dry-run', '--json'], env);
+    assert.equal(dry.code, 0, dry.err);
+    assert.equal((JSON.parse(dry.out) as SetupJson).changes.length, 2, dry.out);
+    assert.equal(check((await doctor(env)).result, 'tenant.api_resource')?.status, 'fail', 'the dry run changed nothing');
+
+    const first = await run(['--setup', '--json'], env);
+    assert.equal(first.code, 0, first.err);
+    const created = JSON.parse(first.out) as SetupJson;
+    assert.equal(created.changes.length, 2, first.out);
+    assert.equal(created.appId, 'mcp-inspector', 'the pre-registered app already lists the Inspector redirect URIs');
+    const second = await run(['--setup', '--json'], env);
+    assert.deepEqual((JSON.parse(second.out) as SetupJson).changes, []);
+
+    const after = await doctor({ ...env, REQUIRED_SCOPES: 'whoami:read' }, '--app-id', created.appId!);
+    assert.equal(after.code, 0, JSON.stringify(after.result.checks, null, 2));
+  });
+
+  it('setup for redirect URIs no app lists: creates a Single page app once, which then signs alice in for the new resource', async () => {
+    const redirectUri = 'http://localhost:33418/oauth/callback';
+    const config = loadConfig(envFor(ports.created));
+    const first = await runSetup(config, { dryRun: false, redirectUris: [redirectUri] });
+    assert.ok(first.changes.some((c) => /created Single page app/.test(c)), first.changes.join('\n'));
+    const second = await runSetup(config, { dryRun: false, redirectUris: [redirectUri] });
+    assert.deepEqual(second.changes, []);
+    assert.equal(second.appId, first.appId);
+
+    const tokens = await getDevToken({
+      issuer: idp.issuer,
+      username: alice.username,
+      password: alice.password,
+      clientId: first.appId!,
+      redirectUri,
+      resource: `http://localhost:${ports.created}/`,
+      scope: 'openid whoami:read',
+    });
+    const payload = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    assert.equal(payload['aud'], `http://localhost:${ports.created}/`, "setup creates the canonical identifier");
+    assert.equal(payload['scope'], 'whoami:read');
+    assert.equal(payload['client_id'], first.appId);
+  });
+
+  async function m2mToken(): Promise<string> {
+    const res = await fetch(`${idp.issuer}/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: idp.m2m.appId, client_secret: idp.m2m.appSecret, resource: idp.m2m.resource, scope: 'all' }),
+    });
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+});

@@ -1,0 +1,162 @@
+/**
+ * `--doctor` and `--setup` against the real Logto: doctor names what is missing, setup creates it
+ * (a second run creates nothing), doctor then passes; and doctor catches a near-miss API identifier,
+ * a missing permission, an app without MCP Inspector's redirect URIs and an app of the wrong type.
+ * Each case uses its own resource URL, so the suite's shared tenant keeps what other files set up.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { runTenantCommand } from '../../src/logto/command.js';
+import { REPO_ROOT } from './support/logto.js';
+import { useLogto, type Suite } from './support/suite.js';
+import { managementApi, must } from './support/tenant.js';
+
+interface Checked {
+  ok: boolean;
+  checks: Array<{ id: string; status: string; summary: string; details?: string[]; fix?: string }>;
+}
+
+interface SetupJson {
+  changes: string[];
+  appId?: string;
+  env: string[];
+}
+
+/** A port nothing listens on: doctor and setup never call the MCP server, only Logto. */
+let nextPort = 47_100 + (process.pid % 500);
+const newBase = () => `http://localhost:${nextPort++}`;
+
+describe('doctor and setup against the real Logto', () => {
+  let suite: Suite;
+  before(async () => {
+    suite = await useLogto();
+  });
+  after(async () => {
+    await suite?.release();
+  });
+
+  const envFor = (base: string, extra: Record<string, string> = {}) => ({
+    LOGTO_ENDPOINT: suite.logto.endpoint,
+    PUBLIC_URL: base,
+    LOGTO_M2M_APP_ID: suite.logto.m2mAppId,
+    LOGTO_M2M_APP_SECRET: suite.logto.m2mAppSecret,
+    LOGTO_MANAGEMENT_API_RESOURCE: suite.logto.managementApiResource,
+    ...extra,
+  });
+
+  async function run(argv: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runTenantCommand(argv, env, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+    return { code, out: out.join(''), err: err.join('') };
+  }
+
+  async function doctor(env: Record<string, string>, ...args: string[]): Promise<{ code: number; result: Checked }> {
+    const r = await run(['--doctor', '--json', ...args], env);
+    return { code: r.code, result: JSON.parse(r.out) as Checked };
+  }
+
+  const statusOf = (result: Checked, id: string) => result.checks.find((c) => c.id === id)?.status;
+
+  it('doctor fails on a fresh resource; setup --dry-run plans without changing; setup creates; a second setup changes nothing; doctor then passes', async () => {
+    const env = envFor(newBase());
+    const before = await doctor(env);
+    assert.equal(before.code, 1);
+    assert.equal(statusOf(before.result, 'issuer.discovery'), 'ok');
+    assert.equal(statusOf(before.result, 'issuer.jwks'), 'ok');
+    assert.equal(statusOf(before.result, 'm2m.token'), 'ok');
+    assert.equal(statusOf(before.result, 'tenant.api_resource'), 'fail');
+    assert.ok(statusOf(before.result, 'issuer.cimd'), 'Dynamic apps are reported');
+
+    const dry = await run(['--setup', '--dry-run', '--json'], env);
+    assert.equal(dry.code, 0, dry.err);
+    assert.ok((JSON.parse(dry.out) as SetupJson).changes.length >= 2, 'the plan names the resource and the permission');
+    assert.equal(statusOf((await doctor(env)).result, 'tenant.api_resource'), 'fail', 'a dry run changes nothing');
+
+    const first = await run(['--setup', '--json'], env);
+    assert.equal(first.code, 0, first.err);
+    const created = JSON.parse(first.out) as SetupJson;
+    assert.ok(created.changes.some((c) => /API resource/.test(c)));
+    assert.ok(created.changes.some((c) => /permission whoami:read/.test(c)));
+    assert.ok(created.appId, 'an app for MCP Inspector');
+    assert.ok(!first.out.includes(suite.logto.m2mAppSecret), 'the M2M secret is never printed');
+
+    const second = await run(['--setup', '--json'], env);
+    assert.equal(second.code, 0, second.err);
+    assert.deepEqual((JSON.parse(second.out) as SetupJson).changes, [], 'the second run creates nothing');
+    assert.equal((JSON.parse(second.out) as SetupJson).appId, created.appId, 'and finds the same app');
+
+    const after = await doctor({ ...env, REQUIRED_SCOPES: 'whoami:read' }, '--app-id', created.appId!);
+    assert.equal(after.code, 0, JSON.stringify(after.result.checks, null, 2));
+    for (const id of ['tenant.api_resource', 'tenant.permissions', 'tenant.app']) assert.equal(statusOf(after.result, id), 'ok', id);
+  });
+
+  it('doctor names a near-miss API identifier (trailing slash, port) and fails', async () => {
+    const base = newBase();
+    const api = managementApi(suite.logto);
+    must('POST /api/resources', await api.POST('/api/resources', { body: { name: 'doctor near miss (slash)', indicator: `${base}/` } }));
+    const { code, result } = await doctor(envFor(base));
+    assert.equal(code, 1);
+    const check = result.checks.find((c) => c.id === 'tenant.api_resource');
+    assert.equal(check?.status, 'fail');
+    assert.ok(check?.details?.some((d) => d.includes(`${base}/`) && /trailing slash/.test(d)), JSON.stringify(check));
+    assert.ok(check?.fix?.includes(base), 'the fix names the identifier to create');
+  });
+
+  it('doctor: a REQUIRED_SCOPES permission the API resource lacks fails', async () => {
+    const env = envFor(newBase(), { REQUIRED_SCOPES: 'whoami:read whoami:admin' });
+    assert.equal((await run(['--setup', '--json'], { ...env, REQUIRED_SCOPES: 'whoami:read' })).code, 0);
+    const { code, result } = await doctor(env);
+    assert.equal(code, 1);
+    const check = result.checks.find((c) => c.id === 'tenant.permissions');
+    assert.equal(check?.status, 'fail');
+    assert.match(check?.summary ?? '', /whoami:admin/);
+    assert.doesNotMatch(check?.fix ?? '', /whoami:read/, 'only the missing permission is named');
+  });
+
+  it('doctor --app-id: an app without the Inspector redirect URIs, and an app of the wrong type, fail', async () => {
+    const env = envFor(newBase());
+    assert.equal((await run(['--setup', '--json'], env)).code, 0);
+    // The suite's Native app for the CLI lists only its loopback redirect.
+    const native = await doctor(env, '--app-id', suite.tenant.cliApp.id);
+    assert.equal(native.code, 1);
+    const missing = native.result.checks.find((c) => c.id === 'tenant.app');
+    assert.equal(missing?.status, 'fail');
+    assert.ok(missing?.details?.some((d) => d.includes('http://localhost:6274/oauth/callback')), JSON.stringify(missing));
+    // The machine-to-machine app cannot sign a person in.
+    const m2m = await doctor(env, '--app-id', suite.logto.m2mAppId);
+    assert.equal(statusOf(m2m.result, 'tenant.app'), 'fail');
+    assert.match(m2m.result.checks.find((c) => c.id === 'tenant.app')?.summary ?? '', /Machine-to-machine/);
+    const unknown = await doctor(env, '--app-id', 'no-such-app-id');
+    assert.equal(statusOf(unknown.result, 'tenant.app'), 'fail');
+  });
+
+  it('node src/index.ts --doctor: the real entry point prints the checklist and exits 0 when all holds, 1 otherwise', async () => {
+    const env = envFor(newBase());
+    const created = JSON.parse((await run(['--setup', '--json'], env)).out) as SetupJson;
+    const spawnDoctor = (extra: Record<string, string>, args: string[]) =>
+      new Promise<{ code: number | null; out: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts', '--doctor', ...args], {
+          cwd: REPO_ROOT,
+          env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', ...env, ...extra },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        child.once('error', reject);
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          resolve({ code, out });
+        });
+      });
+    const good = await spawnDoctor({}, ['--app-id', created.appId!]);
+    assert.equal(good.code, 0, good.out);
+    assert.match(good.out, /All checks passed/);
+    const bad = await spawnDoctor({ REQUIRED_SCOPES: 'not:there' }, []);
+    assert.equal(bad.code, 1, bad.out);
+    assert.match(bad.out, /\[FAIL\].*not:there/);
+    assert.ok(!good.out.includes(suite.logto.m2mAppSecret) && !bad.out.includes(suite.logto.m2mAppSecret), 'no secret in the output');
+  });
+});

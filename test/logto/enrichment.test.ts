@@ -1,0 +1,118 @@
+/**
+ * whoami's Logto profile against the real Logto 1.37.1: our server reads the caller's profile, global
+ * roles and organizations through Logto's Management API with the suite's M2M app (@logto/api), puts
+ * them under `logto` (never among the token's claims), shows only WHOAMI_PROFILE_FIELDS, keeps an
+ * opaque token's userinfo as it is, and still answers when the M2M app is misconfigured.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { connectClient, whoami } from '../support/harness.js';
+import { startServerForLogto, useLogto, type LogtoServer, type Suite } from './support/suite.js';
+import { INSPECTOR_APP_REDIRECT_URIS, managementApi, must, WHOAMI_SCOPE, type LogtoUser } from './support/tenant.js';
+import { logtoTokens } from './support/tokens.js';
+
+const CAROL = { username: 'carol_enrichment', password: 'Carol-Logto-Pass-2026!', name: 'Carol Enrich', email: 'carol@example.com', phone: '15555550177' };
+
+async function whoamiWith(server: LogtoServer, token: string): Promise<Record<string, unknown>> {
+  const client = await connectClient(server, 'streamable', token);
+  try {
+    return await whoami(client);
+  } finally {
+    await client.close();
+  }
+}
+
+describe('whoami enrichment against the real Logto (Management API through a machine-to-machine app)', () => {
+  let suite: Suite;
+  let carol: LogtoUser;
+  let orgId: string;
+  const servers: LogtoServer[] = [];
+  const start = async (env: Record<string, string> = {}) => {
+    const server = await startServerForLogto(suite, { LOGTO_M2M_APP_ID: suite.logto.m2mAppId, LOGTO_M2M_APP_SECRET: suite.logto.m2mAppSecret, ...env });
+    servers.push(server);
+    return server;
+  };
+  const tokenFor = (server: LogtoServer, kind: 'jwt' | 'opaque') =>
+    logtoTokens({
+      issuer: suite.logto.issuer,
+      clientId: suite.tenant.inspectorApp.id,
+      redirectUri: INSPECTOR_APP_REDIRECT_URIS[1]!,
+      user: carol,
+      scope: kind === 'jwt' ? `openid profile email ${WHOAMI_SCOPE}` : 'openid profile',
+      ...(kind === 'jwt' ? { resource: server.advertisedResource } : {}),
+    }).then((t) => t.access_token);
+
+  before(async () => {
+    suite = await useLogto();
+    // A user of our own with every field set (the shared fixture's users stay as the other files expect).
+    const api = managementApi(suite.logto);
+    const user = must(
+      'POST /api/users',
+      await api.POST('/api/users', {
+        body: { username: CAROL.username, password: CAROL.password, name: CAROL.name, primaryEmail: CAROL.email, primaryPhone: CAROL.phone, customData: { plan: 'pro' } },
+      }),
+    );
+    carol = { id: user.id, username: CAROL.username, password: CAROL.password };
+    const roleIds = [suite.tenant.readerRoleId, suite.tenant.bystanderRoleId];
+    must('POST /api/users/{id}/roles', await api.POST('/api/users/{userId}/roles', { params: { path: { userId: carol.id } }, body: { roleIds }, parseAs: 'text' }));
+    orgId = suite.tenant.organization.id;
+    const orgRole = must('GET /api/organization-roles', await api.GET('/api/organization-roles', {})).find((r) => r.name === suite.tenant.organization.roleName)!;
+    must('POST /api/organizations/{id}/users', await api.POST('/api/organizations/{id}/users', { params: { path: { id: orgId } }, body: { userIds: [carol.id] }, parseAs: 'text' }));
+    must(
+      'POST /api/organizations/{id}/users/roles',
+      await api.POST('/api/organizations/{id}/users/roles', { params: { path: { id: orgId } }, body: { userIds: [carol.id], organizationRoleIds: [orgRole.id] }, parseAs: 'text' }),
+    );
+  });
+  after(async () => {
+    for (const s of servers) await s.close();
+    await suite?.release();
+  });
+
+  it('default fields: username, name, avatar, global roles, organizations with roles — under `logto`, and no email anywhere', async () => {
+    const server = await start();
+    const me = await whoamiWith(server, await tokenFor(server, 'jwt'));
+    assert.equal(me['sub'], carol.id);
+    assert.equal(me['token_type'], 'jwt');
+    assert.equal(me['username'], undefined, "a default Logto tenant's JWT carries no profile claims");
+    const logto = me['logto'] as Record<string, unknown>;
+    assert.equal(logto['available'], true, JSON.stringify(me));
+    assert.equal(logto['username'], CAROL.username);
+    assert.equal(logto['name'], CAROL.name);
+    assert.equal(logto['avatar'], null);
+    assert.deepEqual([...(logto['roles'] as string[])].sort(), ['bystander', 'whoami reader']);
+    assert.deepEqual(logto['organizations'], [{ id: orgId, name: suite.tenant.organization.name, roles: [suite.tenant.organization.roleName] }]);
+    assert.deepEqual(Object.keys(logto).sort(), ['available', 'avatar', 'name', 'organizations', 'roles', 'username']);
+    const text = JSON.stringify(me);
+    for (const hidden of [CAROL.email, CAROL.phone, '"plan"']) assert.ok(!text.includes(hidden), `${hidden} is not listed, so it is nowhere: ${text}`);
+    assert.ok(!server.logs.text.includes(suite.logto.m2mAppSecret), 'the M2M secret is in no log line');
+  });
+
+  it('WHOAMI_PROFILE_FIELDS=email,phone,custom_data: exactly those, as Logto stores them', async () => {
+    const server = await start({ WHOAMI_PROFILE_FIELDS: 'email,phone,custom_data' });
+    const me = await whoamiWith(server, await tokenFor(server, 'jwt'));
+    assert.deepEqual(me['logto'], { available: true, email: CAROL.email, phone: CAROL.phone, custom_data: { plan: 'pro' } });
+  });
+
+  it('opaque token: the userinfo answer stays as it is; only listed fields it lacks come from the Management API', async () => {
+    const server = await start();
+    const me = await whoamiWith(server, await tokenFor(server, 'opaque'));
+    assert.equal(me['token_type'], 'opaque');
+    assert.equal(me['username'], CAROL.username, 'from userinfo (profile scope)');
+    const logto = me['logto'] as Record<string, unknown>;
+    assert.equal(logto['available'], true);
+    assert.equal(logto['username'], undefined, 'userinfo already answered it');
+    assert.deepEqual([...(logto['roles'] as string[])].sort(), ['bystander', 'whoami reader']);
+    assert.equal((logto['organizations'] as unknown[]).length, 1);
+  });
+
+  it('a wrong M2M secret: whoami still answers with the token, the profile is unavailable, the secret is never shown', async () => {
+    const wrong = `CANARYwrong${Date.now()}`;
+    const server = await start({ LOGTO_M2M_APP_SECRET: wrong, LOG_LEVEL: 'trace' });
+    const me = await whoamiWith(server, await tokenFor(server, 'jwt'));
+    assert.equal(me['sub'], carol.id);
+    assert.deepEqual(me['logto'], { available: false, error: 'token_failed' });
+    assert.ok(!JSON.stringify(me).includes(wrong));
+    assert.ok(server.logs.text.includes('Logto profile unavailable'));
+    assert.ok(!server.logs.text.includes(wrong), 'the secret is in no log line');
+  });
+});

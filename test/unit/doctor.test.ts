@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.js';
+import { exitCodeOf, renderChecklist, type Check } from '../../src/logto/doctor/checklist.js';
+import { announcedResource, checkConfiguration } from '../../src/logto/doctor/config-checks.js';
+import { nearMiss } from '../../src/logto/doctor/near-miss.js';
+
+describe('doctor: near misses of an API identifier', () => {
+  const cases: Array<[string, string, RegExp | undefined]> = [
+    ['http://localhost:3001', 'http://localhost:3001/', /trailing slash too many/],
+    ['http://localhost:3001/', 'http://localhost:3001', /missing trailing slash/],
+    ['https://mcp.example.com/', 'http://mcp.example.com/', /scheme \(http instead of https\)/],
+    ['http://localhost:3001/', 'http://localhost:3002/', /port \(3002 instead of 3001\)/],
+    ['https://mcp.example.com/', 'https://mcp.example.com:8443/', /port \(8443 instead of default\)/],
+    ['https://mcp.example.com/', 'https://MCP.example.com/', /spelling/],
+    ['https://mcp.example.com/', 'https://mcp.example.com:443/', /spelling/],
+    ['http://localhost:3001/', 'https://localhost:3002', /scheme.*port|trailing/],
+    ['https://mcp.example.com/', 'https://other.example.com/', undefined],
+    ['https://mcp.example.com/mcp', 'https://mcp.example.com/sse', undefined],
+    ['https://mcp.example.com/', 'https://mcp.example.com/', undefined],
+    ['https://mcp.example.com/', 'not a url', undefined],
+  ];
+  for (const [wanted, candidate, reason] of cases) {
+    it(`${wanted} vs ${candidate}: ${reason ?? 'not a near miss'}`, () => {
+      const got = nearMiss(wanted, candidate);
+      if (reason) assert.match(got ?? '', reason);
+      else assert.equal(got, undefined);
+    });
+  }
+});
+
+describe('doctor: checklist', () => {
+  const checks = (...statuses: Check['status'][]): Check[] => statuses.map((status, i) => ({ id: `c${i}`, status, summary: `check ${i}` }));
+  it('exit code 1 only when a check failed (warn and skip do not)', () => {
+    assert.equal(exitCodeOf(checks('ok', 'warn', 'skip')), 0);
+    assert.equal(exitCodeOf(checks('ok', 'fail', 'warn')), 1);
+  });
+  it('renders marks, details and fixes', () => {
+    const text = renderChecklist('t', [{ id: 'x', status: 'fail', summary: 'broken', details: ['near miss: y'], fix: 'do z' }]);
+    assert.match(text, /\[FAIL\] broken\n\s+near miss: y\n\s+fix: do z/);
+    assert.match(text, /1 check failed/);
+  });
+});
+
+describe('doctor: configuration shape', () => {
+  const status = (env: Record<string, string>, id: string) => checkConfiguration(loadConfig(env)).find((c) => c.id === id)?.status;
+  it('PUBLIC_URL unset → warn; https → ok; http on a public host → fail', () => {
+    assert.equal(status({}, 'config.public_url'), 'warn');
+    assert.equal(status({ PUBLIC_URL: 'https://mcp.example.com' }, 'config.public_url'), 'ok');
+    assert.equal(status({ PUBLIC_URL: 'http://mcp.example.com' }, 'config.public_url'), 'fail');
+    assert.equal(status({ PUBLIC_URL: 'http://127.0.0.1:3001' }, 'config.public_url'), 'ok');
+  });
+  it('the announced resource is MCP_RESOURCE, else PUBLIC_URL, in canonical form', () => {
+    assert.equal(announcedResource(loadConfig({ PUBLIC_URL: 'https://mcp.example.com' })), 'https://mcp.example.com/', 'canonical: an origin-only resource ends in /');
+    assert.equal(announcedResource(loadConfig({ PUBLIC_URL: 'https://mcp.example.com', MCP_RESOURCE: 'https://mcp.example.com/' })), 'https://mcp.example.com/');
+    assert.equal(status({ PUBLIC_URL: 'http://mcp.example.com' }, 'config.resource'), 'fail');
+  });
+});
