@@ -13,6 +13,8 @@ export interface InteropTools {
   inspector: string;
   /** `@modelcontextprotocol/conformance` CLI entry. */
   conformance: string;
+  /** mcp-remote's stdio proxy entry (`mcp-remote <url> [callback-port] …`). */
+  mcpRemote: string;
 }
 
 let cached: InteropTools | undefined;
@@ -32,10 +34,11 @@ export function interopTools(): InteropTools {
   const dir = run('interop-tools.sh');
   const inspector = join(dir, 'node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js');
   const conformance = join(dir, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
-  for (const path of [node22, inspector, conformance]) {
+  const mcpRemote = join(dir, 'node_modules/mcp-remote/dist/proxy.js');
+  for (const path of [node22, inspector, conformance, mcpRemote]) {
     if (!existsSync(path)) throw new Error(`interop tool missing after install: ${path}`);
   }
-  cached = { node22, inspector, conformance };
+  cached = { node22, inspector, conformance, mcpRemote };
   return cached;
 }
 
