@@ -2,3 +2,11 @@
 export const SERVER_INFO = { name: 'logto-whoami-mcp', version: '0.1.0' } as const;
 
 export const INSTRUCTIONS = 'Call the whoami tool to see who you are signed in as (via Logto).';
+
+/**
+ * The same in every era. `resources` and `prompts` are declared although there are none: clients
+ * (and the 2026-07-28 caching requirements) list them, and an empty list with cache hints is a
+ * truthful answer where "method not found" is an error. No list ever changes (`listChanged: false`;
+ * the SDK would otherwise advertise `true` and clients would hold a listen stream open for nothing).
+ */
+export const CAPABILITIES = { tools: { listChanged: false }, resources: { listChanged: false }, prompts: { listChanged: false } };

@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
-import { INSTRUCTIONS, SERVER_INFO } from './info.js';
+import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO } from './info.js';
 import type { McpDeps } from './server.js';
 import { whoamiTool } from './tools/whoami.js';
 
@@ -8,7 +8,7 @@ import { whoamiTool } from './tools/whoami.js';
 let validator: AjvJsonSchemaValidator | undefined;
 
 /**
- * How long a client may reuse `tools/list` and `server/discover` (2026-07-28 cacheable results).
+ * How long a client may reuse `server/discover` and the lists (2026-07-28 cacheable results).
  * Both answers are the same for every caller (whoami's *result* is per caller and never cached), so
  * `public`; a minute keeps a redeploy visible soon.
  */
@@ -17,14 +17,16 @@ const CACHE_HINT = { ttlMs: 60_000, cacheScope: 'public' } as const;
 /**
  * A fresh SDK v2 MCP server with the `whoami` tool, for the 2026-07-28 era (stateless, one per
  * request, created by `createMcpHandler`). The tool is the same definition the v1 server registers.
+ * `extend` is a test seam (the conformance suite's diagnostic tools); the server never sets it.
  */
-export function createModernMcpServer(deps: McpDeps = {}): McpServer {
+export function createModernMcpServer(deps: McpDeps = {}, extend?: (server: McpServer) => void): McpServer {
   const server = new McpServer(SERVER_INFO, {
-    capabilities: { tools: {} },
+    capabilities: CAPABILITIES,
     jsonSchemaValidator: (validator ??= new AjvJsonSchemaValidator()),
     instructions: INSTRUCTIONS,
-    cacheHints: { 'tools/list': CACHE_HINT, 'server/discover': CACHE_HINT },
+    cacheHints: { 'server/discover': CACHE_HINT, 'tools/list': CACHE_HINT, 'resources/list': CACHE_HINT, 'resources/templates/list': CACHE_HINT, 'prompts/list': CACHE_HINT },
   });
   server.registerTool(whoamiTool.name, whoamiTool.config, (ctx) => whoamiTool.handler(ctx.http?.authInfo, deps));
+  extend?.(server);
   return server;
 }

@@ -1,6 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
-import { INSTRUCTIONS, SERVER_INFO } from './info.js';
+import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO } from './info.js';
 import { whoamiTool, type WhoamiDeps } from './tools/whoami.js';
 
 export { SERVER_INFO } from './info.js';
@@ -21,7 +21,7 @@ let validator: AjvJsonSchemaValidator | undefined;
  */
 export function createMcpServer(deps: McpDeps = {}): McpServer {
   const server = new McpServer(SERVER_INFO, {
-    capabilities: { tools: {} },
+    capabilities: CAPABILITIES,
     jsonSchemaValidator: (validator ??= new AjvJsonSchemaValidator()),
     instructions: INSTRUCTIONS,
   });

@@ -1,4 +1,4 @@
-import { isLegacyRequest } from '@modelcontextprotocol/server';
+import { isLegacyRequest, type McpServer } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
 import { readJsonBody } from '../http/body.js';
@@ -14,6 +14,8 @@ export interface EraRouterOptions {
   stateless: boolean;
   maxBodyBytes: number;
   logger: Logger;
+  /** Test seam, passed to the 2026-07-28 handler. */
+  extendModernServer?: ((server: McpServer) => void) | undefined;
   /** Passed to every MCP server, whatever the era. */
   mcp?: McpDeps;
 }
@@ -33,7 +35,12 @@ type Ctx = Context<{ Variables: GateVariables & EraVariables }>;
 export function eraRouter(options: EraRouterOptions) {
   const mcp = options.mcp ? { mcp: options.mcp } : {};
   const legacy = streamableHandler({ sessions: options.sessions, stateless: options.stateless, ...mcp });
-  const modern = modernHandler({ maxBodyBytes: options.maxBodyBytes, logger: options.logger, ...mcp });
+  const modern = modernHandler({
+    maxBodyBytes: options.maxBodyBytes,
+    logger: options.logger,
+    ...mcp,
+    ...(options.extendModernServer ? { extendServer: options.extendModernServer } : {}),
+  });
   return async (c: Ctx): Promise<Response> => {
     let parsedBody: unknown;
     if (c.req.method === 'POST') {

@@ -1,4 +1,4 @@
-import { createMcpHandler, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { createMcpHandler, type McpHttpHandler, type McpServer } from '@modelcontextprotocol/server';
 import type { Logger } from '../log.js';
 import { createModernMcpServer } from '../mcp/modern-server.js';
 import type { McpDeps } from '../mcp/server.js';
@@ -6,6 +6,8 @@ import type { McpDeps } from '../mcp/server.js';
 export interface ModernOptions {
   maxBodyBytes: number;
   logger: Logger;
+  /** Test seam: adds to every 2026-07-28 server instance (see createModernMcpServer). */
+  extendServer?: (server: McpServer) => void;
   /** Passed to every MCP server this handler creates. */
   mcp?: McpDeps;
 }
@@ -19,7 +21,7 @@ export interface ModernOptions {
  * unsupported versions); the bearer gate in front owns authentication and hands over `authInfo`.
  */
 export function modernHandler(options: ModernOptions): McpHttpHandler {
-  return createMcpHandler(() => createModernMcpServer(options.mcp), {
+  return createMcpHandler(() => createModernMcpServer(options.mcp, options.extendServer), {
     legacy: 'reject',
     maxRequestBodySize: options.maxBodyBytes,
     // Rejected requests are the client's mistake and already answered: debug, like refused tokens.

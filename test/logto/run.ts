@@ -7,13 +7,19 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, scratchDir, startLogto, stopLogto } from './support/logto.js';
+import { logtoHome, REPO_ROOT, scratchDir, startLogto, stopLogto } from './support/logto.js';
 import { STATE_ENV, writeState } from './support/suite.js';
 import { setupTenant } from './support/tenant.js';
 
 const files = process.argv.slice(2);
 const tests = files.length > 0 ? files : readdirSync(join(REPO_ROOT, 'test/logto')).filter((f) => f.endsWith('.test.ts')).map((f) => join('test/logto', f));
 const dir = scratchDir('suite');
+try {
+  logtoHome();
+} catch (error) {
+  console.error(`test:logto: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 
 let stopping: Promise<void> | undefined;
 const stop = () => (stopping ??= stopLogto(dir).catch((error: unknown) => console.error(`stop-logto.sh failed: ${String(error)}`)));

@@ -221,3 +221,42 @@ describe('whoami enrichment: the M2M token is cached and renewed single-flight',
     assert.deepEqual(me['logto'], { available: true, roles: ['admin'], organizations: [{ id: 'o1', name: 'Acme', roles: ['member'] }] });
   });
 });
+
+describe('whoami enrichment: bounded concurrency towards the Management API', () => {
+  let idp: FakeIdp;
+  let server: RunningServer & { logs: LogCapture };
+  before(async () => {
+    idp = await startFakeIdp();
+    // Each Management API answer takes 300 ms, so concurrent profile loads overlap at the fake.
+    idp.slowMs = 300;
+    server = await startTestServer({
+      LOGTO_ENDPOINT: idp.url,
+      LOGTO_M2M_APP_ID: idp.m2m.appId,
+      LOGTO_M2M_APP_SECRET: idp.m2m.appSecret,
+      UPSTREAM_CONCURRENCY: '3',
+      UPSTREAM_TIMEOUT_MS: '20000',
+    });
+  });
+  after(async () => {
+    await server?.close();
+    await idp?.close();
+  });
+
+  it('20 callers at once (60 Management API requests) → never more than UPSTREAM_CONCURRENCY=3 in flight, and every caller gets a profile', async () => {
+    const subs = Array.from({ length: 20 }, (_, i) => `conc-${i}-${randomBytes(3).toString('hex')}`);
+    for (const sub of subs) seedUser(idp, sub);
+    const tokens = await Promise.all(subs.map((s) => idp.accessToken(s, server.resource)));
+    idp.fault.management = 'slow';
+    try {
+      const answers = await Promise.all(tokens.map((t) => whoamiFor(server, t)));
+      for (const [i, me] of answers.entries()) {
+        assert.equal(me['sub'], subs[i]);
+        assert.equal((me['logto'] as { available: boolean }).available, true, JSON.stringify(me['logto']));
+      }
+    } finally {
+      idp.fault.management = 'ok';
+    }
+    assert.ok(idp.inflight.maxManagement <= 3, `at most 3 in flight, saw ${idp.inflight.maxManagement}`);
+    assert.ok(idp.inflight.maxManagement >= 2, `the loads did overlap (saw ${idp.inflight.maxManagement}), so the bound was exercised`);
+  });
+});

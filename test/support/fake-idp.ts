@@ -47,7 +47,7 @@ export interface FakeIdp {
   /** Requests seen per endpoint. */
   readonly calls: Record<Endpoint, number>;
   /** Userinfo calls being answered right now, and the most ever at once. */
-  readonly inflight: { userinfo: number; maxUserinfo: number };
+  readonly inflight: { userinfo: number; maxUserinfo: number; management: number; maxManagement: number };
   /** Bytes of `huge` bodies actually written to sockets. */
   hugeBytesWritten: number;
   /** Replaces the JWKS document (for broken key sets); undefined → the current keys. */
@@ -104,7 +104,7 @@ export async function startFakeIdp(): Promise<FakeIdp> {
     fault: { discovery: 'ok', jwks: 'ok', userinfo: 'ok', token: 'ok', management: 'ok' },
     slowMs: 1000,
     calls: { discovery: 0, jwks: 0, userinfo: 0, token: 0, management: 0 },
-    inflight: { userinfo: 0, maxUserinfo: 0 },
+    inflight: { userinfo: 0, maxUserinfo: 0, management: 0, maxManagement: 0 },
     hugeBytesWritten: 0,
     jwksOverride: undefined,
     keys,
@@ -166,6 +166,11 @@ export async function startFakeIdp(): Promise<FakeIdp> {
       idp.inflight.maxUserinfo = Math.max(idp.inflight.maxUserinfo, idp.inflight.userinfo);
       res.once('close', () => idp.inflight.userinfo--);
       idp.onUserinfo?.();
+    }
+    if (endpoint === 'management') {
+      idp.inflight.management++;
+      idp.inflight.maxManagement = Math.max(idp.inflight.maxManagement, idp.inflight.management);
+      res.once('close', () => idp.inflight.management--);
     }
     const fault = idp.fault[endpoint] ?? 'ok';
     switch (fault) {

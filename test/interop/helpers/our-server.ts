@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { startServer, type RunningServer } from '../../../src/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../../src/server.js';
 import { DEV_USERS, type DevUser } from '../../../src/dev-idp/users.js';
 import { getDevToken } from '../../../src/dev-idp/token-helper.js';
 
@@ -13,10 +13,10 @@ export const ALICE: DevUser = DEV_USERS.find((u) => u.username === 'alice')!;
  * knobs (ALLOWED_ORIGINS, MCP_STATELESS, …). LOG_LEVEL defaults to `silent` (set INTEROP_LOG_LEVEL
  * to see the server's log while debugging a test). `logs` receives the log lines instead of stdout.
  */
-export async function startOurServer(env: Record<string, string> = {}, logs?: Writable): Promise<RunningServer> {
+export async function startOurServer(env: Record<string, string> = {}, logs?: Writable, options: Omit<StartOptions, 'logDestination'> = {}): Promise<RunningServer> {
   const server = await startServer(
     { PORT: '0', DEV_IDP_PORT: '0', LOG_LEVEL: process.env['INTEROP_LOG_LEVEL'] ?? 'silent', ...env },
-    { banner: false, ...(logs ? { logDestination: logs } : {}) },
+    { banner: false, ...options, ...(logs ? { logDestination: logs } : {}) },
   );
   await server.ready;
   return server;

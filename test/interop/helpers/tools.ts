@@ -11,8 +11,10 @@ export interface InteropTools {
   node22: string;
   /** MCP Inspector launcher entry (`--web` / `--cli`). */
   inspector: string;
-  /** `@modelcontextprotocol/conformance` CLI entry. */
+  /** `@modelcontextprotocol/conformance` CLI entry (0.1.16: the 2025 eras). */
   conformance: string;
+  /** The 0.2.x line of the same suite (installed as `conformance-02`): `--requirements 2026-07-28`. */
+  conformance02: string;
   /** mcp-remote's stdio proxy entry (`mcp-remote <url> [callback-port] …`). */
   mcpRemote: string;
 }
@@ -34,11 +36,12 @@ export function interopTools(): InteropTools {
   const dir = run('interop-tools.sh');
   const inspector = join(dir, 'node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js');
   const conformance = join(dir, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
+  const conformance02 = join(dir, 'node_modules/conformance-02/dist/index.js');
   const mcpRemote = join(dir, 'node_modules/mcp-remote/dist/proxy.js');
-  for (const path of [node22, inspector, conformance, mcpRemote]) {
+  for (const path of [node22, inspector, conformance, conformance02, mcpRemote]) {
     if (!existsSync(path)) throw new Error(`interop tool missing after install: ${path}`);
   }
-  cached = { node22, inspector, conformance, mcpRemote };
+  cached = { node22, inspector, conformance, conformance02, mcpRemote };
   return cached;
 }
 

@@ -28,7 +28,8 @@ export async function useLogto(): Promise<Suite> {
     const { logto, tenant } = JSON.parse(readFileSync(statePath, 'utf8')) as { logto: LogtoInstance; tenant: TenantFixture };
     return { logto, tenant, release: async () => {} };
   }
-  const dir = scratchDir(`file-${process.pid}`);
+  // One scratch folder for single-file runs (unpacked once); run one such file at a time.
+  const dir = scratchDir('file');
   const logto = await startLogto(dir);
   try {
     const tenant = await setupTenant(logto);
