@@ -8,7 +8,7 @@
  * Environment: BENCH_DURATION (s per scenario, default 8), BENCH_WARMUP (s, default 2),
  * BENCH_CONNECTIONS (default 10), BENCH_ONLY (comma list of scenario keys), BENCH_PROF=1
  * (server children run with --cpu-prof into artifacts/prof/), BENCH_SSE_SESSIONS (default
- * 1000,5000,10000), BENCH_NO_WRITE=1 (print only).
+ * 1000,5000,10000), BENCH_NO_WRITE=1 (print only). The `replicas` rows need redis-server and nginx.
  */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { DEV_USERS } from '../src/dev-idp/users.js';
 import { getDevToken } from '../src/dev-idp/token-helper.js';
 import { startChild, type Child } from './child.js';
+import { balancedTarget, startRedisForBench } from './replicas.js';
 import { openMany, percentile, runSseLoad } from './sse.js';
 
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 8);
@@ -137,6 +138,23 @@ async function cannon(
   return row;
 }
 
+/** `count` 2025 Streamable sessions for `token`, opened through `mcpUrl`. */
+async function openSessions(mcpUrl: string, token: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const init = await fetch(mcpUrl, {
+      method: 'POST',
+      headers: mcpHeaders(token),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }),
+    });
+    const sid = init.headers.get('mcp-session-id');
+    await init.text();
+    if (!sid) throw new Error(`initialize gave no session (HTTP ${init.status})`);
+    ids.push(sid);
+  }
+  return ids;
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -202,7 +220,7 @@ async function main(): Promise<void> {
 
     // The IdP runs in its own process, as Logto does; each server child gets a port (and so a
     // resource) known to it in advance.
-    const ports = { stateless: await freePort(), info: await freePort(), stateful: await freePort(), sessions: await freePort() };
+    const ports = { stateless: await freePort(), info: await freePort(), stateful: await freePort(), sessions: await freePort(), balancer: await freePort() };
     const idp = await start('idp', { BENCH_RESOURCES: Object.values(ports).map((p) => `http://localhost:${p}`).join(' ') });
     const issuer = idp.info['issuer']!;
     const serverEnv = { ...sharedEnv, LOGTO_ENDPOINT: idp.info['origin']! };
@@ -351,6 +369,43 @@ async function main(): Promise<void> {
         rows.push(row);
       }
       await stop(stateful);
+    }
+
+    if (want('replicas')) {
+      // Several instances (issue 11): nginx round robin over replicas sharing Redis, each
+      // connection pinned to its own session; with two replicas about half the calls land on
+      // the replica that does not hold the session and are forwarded to the one that does.
+      const redis = await startRedisForBench(await freePort());
+      const replicaEnv = (id: string) => ({ ...serverEnv, PORT: '0', PUBLIC_URL: `http://localhost:${ports.balancer}`, REDIS_URL: redis.url, REPLICA_ID: id });
+      try {
+        const r1 = await start('server', replicaEnv('r1'));
+        const t = await token(r1.info['resource']);
+        for (const group of [[r1], [r1, await start('server', replicaEnv('r2'))]]) {
+          const target = await balancedTarget(ports.balancer, group);
+          try {
+            const sessionIds = await openSessions(target.info['mcpUrl']!, t, CONNECTIONS);
+            let next = 0;
+            rows.push(
+              await cannon(target, `replicas-${group.length}`, `nginx → ${group.length} replica${group.length > 1 ? 's' : ''} (Redis), JWT, one session per connection`, {
+                headers: mcpHeaders(t),
+                body: toolCall(1),
+                expect: 'ok',
+                verify: hasSub,
+                setupRequest: (req) => {
+                  const h = (req.headers ??= {}) as Record<string, string>;
+                  h['mcp-session-id'] ??= sessionIds[next++ % sessionIds.length]!;
+                  return req;
+                },
+              }),
+            );
+          } finally {
+            await target.close();
+          }
+        }
+      } finally {
+        await Promise.allSettled(children.filter((c) => c.info['resource'] === `http://localhost:${ports.balancer}`).map(stop));
+        await redis.stop();
+      }
     }
 
     if (want('sessions')) {

@@ -16,7 +16,7 @@ export interface Config {
   readonly port: number;
   /** Externally visible base URL, no trailing slash. Undefined → `http://localhost:<port>` after listen. */
   readonly publicUrl: string | undefined;
-  /** RFC 8707 resource identifier; undefined → the public URL. */
+  /** RFC 8707 resource identifier, canonical ({@link canonicalResource}); undefined → the public URL's. */
   readonly resource: string | undefined;
   readonly tokenValidation: 'auto' | 'jwt' | 'userinfo';
   readonly requiredScopes: readonly string[];
@@ -40,6 +40,12 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Port of the embedded dev IdP (only without LOGTO_ENDPOINT). */
   readonly devIdpPort: number;
+  /** Redis shared by the replicas (src/cluster/); undefined → one process, nothing shared. May carry a password: never log it. */
+  readonly redisUrl: string | undefined;
+  /** This replica's name in the session directory and the `X-Replica` header; undefined → hostname-pid. */
+  readonly replicaId: string | undefined;
+  /** How the other replicas reach this one; undefined → http://HOST:PORT. */
+  readonly replicaUrl: string | undefined;
   /**
    * Logto Management API access (a machine-to-machine app with the `all` permission), or undefined
    * when LOGTO_M2M_APP_ID / LOGTO_M2M_APP_SECRET are unset. The dev IdP brings its own M2M app.
@@ -133,6 +139,12 @@ const schema = z.object({
   MAX_SESSIONS_PER_SUBJECT: int(100, 1, 1_000_000),
   MAX_BODY_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
   DEV_IDP_PORT: int(3002, 0, 65535),
+  REDIS_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  ),
+  REPLICA_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (at most 64)').optional()),
+  REPLICA_URL: optionalUrl,
   LOGTO_M2M_APP_ID: z.string().optional(),
   LOGTO_M2M_APP_SECRET: z.string().optional(),
   LOGTO_MANAGEMENT_API_RESOURCE: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
@@ -187,7 +199,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     port: e.PORT,
     publicUrl,
-    resource,
+    resource: resource === undefined ? undefined : canonicalResource(resource),
     tokenValidation: e.TOKEN_VALIDATION,
     requiredScopes: Object.freeze(e.REQUIRED_SCOPES),
     scopesSupported: Object.freeze(scopesSupported),
@@ -204,6 +216,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxSessionsPerSubject: e.MAX_SESSIONS_PER_SUBJECT,
     maxBodyBytes: e.MAX_BODY_BYTES,
     devIdpPort: e.DEV_IDP_PORT,
+    redisUrl: e.REDIS_URL,
+    replicaId: e.REPLICA_ID,
+    replicaUrl: e.REPLICA_URL,
     managementApi:
       m2mId && m2mSecret
         ? Object.freeze({
@@ -221,17 +236,29 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   });
 }
 
-/** Same origin, and the resource's path is the endpoint's path or a whole-segment prefix of it. */
+/**
+ * The one spelling of a resource identifier: the WHATWG URL serialization, which is what clients
+ * that parse the metadata's `resource` (mcp-remote) send back — an origin-only URL gains a trailing
+ * `/` (`http://localhost:3001` → `http://localhost:3001/`), host and scheme are lower-cased, a
+ * default port is dropped. Logto matches API identifiers byte for byte, so the metadata, the dev
+ * IdP's registration, the banner and the Logto console must all use exactly this string.
+ */
+export function canonicalResource(url: string): string {
+  return new URL(url).href;
+}
+
 /**
  * The public URL and the resource the server announces once it listens on `port`: PUBLIC_URL (else
- * `http://localhost:<port>`) and MCP_RESOURCE (else that URL). One definition for the server and for
- * `--doctor`/`--setup`, which must name the API identifier the server will announce.
+ * `http://localhost:<port>`) and MCP_RESOURCE (else that URL), the resource in its canonical form
+ * ({@link canonicalResource}). One definition for the server and for `--doctor`/`--setup`, which
+ * must name the API identifier the server will announce.
  */
 export function announcedUrls(config: Config, port: number = config.port): { publicUrl: string; resource: string } {
   const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
-  return { publicUrl, resource: config.resource ?? publicUrl };
+  return { publicUrl, resource: canonicalResource(config.resource ?? publicUrl) };
 }
 
+/** Same origin, and the resource's path is the endpoint's path or a whole-segment prefix of it. */
 function coversEndpoint(resource: URL, endpoint: URL): boolean {
   const path = resource.pathname.replace(/\/$/, '');
   return resource.origin === endpoint.origin && (endpoint.pathname === path || endpoint.pathname.startsWith(`${path}/`));

@@ -26,6 +26,9 @@ const ACCESS_TOKEN_TYP = new Set(['at+jwt', 'application/at+jwt']);
  * This does NOT check scopes; the bearer gate does that after verification.
  */
 export function createJwtVerifier(options: JwtVerifierOptions) {
+  // The resource is announced in its canonical form (`http://host:port/`), but a Logto API created
+  // before that (identifier without the slash) still mints `aud` without it: both spellings name
+  // the same resource, so one slash of difference is accepted — nothing else is.
   const trimmed = options.audience.replace(/\/$/, '');
   const audience = [trimmed, `${trimmed}/`];
   return async (token: string): Promise<JWTPayload & { sub: string; exp: number }> => {

@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Tool } from '@modelcontextprotocol/client';
+import { resilientFetch } from './fetch.js';
 import { withMcpClient, type ElicitHandler } from './mcp.js';
 import { Session } from './session.js';
 import { FileStore } from './store.js';
@@ -24,7 +25,7 @@ const CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json
 
 /** A browser without a user: fetch follows the redirects, the last of which lands on the listener. */
 const followRedirects: OpenBrowser = async (url) => {
-  const response = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(60_000) });
+  const response = await resilientFetch(url, { redirect: 'follow', signal: AbortSignal.timeout(60_000) });
   await response.body?.cancel().catch(() => undefined);
   return true;
 };

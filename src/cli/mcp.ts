@@ -10,6 +10,7 @@ import {
   type VersionNegotiationMode,
 } from '@modelcontextprotocol/client';
 import { CliError } from './errors.js';
+import { resilientFetch } from './fetch.js';
 import { CLIENT_NAME } from './provider.js';
 import type { LoginRequest, Session } from './session.js';
 
@@ -105,7 +106,7 @@ export async function withMcpClient<T>(
 export async function probeChallenge(
   serverUrl: string,
   kind: TransportKind,
-  fetchFn: FetchLike = fetch,
+  fetchFn: FetchLike = resilientFetch,
   era: ProtocolEraOption = 'auto',
 ): Promise<LoginRequest> {
   const clientInfo = { name: CLIENT_NAME, version: CLIENT_VERSION };

@@ -1,5 +1,6 @@
 import { selectClientAuthMethod } from '@modelcontextprotocol/client';
 import type { FetchLike } from '@modelcontextprotocol/client';
+import { resilientFetch } from './fetch.js';
 import { metadataString, type ServerRecord } from './store.js';
 
 export type RevocationOutcome = 'revoked' | 'unsupported' | 'nothing' | 'failed';
@@ -10,7 +11,7 @@ export type RevocationOutcome = 'revoked' | 'unsupported' | 'nothing' | 'failed'
  * follows the same choice the SDK makes for the token endpoint. The SDK has no revocation helper.
  * Revocation is best effort: a failure is reported, and the caller deletes the local copy anyway.
  */
-export async function revokeTokens(record: ServerRecord, fetchFn: FetchLike = fetch): Promise<RevocationOutcome> {
+export async function revokeTokens(record: ServerRecord, fetchFn: FetchLike = resilientFetch): Promise<RevocationOutcome> {
   const { tokens, client } = record;
   if (!tokens) return 'nothing';
   const metadata = record.discovery?.authorizationServerMetadata;

@@ -6,6 +6,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/client';
 import type { FetchLike } from '@modelcontextprotocol/client';
+import { resilientFetch } from './fetch.js';
 import { readPastedRedirect, type OpenBrowser } from './browser.js';
 import { startCallbackListener, validateAuthorizationResponse, type CallbackListener } from './callback-server.js';
 import { discover, selectScope, type Discovery } from './discovery.js';
@@ -72,7 +73,7 @@ export class Session implements RecordHost {
     this.options = options;
     this.serverUrl = serverKey(options.serverUrl);
     this.record = record;
-    this.baseFetch = options.fetchFn ?? fetch;
+    this.baseFetch = options.fetchFn ?? resilientFetch;
   }
 
   static async open(options: SessionOptions): Promise<Session> {

@@ -5,9 +5,9 @@ import { exitCodeOf, renderChecklist, runDoctor } from './doctor/index.js';
 import { ManagementApiError } from './errors.js';
 import { renderSetup, runSetup, SetupError } from './setup/index.js';
 
-export const TENANT_USAGE = `Usage:
-  logto-whoami-mcp --doctor [--app-id <App ID>] [--json]   check this configuration against its Logto tenant (exit 0 = all good)
-  logto-whoami-mcp --setup [--app-id <App ID>] [--dry-run] [--json]
+export const TENANT_USAGE = `Usage (the server's entry point; npm run doctor / npm run setup read .env):
+  node dist/index.js --doctor [--app-id <App ID>] [--json]   check this configuration against its Logto tenant (exit 0 = all good)
+  node dist/index.js --setup [--app-id <App ID>] [--dry-run] [--json]
                                    create the API resource, its permissions and an MCP Inspector app where missing
 Both read the same environment as the server (LOGTO_ENDPOINT, PUBLIC_URL, MCP_RESOURCE, REQUIRED_SCOPES,
 LOGTO_M2M_APP_ID, LOGTO_M2M_APP_SECRET, …).`;

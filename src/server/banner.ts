@@ -27,7 +27,7 @@ export function printBanner(s: BannerFacts, logger: Logger, dev: boolean): void 
     `  Streamable HTTP  ${s.mcpUrl}${c.stateless ? '  (stateless)' : ''}`,
     `  SSE (legacy)     ${s.sseUrl}`,
     `  Issuer           ${s.issuer}`,
-    `  Resource         ${s.resource}   (the Logto API resource indicator)`,
+    `  Resource         ${s.resource}   (the Logto API identifier to create — exactly this, with any trailing /)`,
     `  Token validation ${c.tokenValidation}`,
     `  Redirect URIs to register in Logto for MCP Inspector:`,
     ...INSPECTOR_REDIRECT_URIS.map((u) => `    ${u}`),

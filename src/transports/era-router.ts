@@ -14,10 +14,10 @@ export interface EraRouterOptions {
   stateless: boolean;
   maxBodyBytes: number;
   logger: Logger;
-  /** Passed to every MCP server, whatever the era. */
-  mcp?: McpDeps;
   /** Test seam, passed to the 2026-07-28 handler. */
   extendModernServer?: ((server: McpServer) => void) | undefined;
+  /** Passed to every MCP server, whatever the era. */
+  mcp?: McpDeps;
 }
 
 /** Which protocol era served the request (for the request log): `2026-07-28` or `2025` (SDK v1). */

@@ -6,10 +6,10 @@ import type { McpDeps } from '../mcp/server.js';
 export interface ModernOptions {
   maxBodyBytes: number;
   logger: Logger;
-  /** Passed to every MCP server this handler creates. */
-  mcp?: McpDeps;
   /** Test seam: adds to every 2026-07-28 server instance (see createModernMcpServer). */
   extendServer?: (server: McpServer) => void;
+  /** Passed to every MCP server this handler creates. */
+  mcp?: McpDeps;
 }
 
 /**

@@ -219,6 +219,7 @@ describe('Client ID Metadata Documents (dev IdP, like Logto Dynamic apps)', () =
     { name: 'a document answered too slowly (timeout)', path: '/r/slow.json', error: 'invalid_client', document: (url) => documentFor(url, [HEADLESS_REDIRECT_URI]), options: { delayMs: 4_000 } },
     { name: 'a document naming another client_id', path: '/r/other.json', error: 'invalid_client_metadata', document: () => documentFor(`${docs.origin}/clients/someone-else.json`, [HEADLESS_REDIRECT_URI]) },
     { name: 'a confidential client (client_secret_basic)', path: '/r/secret.json', error: 'invalid_client_metadata', document: (url) => documentFor(url, [HEADLESS_REDIRECT_URI], { token_endpoint_auth_method: 'client_secret_basic' }) },
+    { name: 'a client asking for client_credentials', path: '/r/m2m.json', error: 'invalid_client_metadata', document: (url) => documentFor(url, [HEADLESS_REDIRECT_URI], { grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] }) },
     { name: 'a non-public client (private_key_jwt)', path: '/r/pkjwt.json', error: 'invalid_client_metadata', document: (url) => documentFor(url, [HEADLESS_REDIRECT_URI], { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [] } }) },
   ];
   for (const refusal of refusals) {

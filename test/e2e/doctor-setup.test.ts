@@ -36,10 +36,11 @@ describe('doctor and setup against the dev IdP', () => {
       port: 0,
       logger: silent,
       resources: {
-        [`http://localhost:${ports.slash}/`]: ['whoami:read'], // announced without the slash
-        [`https://localhost:${ports.scheme}`]: ['whoami:read'], // announced as http
-        [`http://localhost:${ports.port}`]: ['whoami:read'], // announced on portTarget
-        [`http://localhost:${ports.good}`]: ['whoami:read'],
+        // The server announces the canonical form, http://localhost:<port>/ (branch i12).
+        [`http://localhost:${ports.slash}`]: ['whoami:read'], // announced with the slash
+        [`https://localhost:${ports.scheme}/`]: ['whoami:read'], // announced as http
+        [`http://localhost:${ports.port}/`]: ['whoami:read'], // announced on portTarget
+        [`http://localhost:${ports.good}/`]: ['whoami:read'],
       },
     });
   });
@@ -70,9 +71,9 @@ describe('doctor and setup against the dev IdP', () => {
   const check = (result: Checked, id: string) => result.checks.find((c) => c.id === id);
 
   for (const [name, key, registered, reason] of [
-    ['a trailing slash', 'slash', (p: typeof ports) => `http://localhost:${p.slash}/`, /trailing slash/],
-    ['the scheme', 'scheme', (p: typeof ports) => `https://localhost:${p.scheme}`, /scheme/],
-    ['the port', 'portTarget', (p: typeof ports) => `http://localhost:${p.port}`, /port/],
+    ['a trailing slash', 'slash', (p: typeof ports) => `http://localhost:${p.slash}`, /trailing slash/],
+    ['the scheme', 'scheme', (p: typeof ports) => `https://localhost:${p.scheme}/`, /scheme/],
+    ['the port', 'portTarget', (p: typeof ports) => `http://localhost:${p.port}/`, /port/],
   ] as const) {
     it(`an API identifier that misses the resource by ${name}: fail, and the near miss is named`, async () => {
       const { code, result } = await doctor(envFor(ports[key]));
@@ -167,11 +168,11 @@ describe('doctor and setup against the dev IdP', () => {
       password: alice.password,
       clientId: first.appId!,
       redirectUri,
-      resource: `http://localhost:${ports.created}`,
+      resource: `http://localhost:${ports.created}/`,
       scope: 'openid whoami:read',
     });
     const payload = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-    assert.equal(payload['aud'], `http://localhost:${ports.created}`);
+    assert.equal(payload['aud'], `http://localhost:${ports.created}/`, "setup creates the canonical identifier");
     assert.equal(payload['scope'], 'whoami:read');
     assert.equal(payload['client_id'], first.appId);
   });

@@ -22,7 +22,8 @@ describe('negative end to end: what must not get in', () => {
 
   before(async () => {
     const port = await freePort();
-    const resource = `http://localhost:${port}`;
+    // The canonical resource (an origin-only URL ends in /): the API identifier to register.
+    const resource = `http://localhost:${port}/`;
     idp = await startDevIdp({ port: 0, resources: { [resource]: ['whoami:read'], [OTHER_RESOURCE]: [] }, accessTokenTtlSeconds: 2, logger: silent });
     foreignIdp = await startDevIdp({ port: 0, resources: { [resource]: ['whoami:read'] }, logger: silent });
     server = await startServer({ PORT: String(port), LOGTO_ENDPOINT: idp.origin, LOG_LEVEL: 'debug' }, { logDestination: logs, banner: false });

@@ -1,8 +1,10 @@
 /**
- * MCP TypeScript SDK v2 client (`@modelcontextprotocol/client`, a 2026-07-28-era client) in `auto`
- * version negotiation, with an OAuth provider that signs in at the dev IdP headlessly. Our server
- * is built on SDK v1, so `auto` must fall back to the legacy `initialize` handshake and still reach
- * `whoami`; the negotiated protocol version is recorded in artifacts/sdk-v2-negotiation.json.
+ * MCP TypeScript SDK v2 client (`@modelcontextprotocol/client`, a 2026-07-28-era client) through
+ * its own `auth()` flow, with an OAuth provider that signs in at the dev IdP headlessly (dynamic
+ * registration, or the pre-registered client ID). Rows: `auto` negotiation over Streamable HTTP
+ * (our /mcp offers 2026-07-28 via server/discover: auto must pick it), `auto` over legacy SSE (no
+ * server/discover there: falls back to `initialize`), and pinned to 2026-07-28. The negotiated
+ * versions are recorded in artifacts/sdk-v2-negotiation.json.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,9 +25,16 @@ import { ALICE, startOurServer, whoamiClaims, type RunningServer } from './helpe
 import { describeExchanges, recordingFetch, type Exchange } from './helpers/recording-fetch.js';
 import { ARTIFACTS } from './helpers/tools.js';
 
-const TRANSPORTS = ['streamable-http', 'sse'] as const;
+const MODERN = '2026-07-28';
+type Mode = 'auto' | { pin: string };
+const ROWS: Array<{ transport: 'streamable-http' | 'sse'; mode: Mode; registration: 'dynamic' | 'pre-registered'; era: 'modern' | 'legacy' }> = [
+  { transport: 'streamable-http', mode: 'auto', registration: 'dynamic', era: 'modern' },
+  { transport: 'sse', mode: 'auto', registration: 'dynamic', era: 'legacy' },
+  { transport: 'streamable-http', mode: { pin: MODERN }, registration: 'dynamic', era: 'modern' },
+  { transport: 'streamable-http', mode: { pin: MODERN }, registration: 'pre-registered', era: 'modern' },
+];
 
-describe('SDK v2 client, versionNegotiation auto, OAuth provider', () => {
+describe('SDK v2 client, version negotiation, OAuth provider', () => {
   let server: RunningServer;
   const negotiated: Record<string, { protocolVersion: string | undefined; era: string | undefined; trail: string[] }> = {};
   before(async () => {
@@ -37,17 +46,21 @@ describe('SDK v2 client, versionNegotiation auto, OAuth provider', () => {
     writeFileSync(join(ARTIFACTS, 'sdk-v2-negotiation.json'), `${JSON.stringify(negotiated, null, 2)}\n`);
   });
 
-  for (const transportKind of TRANSPORTS) {
-    it(`${transportKind}: auto negotiation falls back to a version our server supports, whoami works`, async () => {
+  for (const { transport: transportKind, mode, registration, era: expectedEra } of ROWS) {
+    const label = `${transportKind}, ${typeof mode === 'string' ? mode : `pinned ${mode.pin}`}, ${registration}`;
+    it(`${label}: signs in through auth(), whoami works, served by the ${expectedEra === 'modern' ? '2026-07-28' : '2025'} era`, async () => {
       const log: Exchange[] = [];
-      const provider = new HeadlessOAuthProvider<StoredOAuthClientInformation, StoredOAuthTokens>({ credentials: ALICE });
+      const provider = new HeadlessOAuthProvider<StoredOAuthClientInformation, StoredOAuthTokens>({
+        credentials: ALICE,
+        ...(registration === 'pre-registered' ? { preRegistered: { client_id: 'mcp-inspector' } } : {}),
+      });
       const options = { authProvider: provider, fetch: recordingFetch(log) };
       const makeTransport = () =>
         transportKind === 'sse'
           ? new SSEClientTransport(new URL(server.sseUrl), options)
           : new StreamableHTTPClientTransport(new URL(server.mcpUrl), options);
       const makeClient = () =>
-        new Client({ name: 'interop-sdk-v2', version: '2.0.0' }, { versionNegotiation: { mode: 'auto', probe: { timeoutMs: 10_000 } } });
+        new Client({ name: 'interop-sdk-v2', version: '2.0.0' }, { versionNegotiation: { mode, probe: { timeoutMs: 10_000 } } });
 
       let transport = makeTransport();
       let client = makeClient();
@@ -61,8 +74,10 @@ describe('SDK v2 client, versionNegotiation auto, OAuth provider', () => {
       try {
         const version = client.getNegotiatedProtocolVersion();
         const era = client.getProtocolEra();
-        negotiated[transportKind] = { protocolVersion: version, era, trail: describeExchanges(log).split('\n') };
-        assert.ok(version && SUPPORTED_PROTOCOL_VERSIONS.includes(version), `negotiated ${version}, server supports ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`);
+        negotiated[label] = { protocolVersion: version, era, trail: describeExchanges(log).split('\n') };
+        assert.equal(era, expectedEra);
+        if (expectedEra === 'modern') assert.equal(version, MODERN);
+        else assert.ok(version && SUPPORTED_PROTOCOL_VERSIONS.includes(version), `negotiated ${version}, SDK v1 serves ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`);
         const tools = await client.listTools();
         assert.ok(tools.tools.some((t) => t.name === 'whoami'), 'tools/list names whoami');
         assertIdentity(whoamiClaims(await client.callTool({ name: 'whoami', arguments: {} })), ALICE);
@@ -73,6 +88,10 @@ describe('SDK v2 client, versionNegotiation auto, OAuth provider', () => {
       assert.ok(log.some((e) => e.status === 401), `got a 401 first:\n${trail}`);
       assert.ok(log.some((e) => new URL(e.url).pathname === '/oidc/token' && e.status === 200), `token request:\n${trail}`);
       assert.equal(provider.authorizationUrls[0]?.searchParams.get('resource'), server.resource, 'RFC 8707 resource');
+      const registered = log.some((e) => new URL(e.url).pathname === '/oidc/reg');
+      assert.equal(registered, registration === 'dynamic', `dynamic registration only when not pre-registered:\n${trail}`);
+      if (registration === 'pre-registered') assert.equal(provider.authorizationUrls[0]?.searchParams.get('client_id'), 'mcp-inspector');
+
     });
   }
 });

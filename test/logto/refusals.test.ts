@@ -32,6 +32,8 @@ describe('refusals with tokens from the real Logto', () => {
     await suite?.release();
   });
 
+  /** Every token the tests sent, to prove none of them reached a log line. */
+  const sent: string[] = [];
   const token = (user: 'alice' | 'bob', resource?: string, scope?: string) =>
     logtoTokens({
       issuer: suite.logto.issuer,
@@ -40,6 +42,9 @@ describe('refusals with tokens from the real Logto', () => {
       user: suite.tenant[user],
       ...(resource ? { resource } : {}),
       ...(scope ? { scope } : {}),
+    }).then((set) => {
+      sent.push(set.access_token);
+      return set;
     });
 
   it('a JWT Logto minted for another API resource of the tenant → 401 invalid_token', async () => {
@@ -120,15 +125,23 @@ describe('refusals with tokens from the real Logto', () => {
       await registerApiResource(other, tenant, server.advertisedResource);
       const request = { issuer: other.issuer, clientId: tenant.inspectorApp.id, redirectUri: REDIRECT, user: tenant.alice };
       const jwt = await logtoTokens({ ...request, resource: server.advertisedResource });
+      sent.push(jwt.access_token);
       assert.equal(jwtPayload(jwt.access_token)['aud'], server.advertisedResource, 'aud matches ours');
       const refusedJwt = await postMcp(server.mcpUrl, { authorization: `Bearer ${jwt.access_token}` });
       assert.equal(refusedJwt.status, 401);
       assert.match(challenge(refusedJwt), /error="invalid_token"/);
 
       const opaque = await logtoTokens(request);
+      sent.push(opaque.access_token);
       const refusedOpaque = await postMcp(server.mcpUrl, { authorization: `Bearer ${opaque.access_token}` });
       assert.equal(refusedOpaque.status, 401, 'our issuer\'s userinfo does not know it');
       assert.match(challenge(refusedOpaque), /error="invalid_token"/);
     });
+  });
+
+  it('none of the refused or accepted tokens appears in the server log', () => {
+    assert.ok(sent.length >= 5, `tokens were sent (${sent.length})`);
+    assert.ok(server.logs.text.length > 0, 'the server logged (debug level)');
+    for (const t of sent) assert.ok(!server.logs.text.includes(t), 'a token reached the log');
   });
 });

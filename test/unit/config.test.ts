@@ -59,6 +59,17 @@ describe('loadConfig', () => {
     assert.equal(c.resource, 'https://mcp.example/whoami');
   });
 
+  it('canonical resource (WHATWG URL): an origin-only resource ends in /, as mcp-remote sends it; a path is kept as written', async () => {
+    const { announcedUrls } = await import('../../src/config.js');
+    assert.equal(loadConfig({ MCP_RESOURCE: 'http://localhost:3001' }).resource, 'http://localhost:3001/');
+    assert.equal(loadConfig({ MCP_RESOURCE: 'HTTP://LocalHost:3001' }).resource, 'http://localhost:3001/');
+    assert.equal(announcedUrls(loadConfig({})).resource, 'http://localhost:3001/', 'the default, from PUBLIC_URL');
+    assert.equal(announcedUrls(loadConfig({})).publicUrl, 'http://localhost:3001', 'the public URL keeps no slash (endpoints are appended)');
+    assert.equal(announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example:443' })).resource, 'https://mcp.example/');
+    assert.equal(announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example/whoami/' })).resource, 'https://mcp.example/whoami');
+    assert.equal(announcedUrls(loadConfig({ PORT: '0' }), 4567).resource, 'http://localhost:4567/');
+  });
+
   it('refuses URLs with queries or credentials', () => {
     assert.throws(() => loadConfig({ PUBLIC_URL: 'https://mcp.example/?a=1' }), ConfigError);
     assert.throws(() => loadConfig({ LOGTO_ENDPOINT: 'https://u:p@tenant.logto.app' }), ConfigError);

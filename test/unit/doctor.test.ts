@@ -50,8 +50,8 @@ describe('doctor: configuration shape', () => {
     assert.equal(status({ PUBLIC_URL: 'http://mcp.example.com' }, 'config.public_url'), 'fail');
     assert.equal(status({ PUBLIC_URL: 'http://127.0.0.1:3001' }, 'config.public_url'), 'ok');
   });
-  it('the announced resource is MCP_RESOURCE, else PUBLIC_URL', () => {
-    assert.equal(announcedResource(loadConfig({ PUBLIC_URL: 'https://mcp.example.com' })), 'https://mcp.example.com');
+  it('the announced resource is MCP_RESOURCE, else PUBLIC_URL, in canonical form', () => {
+    assert.equal(announcedResource(loadConfig({ PUBLIC_URL: 'https://mcp.example.com' })), 'https://mcp.example.com/', 'canonical: an origin-only resource ends in /');
     assert.equal(announcedResource(loadConfig({ PUBLIC_URL: 'https://mcp.example.com', MCP_RESOURCE: 'https://mcp.example.com/' })), 'https://mcp.example.com/');
     assert.equal(status({ PUBLIC_URL: 'http://mcp.example.com' }, 'config.resource'), 'fail');
   });

@@ -4,7 +4,8 @@ import type { ClientMetadata } from 'oidc-provider';
 import { DEV_TENANT_ID } from '../tenant.js';
 import { logtoError } from './errors.js';
 import { paginate } from './paginate.js';
-import { jsonBody, logtoId } from './resources.js';
+import { logtoId } from './ids.js';
+import { jsonBody } from './json-body.js';
 
 /**
  * Applications: `GET /api/applications` (`types`, paged), `GET /api/applications/{id}`,

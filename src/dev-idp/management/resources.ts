@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { DEV_TENANT_ID } from '../tenant.js';
 import { logtoError } from './errors.js';
+import { logtoId } from './ids.js';
+import { jsonBody } from './json-body.js';
 import { paginate } from './paginate.js';
 
 /**
@@ -30,12 +31,6 @@ export interface DevApiResources {
   create(input: { name: string; indicator: string; accessTokenTtl?: number | undefined }): DevApiResource | undefined;
   /** Undefined when the name is taken on that resource. */
   addScope(resource: DevApiResource, input: { name: string; description: string | null }): DevApiResource['scopes'][number] | undefined;
-}
-
-/** Logto's ids: 21 lowercase alphanumerics. */
-export function logtoId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  return [...randomBytes(21)].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
 /**
@@ -129,18 +124,4 @@ function scopeShape(resource: DevApiResource, s: DevApiResource['scopes'][number
 
 function notFound(c: Parameters<typeof logtoError>[0]): Response {
   return logtoError(c, 404, 'entity.not_exists_with_id', `The resource with ID \`${c.req.param('resourceId') ?? ''}\` does not exist.`.slice(0, 200));
-}
-
-/** The JSON object body, or undefined (bodies are a few hundred bytes; Hono reads them once). */
-export async function jsonBody(request: Request): Promise<Record<string, unknown> | undefined> {
-  if (!request.headers.get('content-type')?.includes('application/json')) return undefined;
-  if (Number(request.headers.get('content-length') ?? 0) > 64 * 1024) return undefined;
-  const text = await request.text();
-  if (text.length > 64 * 1024) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
