@@ -303,7 +303,14 @@ describe('several instances: two replicas behind nginx, sharing Redis', { timeou
     redis = await startRedis(redisPort, redisDir);
     await until('both replicas to reconnect', async () => (await readyz('r1')).body.redis === 'up' && (await readyz('r2')).body.redis === 'up');
     // Each replica republishes its sessions right after reconnecting (Redis came back empty).
-    await until('the holder to republish its sessions', async () => (await post(alice, whoamiCall(), { sessionId: s.id, at: replicaUrl(other) })).status === 200);
+    let last = '';
+    await until('the holder to republish its sessions', async () => {
+      const r = await post(alice, whoamiCall(), { sessionId: s.id, at: replicaUrl(other) });
+      last = `${r.status} ${r.text.slice(0, 200)}`;
+      return r.status === 200;
+    }).catch((error: Error) => {
+      throw new Error(`${error.message}; last answer: ${last}`);
+    });
     for (const [id, at] of [[s.id, replicaUrl(other)], [during.id, replicaUrl(holder)]] as const) {
       const r = await post(alice, whoamiCall(), { sessionId: id, at });
       assert.equal(r.status, 200, r.text);
