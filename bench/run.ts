@@ -6,9 +6,10 @@
  * verifies every response, and writes bench/results/latest.json + docs/bench.md.
  *
  * Environment: BENCH_DURATION (s per scenario, default 8), BENCH_WARMUP (s, default 2),
- * BENCH_CONNECTIONS (default 10), BENCH_ONLY (comma list of scenario keys), BENCH_PROF=1
+ * BENCH_CONNECTIONS (default 10), BENCH_ONLY (comma list of scenario keys: startup, jwt, opaque,
+ * modern-jwt, modern-opaque, notoken, badtoken, badtoken-unique, cold, info, stateful, sse), BENCH_PROF=1
  * (server children run with --cpu-prof into artifacts/prof/), BENCH_SSE_SESSIONS (default
- * 1000,5000,10000), BENCH_NO_WRITE=1 (print only).
+ * 1000,5000,10000), BENCH_NO_WRITE=1 (print only). The `replicas` rows need redis-server and nginx.
  */
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { DEV_USERS } from '../src/dev-idp/users.js';
 import { getDevToken } from '../src/dev-idp/token-helper.js';
 import { startChild, type Child } from './child.js';
+import { balancedTarget, startRedisForBench } from './replicas.js';
 import { openMany, percentile, runSseLoad } from './sse.js';
 
 const DURATION = Number(process.env['BENCH_DURATION'] ?? 8);
@@ -65,6 +67,29 @@ const mcpHeaders = (token?: string): Record<string, string> => ({
   accept: 'application/json, text/event-stream',
   'mcp-protocol-version': PROTOCOL_VERSION,
   ...(token ? { authorization: `Bearer ${token}` } : {}),
+});
+/** A 2026-07-28 request: the `_meta` envelope in the body, the headers that must agree with it. */
+const MODERN_VERSION = '2026-07-28';
+const modernToolCall = (id: number) =>
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: {
+      name: 'whoami',
+      arguments: {},
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+        'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+        'io.modelcontextprotocol/clientCapabilities': {},
+      },
+    },
+  });
+const modernHeaders = (token?: string): Record<string, string> => ({
+  ...mcpHeaders(token),
+  'mcp-protocol-version': MODERN_VERSION,
+  'mcp-method': 'tools/call',
+  'mcp-name': 'whoami',
 });
 const subNeedle = `"sub":"${USER.sub}"`;
 const hasSub = (body: string) => body.includes(subNeedle) && !body.includes('"isError":true');
@@ -137,6 +162,23 @@ async function cannon(
   return row;
 }
 
+/** `count` 2025 Streamable sessions for `token`, opened through `mcpUrl`. */
+async function openSessions(mcpUrl: string, token: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const init = await fetch(mcpUrl, {
+      method: 'POST',
+      headers: mcpHeaders(token),
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }),
+    });
+    const sid = init.headers.get('mcp-session-id');
+    await init.text();
+    if (!sid) throw new Error(`initialize gave no session (HTTP ${init.status})`);
+    ids.push(sid);
+  }
+  return ids;
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -202,7 +244,7 @@ async function main(): Promise<void> {
 
     // The IdP runs in its own process, as Logto does; each server child gets a port (and so a
     // resource) known to it in advance.
-    const ports = { stateless: await freePort(), info: await freePort(), stateful: await freePort(), sessions: await freePort() };
+    const ports = { stateless: await freePort(), info: await freePort(), stateful: await freePort(), sessions: await freePort(), balancer: await freePort() };
     const idp = await start('idp', { BENCH_RESOURCES: Object.values(ports).map((p) => `http://localhost:${p}`).join(' ') });
     const issuer = idp.info['issuer']!;
     const serverEnv = { ...sharedEnv, LOGTO_ENDPOINT: idp.info['origin']! };
@@ -233,6 +275,13 @@ async function main(): Promise<void> {
     if (want('jwt')) rows.push(await cannon(stateless, 'jwt', 'stateless, JWT', { headers, body: toolCall(1), expect: 'ok', verify: hasSub }));
     if (want('opaque')) {
       rows.push(await cannon(stateless, 'opaque', 'stateless, opaque (userinfo)', { headers: mcpHeaders(opaque), body: toolCall(1), expect: 'ok', verify: hasSub }));
+    }
+    // The 2026-07-28 era on the same /mcp (SDK v2 createMcpHandler: a server per request).
+    if (want('modern-jwt')) {
+      rows.push(await cannon(stateless, 'modern-jwt', '2026-07-28 stateless, JWT', { headers: modernHeaders(jwt), body: modernToolCall(1), expect: 'ok', verify: hasSub }));
+    }
+    if (want('modern-opaque')) {
+      rows.push(await cannon(stateless, 'modern-opaque', '2026-07-28 stateless, opaque (userinfo)', { headers: modernHeaders(opaque), body: modernToolCall(1), expect: 'ok', verify: hasSub }));
     }
     if (want('notoken')) {
       rows.push(await cannon(stateless, 'notoken', 'rejected: no token (401)', { headers: mcpHeaders(), body: toolCall(1), expect: 'rejected', verify: (b) => b.includes('"error":"unauthorized"') }));
@@ -353,6 +402,43 @@ async function main(): Promise<void> {
       await stop(stateful);
     }
 
+    if (want('replicas')) {
+      // Several instances (issue 11): nginx round robin over replicas sharing Redis, each
+      // connection pinned to its own session; with two replicas about half the calls land on
+      // the replica that does not hold the session and are forwarded to the one that does.
+      const redis = await startRedisForBench(await freePort());
+      const replicaEnv = (id: string) => ({ ...serverEnv, PORT: '0', PUBLIC_URL: `http://localhost:${ports.balancer}`, REDIS_URL: redis.url, REPLICA_ID: id });
+      try {
+        const r1 = await start('server', replicaEnv('r1'));
+        const t = await token(r1.info['resource']);
+        for (const group of [[r1], [r1, await start('server', replicaEnv('r2'))]]) {
+          const target = await balancedTarget(ports.balancer, group);
+          try {
+            const sessionIds = await openSessions(target.info['mcpUrl']!, t, CONNECTIONS);
+            let next = 0;
+            rows.push(
+              await cannon(target, `replicas-${group.length}`, `nginx → ${group.length} replica${group.length > 1 ? 's' : ''} (Redis), JWT, one session per connection`, {
+                headers: mcpHeaders(t),
+                body: toolCall(1),
+                expect: 'ok',
+                verify: hasSub,
+                setupRequest: (req) => {
+                  const h = (req.headers ??= {}) as Record<string, string>;
+                  h['mcp-session-id'] ??= sessionIds[next++ % sessionIds.length]!;
+                  return req;
+                },
+              }),
+            );
+          } finally {
+            await target.close();
+          }
+        }
+      } finally {
+        await Promise.allSettled(children.filter((c) => c.info['resource'] === `http://localhost:${ports.balancer}`).map(stop));
+        await redis.stop();
+      }
+    }
+
     if (want('sessions')) {
       const holder = await start('server', { ...serverEnv, PORT: String(ports.sessions) }, {});
       const t = await token(holder.info['resource']);
@@ -432,6 +518,13 @@ function targets(
     if (!r) continue;
     out.push([(r.ratio ?? 0) >= 0.5, `${r.scenario}: ≥ 0.5× baseline (${r.ratio?.toFixed(2)}×)`]);
     out.push([r.p99Ms <= 15, `${r.scenario}: p99 ≤ 15 ms (${r.p99Ms} ms)`]);
+  }
+  // Issue 9: the 2026-07-28 stateless path (0.5× is the aim, 0.3× the bar).
+  for (const key of ['modern-jwt', 'modern-opaque']) {
+    const r = row(key);
+    if (!r) continue;
+    out.push([(r.ratio ?? 0) >= 0.3, `${r.scenario}: ≥ 0.3× baseline (${r.ratio?.toFixed(2)}×; aim 0.5×)`]);
+    out.push([r.p99Ms <= 10, `${r.scenario}: p99 ≤ 10 ms at ${CONNECTIONS} connections (${r.p99Ms} ms)`]);
   }
   const opaque = row('opaque');
   if (opaque) out.push([opaque.idpCallsPer1k <= 1, `≤ 1 userinfo call per 1,000 warm opaque calls (${opaque.idpCallsPer1k})`]);

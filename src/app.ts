@@ -1,8 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { cors } from 'hono/cors';
+import type { ServerResponse } from 'node:http';
 import { bearerGate, type GateVariables } from './auth/bearer-gate.js';
 import type { Authenticator, Identity } from './auth/authenticate.js';
+import type { Cluster } from './cluster/index.js';
 import { isLoopbackHost } from './config.js';
 import { loopbackHostnames, originGuard } from './http/guard.js';
 import { metadataRoutes } from './http/metadata.js';
@@ -30,6 +32,8 @@ export interface AppOptions {
   logger: Logger;
   /** Test seam: adds to every 2026-07-28 MCP server instance (the conformance suite's probes). */
   extendModernServer?: ((server: McpServer) => void) | undefined;
+  /** Replicas sharing state through Redis (REDIS_URL); undefined → one process. */
+  cluster?: Cluster;
   /** What the MCP tools need (whoami's Logto profile). */
   mcp?: McpDeps;
   /** Live readiness: undefined until discovery has succeeded. */
@@ -69,6 +73,19 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
     o.logger[level](line, 'request');
   });
 
+  const cluster = o.cluster;
+  if (cluster) {
+    // Which replica the balancer picked (a forwarded answer also names the holder: X-Session-Holder).
+    // Set on Node's response, not on the web Response: touching that one's headers would turn
+    // every reply into a materialised web stream (see mcpCors below).
+    app.use('*', async (c, next) => {
+      const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+      if (outgoing) outgoing.setHeader('x-replica', cluster.replicaId);
+      await next();
+      if (!outgoing) c.res.headers.set('x-replica', cluster.replicaId);
+    });
+  }
+
   app.route(
     '/',
     metadataRoutes({
@@ -82,7 +99,13 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', (c) => (o.state() ? c.json({ status: 'ready' }) : c.json({ status: 'discovering' }, 503)));
+  app.get('/readyz', (c) => {
+    if (!o.state()) return c.json({ status: 'discovering' }, 503);
+    if (!cluster) return c.json({ status: 'ready' });
+    // Redis down is reported, not failed: this replica still serves JWTs, opaque tokens (validated
+    // locally) and its own sessions; taking every replica out of the balancer would serve nothing.
+    return cluster.redisUp() ? c.json({ status: 'ready', redis: 'up' }) : c.json({ status: 'degraded', redis: 'unreachable' });
+  });
 
   const allowedOrigins = new Set([publicUrl.origin, ...o.allowedOrigins]);
   const guard = originGuard({ allowedOrigins, allowedHostnames: isLoopbackHost(o.listenHost) ? loopbackHostnames(publicUrl) : undefined });
@@ -102,14 +125,17 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
       logger: o.logger,
     });
 
-  // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions).
+  // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions). With
+  // replicas, a 2025 session held elsewhere is routed to its holder first.
   const deps = o.mcp ? { mcp: o.mcp } : {};
   const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, ...deps, extendModernServer: o.extendModernServer });
-  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), mcp);
+  const pass: MiddlewareHandler = (_c, next) => next();
+  const route = (kind: 'streamable' | 'sse') => (cluster ? cluster.route(kind) : pass);
+  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), route('streamable'), mcp);
 
   const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes, ...deps };
-  app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('/sse'), sseStreamHandler(sse));
-  app.on(['POST', 'OPTIONS'], '/messages', mcpCors, guard, gate('/sse'), sseMessageHandler(sse));
+  app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('/sse'), route('sse'), sseStreamHandler(sse));
+  app.on(['POST', 'OPTIONS'], '/messages', mcpCors, guard, gate('/sse'), route('sse'), sseMessageHandler(sse));
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404));
   app.onError((error, c) => {

@@ -40,6 +40,12 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Port of the embedded dev IdP (only without LOGTO_ENDPOINT). */
   readonly devIdpPort: number;
+  /** Redis shared by the replicas (src/cluster/); undefined → one process, nothing shared. May carry a password: never log it. */
+  readonly redisUrl: string | undefined;
+  /** This replica's name in the session directory and the `X-Replica` header; undefined → hostname-pid. */
+  readonly replicaId: string | undefined;
+  /** How the other replicas reach this one; undefined → http://HOST:PORT. */
+  readonly replicaUrl: string | undefined;
   /**
    * Logto Management API access (a machine-to-machine app with the `all` permission), or undefined
    * when LOGTO_M2M_APP_ID / LOGTO_M2M_APP_SECRET are unset. The dev IdP brings its own M2M app.
@@ -133,6 +139,12 @@ const schema = z.object({
   MAX_SESSIONS_PER_SUBJECT: int(100, 1, 1_000_000),
   MAX_BODY_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
   DEV_IDP_PORT: int(3002, 0, 65535),
+  REDIS_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  ),
+  REPLICA_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (at most 64)').optional()),
+  REPLICA_URL: optionalUrl,
   LOGTO_M2M_APP_ID: z.string().optional(),
   LOGTO_M2M_APP_SECRET: z.string().optional(),
   LOGTO_MANAGEMENT_API_RESOURCE: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
@@ -204,6 +216,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxSessionsPerSubject: e.MAX_SESSIONS_PER_SUBJECT,
     maxBodyBytes: e.MAX_BODY_BYTES,
     devIdpPort: e.DEV_IDP_PORT,
+    redisUrl: e.REDIS_URL,
+    replicaId: e.REPLICA_ID,
+    replicaUrl: e.REPLICA_URL,
     managementApi:
       m2mId && m2mSecret
         ? Object.freeze({

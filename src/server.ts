@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { createApp } from './app.js';
 import { announcedUrls, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
+import { startClusterFor } from './server/cluster.js';
 import { createEnrichment } from './logto/enrichment.js';
 import { createHttpServer, type HttpTimeouts } from './server/http-server.js';
 import { INSPECTOR_REDIRECT_URIS, printBanner } from './server/banner.js';
@@ -75,11 +76,15 @@ export async function startServer(env: Record<string, string | undefined>, optio
     }
   }
 
+  const cluster = await startClusterFor(config, port, logger);
+  if (cluster) closers.unshift(() => cluster.close());
   const sessions = new SessionRegistry({
     idleTimeoutMs: config.sessionIdleTimeoutSeconds * 1000,
     maxSessions: config.maxSessions,
     maxPerOwner: config.maxSessionsPerSubject,
+    ...(cluster ? { directory: cluster.directory } : {}),
   });
+  cluster?.attach(sessions);
   let state: IssuerState | undefined;
   const app = createApp({
     publicUrl,
@@ -92,6 +97,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     maxBodyBytes: config.maxBodyBytes,
     sessions,
     logger,
+    ...(cluster ? { cluster } : {}),
     state: () => state,
     extendModernServer: options.extendModernServer,
     // whoami's Logto profile (Management API), the same for every era.
@@ -104,7 +110,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
   try {
     discovery = await startDiscoveryLoop(
       async () => {
-        state = await loadIssuerState(expectedIssuer, resource, config, options.fetch);
+        state = await loadIssuerState(expectedIssuer, resource, config, options.fetch, cluster?.sharedCache);
       },
       expectedIssuer,
       logger,
@@ -127,6 +133,8 @@ export async function startServer(env: Record<string, string | undefined>, optio
     sessions,
     async close() {
       discovery.stop();
+      // Leave the session directory first: from now on other replicas answer 404 for our sessions.
+      await cluster?.directory.close();
       http.drain();
       const closing = http.close(5_000);
       for (const s of sessions.list('sse')) if (s.kind === 'sse') void s.transport.close('server shutting down');

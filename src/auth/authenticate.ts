@@ -25,6 +25,11 @@ export interface AuthenticatorOptions {
   /** Seconds an opaque token's userinfo result is trusted. */
   userinfoTtlSeconds: number;
   cacheMaxEntries: number;
+  /**
+   * A cache level shared by replicas (src/cluster/), behind the local one: called on a local miss
+   * of an opaque token with the cache key (a hash, never the token) and the upstream loader.
+   */
+  sharedCache?: <V>(key: string, load: () => Promise<{ value: V; expiresAt: number }>) => Promise<{ value: V; expiresAt: number }>;
   /** The plausibility gate's bounds (see judgeTokenShape): nothing refused by it reaches a verifier. */
   shape: TokenShapeOptions;
   now?: () => number;
@@ -93,8 +98,9 @@ export function createAuthenticator(options: AuthenticatorOptions) {
     });
   };
 
-  const viaUserinfo = (token: string, hash: string) =>
-    cache.getOrLoad(`userinfo:${hash}`, async () => {
+  const viaUserinfo = (token: string, hash: string) => {
+    const key = `userinfo:${hash}`;
+    const load = async () => {
       const claims = await options.verifyUserinfo(token);
       const expiresAtMs = now() + options.userinfoTtlSeconds * 1000;
       const identity: Identity = {
@@ -108,7 +114,10 @@ export function createAuthenticator(options: AuthenticatorOptions) {
         claims: Object.freeze({ ...claims }),
       };
       return { value: identity, expiresAt: expiresAtMs };
-    });
+    };
+    const shared = options.sharedCache;
+    return cache.getOrLoad(key, shared ? () => shared(key, load) : load);
+  };
 
   return {
     cache,

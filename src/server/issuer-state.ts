@@ -2,6 +2,7 @@ import { createRemoteJWKSet, customFetch } from 'jose';
 import { createAuthenticator, type Authenticator } from '../auth/authenticate.js';
 import { createJwtVerifier } from '../auth/verify-jwt.js';
 import { createUserinfoVerifier } from '../auth/verify-userinfo.js';
+import type { SharedCache } from '../cluster/shared-cache.js';
 import type { Config } from '../config.js';
 import { discoverIssuer, type IssuerMetadata } from '../oidc/discover.js';
 import { limitedFetch } from '../oidc/limited-fetch.js';
@@ -17,7 +18,14 @@ export interface IssuerState {
  * jose's cache and kid-miss cooldown work), the JWT and userinfo verifiers, the authenticator.
  * Throws what discoverIssuer throws.
  */
-export async function loadIssuerState(issuer: string, resource: string, config: Config, fetchFn?: typeof fetch): Promise<IssuerState> {
+export async function loadIssuerState(
+  issuer: string,
+  resource: string,
+  config: Config,
+  fetchFn?: typeof fetch,
+  /** The cache level replicas share (REDIS_URL), behind the local one. */
+  sharedCache?: SharedCache,
+): Promise<IssuerState> {
   const metadata = await discoverIssuer(issuer, { timeoutMs: config.upstreamTimeoutMs, ...(fetchFn ? { fetch: fetchFn } : {}) });
   const jwks = createRemoteJWKSet(new URL(metadata.jwksUri), {
     timeoutDuration: config.upstreamTimeoutMs,
@@ -39,6 +47,7 @@ export async function loadIssuerState(issuer: string, resource: string, config: 
     }),
     userinfoTtlSeconds: config.userinfoCacheTtl,
     cacheMaxEntries: config.cacheMaxEntries,
+    ...(sharedCache && config.userinfoCacheTtl > 0 ? { sharedCache } : {}),
     shape: { algorithms: metadata.algorithms, opaqueLength: config.opaqueTokenLength },
   });
   return { metadata, authenticator };

@@ -27,10 +27,24 @@ export class SessionLimitError extends Error {
   }
 }
 
+/**
+ * Where sessions are also recorded when several replicas share them (src/cluster/). The registry
+ * stays the truth for the sessions this process holds; the directory mirrors them.
+ */
+export interface SessionDirectory {
+  /** The caps across every replica: counts one more session for `owner`, or throws {@link SessionLimitError}. */
+  reserve(owner: string): Promise<void>;
+  /** A reserved place that never became a session. */
+  unreserve(owner: string): void;
+  added(session: Session): void;
+  removed(session: Session): void;
+}
+
 export interface SessionRegistryOptions {
   idleTimeoutMs: number;
   maxSessions: number;
   maxPerOwner: number;
+  directory?: SessionDirectory;
   now?: () => number;
 }
 
@@ -45,6 +59,8 @@ export class SessionRegistry {
   /** Places reserved by sessions being opened (see {@link reserve}). */
   readonly #pending = new Map<string, number>();
   #pendingTotal = 0;
+  /** Directory reservations not yet turned into a session, per owner. */
+  readonly #unclaimed = new Map<string, number>();
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
 
@@ -80,9 +96,48 @@ export class SessionRegistry {
     };
   }
 
+  /**
+   * {@link reserve}, then — with a directory — the same across every replica. Resolves to the
+   * release; pass `opened = true` when releasing right after {@link add}ing the session, so the
+   * directory keeps counting the place. Rejects with {@link SessionLimitError}.
+   */
+  async admit(owner: string): Promise<(opened?: boolean) => void> {
+    const releaseLocal = this.reserve(owner);
+    const directory = this.options.directory;
+    if (!directory) return releaseLocal;
+    try {
+      await directory.reserve(owner);
+    } catch (error) {
+      releaseLocal();
+      throw error;
+    }
+    this.#unclaimed.set(owner, (this.#unclaimed.get(owner) ?? 0) + 1);
+    let released = false;
+    return (opened = false) => {
+      if (released) return;
+      released = true;
+      releaseLocal();
+      const left = (this.#unclaimed.get(owner) ?? 1) - 1;
+      if (left > 0) this.#unclaimed.set(owner, left);
+      else this.#unclaimed.delete(owner);
+      if (!opened) directory.unreserve(owner);
+    };
+  }
+
   add(session: Session): void {
     this.#sessions.set(session.id, session);
     this.#perOwner.set(session.owner, (this.#perOwner.get(session.owner) ?? 0) + 1);
+    this.options.directory?.added(session);
+  }
+
+  /** True if this process holds a session with this id (whoever owns it). */
+  has(id: string): boolean {
+    return this.#sessions.has(id);
+  }
+
+  /** Every held session, and the places reserved but not yet opened per owner (for a directory resync). */
+  snapshot(): { sessions: Session[]; reserved: ReadonlyMap<string, number> } {
+    return { sessions: [...this.#sessions.values()], reserved: new Map(this.#unclaimed) };
   }
 
   /** The session if it exists, is of `kind` and belongs to `owner`; touches it. */
@@ -103,6 +158,7 @@ export class SessionRegistry {
     const session = this.#sessions.get(id);
     if (!session) return;
     this.#sessions.delete(id);
+    this.options.directory?.removed(session);
     const left = (this.#perOwner.get(session.owner) ?? 1) - 1;
     if (left > 0) this.#perOwner.set(session.owner, left);
     else this.#perOwner.delete(session.owner);

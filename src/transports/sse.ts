@@ -23,9 +23,9 @@ type Ctx = Context<{ Variables: GateVariables }>;
 export function sseStreamHandler(options: SseOptions) {
   return async (c: Ctx): Promise<Response> => {
     const owner = ownerOf(c.get('identity'));
-    let release: () => void;
+    let release: (opened?: boolean) => void;
     try {
-      release = options.sessions.reserve(owner);
+      release = await options.sessions.admit(owner);
     } catch (error) {
       if (error instanceof SessionLimitError) return jsonRpcError(error.status, SERVER_ERROR, error.message, { 'retry-after': '30' });
       throw error;
@@ -34,7 +34,7 @@ export function sseStreamHandler(options: SseOptions) {
     const server = createMcpServer(options.mcp);
     transport.onclose = () => options.sessions.remove(transport.sessionId);
     options.sessions.add({ id: transport.sessionId, kind: 'sse', transport, owner, lastSeen: Date.now(), close: () => server.close() });
-    release();
+    release(true);
     await server.connect(transport);
     return transport.response;
   };

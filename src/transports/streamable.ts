@@ -50,9 +50,9 @@ export function streamableHandler(options: StreamableOptions) {
       if (method !== 'POST' || !isInitialize(parsedBody)) {
         return jsonRpcError(400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
       }
-      let release: () => void;
+      let release: (opened?: boolean) => void;
       try {
-        release = sessions.reserve(owner);
+        release = await sessions.admit(owner);
       } catch (error) {
         if (error instanceof SessionLimitError) return jsonRpcError(error.status, SERVER_ERROR, error.message, { 'retry-after': '30' });
         throw error;
@@ -63,7 +63,7 @@ export function streamableHandler(options: StreamableOptions) {
         enableJsonResponse: true,
         onsessioninitialized: (id) => {
           sessions.add({ id, kind: 'streamable', transport, owner, lastSeen: Date.now(), close: () => server.close() });
-          release();
+          release(true);
         },
       });
       transport.onclose = () => {

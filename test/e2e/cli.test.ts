@@ -17,6 +17,7 @@ import type { ServerRecord } from '../../src/cli/store.js';
 import { DEV_USERS } from '../../src/dev-idp/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { authorizeHeadless } from '../support/authorize-headless.js';
+import { LogCapture } from '../support/harness.js';
 
 const alice = DEV_USERS.find((u) => u.username === 'alice')!;
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -57,6 +58,14 @@ describe('CLI end to end (server + dev IdP)', () => {
   let configHome: string;
   let storeDir: string;
   const printed: string[] = [];
+  /** The server's log: its request lines name the era that served each /mcp request. */
+  const logs = new LogCapture();
+  const erasSince = (from: number) =>
+    logs.chunks
+      .slice(from)
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.includes('"msg":"request"') && line.includes('"path":"/mcp"'))
+      .map((line) => (JSON.parse(line) as { era?: string }).era);
 
   const cli = async (argv: string[], extra: Partial<CliDeps> = {}): Promise<Run> => {
     const out: string[] = [];
@@ -96,7 +105,7 @@ describe('CLI end to end (server + dev IdP)', () => {
   before(async () => {
     configHome = await mkdtemp(join(tmpdir(), 'cli-e2e-'));
     storeDir = join(configHome, 'logto-whoami-mcp');
-    server = await startServer({ PORT: '0', DEV_IDP_PORT: '0', LOG_LEVEL: 'silent' }, { banner: false });
+    server = await startServer({ PORT: '0', DEV_IDP_PORT: '0', LOG_LEVEL: 'info' }, { banner: false, logDestination: logs });
     await server.ready;
   });
 
@@ -127,18 +136,26 @@ describe('CLI end to end (server + dev IdP)', () => {
 
   it('protocol era auto (the default) speaks 2026-07-28 to our /mcp; pinned modern too', async () => {
     for (const argv of [['whoami', server.mcpUrl, '--verbose'], ['whoami', server.mcpUrl, '--verbose', '--protocol-era', 'modern']]) {
+      const from = logs.chunks.length;
       const run = await cli(argv);
       assert.equal(run.code, 0, run.err);
       assert.match(run.err, /Connected: MCP 2026-07-28 \(modern era, streamable\)/);
       assert.equal(claims(run.out)['sub'], alice.sub);
+      const eras = erasSince(from);
+      assert.ok(eras.length >= 2, 'server/discover and tools/call were logged');
+      assert.deepEqual([...new Set(eras)], ['modern'], 'the server served every request on its 2026-07-28 path');
     }
   });
 
   it('--protocol-era legacy still works: the 2025 initialize handshake on the same /mcp', async () => {
+    const from = logs.chunks.length;
     const run = await cli(['call', server.mcpUrl, 'whoami', '{}', '--verbose', '--protocol-era', 'legacy']);
     assert.equal(run.code, 0, run.err);
     assert.match(run.err, /Connected: MCP 2025-\d\d-\d\d \(legacy era, streamable\)/);
     assert.equal(claims(run.out)['sub'], alice.sub);
+    const eras = erasSince(from);
+    assert.ok(eras.length >= 2, 'initialize and tools/call were logged');
+    assert.deepEqual([...new Set(eras)], ['legacy'], 'the server served every request on its 2025 path');
   });
 
   it('--protocol-era: an unknown era, or modern over HTTP+SSE, is a usage error', async () => {

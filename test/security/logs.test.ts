@@ -71,6 +71,24 @@ async function exercise(server: SpawnedServer, idp: FakeIdp): Promise<string[]> 
       `POST /mcp HTTP/1.1\r\nHost: localhost:${server.port}\r\nAuthorization: Bearer ${c['dup']}\r\nAuthorization: Bearer ${jwt}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
     ),
   );
+  // whoami's Logto profile through every Management API outcome: the M2M secret (a canary) is sent
+  // to the token endpoint on each (expires_in inside @logto/api's renewal leeway), never logged.
+  secrets.push(idp.m2m.appSecret);
+  for (const [where, fault] of [['token', '401'], ['token', 'html'], ['token', 'down'], ['management', '401'], ['management', '500'], ['management', 'html'], ['management', 'ok']] as const) {
+    const sub = `log-m2m-${where}-${fault}-${randomBytes(3).toString('hex')}`;
+    idp.managementUsers.set(sub, { user: { id: sub, username: sub }, roles: [], organizations: [] });
+    const token = await idp.accessToken(sub, server.url);
+    secrets.push(token);
+    idp.fault[where] = fault;
+    const init = await post('/mcp', { authorization: `Bearer ${token}` }, INIT);
+    const h = { authorization: `Bearer ${token}`, 'mcp-session-id': init.headers.get('mcp-session-id')! };
+    await post('/mcp', h, { jsonrpc: '2.0', method: 'notifications/initialized' });
+    const answer = await fetch(`${server.url}/mcp`, { method: 'POST', headers: { 'content-type': 'application/json', accept: ACCEPT, ...h }, body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'whoami', arguments: {} } }) }).then((r) => r.text());
+    idp.fault[where] = 'ok';
+    assert.ok(answer.includes(sub), `whoami answered for ${sub}: ${answer.slice(0, 300)}`);
+    assert.ok(!answer.includes(idp.m2m.appSecret), 'the M2M secret is in a whoami answer');
+  }
+
   // Upstream failures: the token travels to the IdP, never into our logs.
   const upstream = idp.opaqueToken({ sub: 'u' });
   secrets.push(upstream);
@@ -87,7 +105,12 @@ describe('Logs never contain tokens or session ids (RFC 6750 §5.3, RFC 9700 §4
   const servers = new Map<string, SpawnedServer>();
   before(async () => {
     idp = await startFakeIdp();
-    await Promise.all(LEVELS.map(async (level) => servers.set(level, await spawnServer({ LOGTO_ENDPOINT: idp.url, LOG_LEVEL: level }))));
+    idp.m2m.appSecret = canary('m2msecret');
+    idp.m2m.expiresIn = 30;
+    const m2m = { LOGTO_M2M_APP_ID: idp.m2m.appId, LOGTO_M2M_APP_SECRET: idp.m2m.appSecret, UPSTREAM_TIMEOUT_MS: '1000' };
+    // Five tsx processes start at once: on the shared 2-core machine (load average 25–40 measured) a
+    // start took over spawnServer's default 20 s (a silent stderr at the cut-off), so each gets 60 s.
+    await Promise.all(LEVELS.map(async (level) => servers.set(level, await spawnServer({ LOGTO_ENDPOINT: idp.url, LOG_LEVEL: level, ...m2m }, 60_000))));
   });
   after(async () => {
     for (const s of servers.values()) s.kill();

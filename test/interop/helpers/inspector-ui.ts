@@ -42,8 +42,22 @@ export async function addServerWithClientId(page: Page, id: string, transport: T
   await page.getByRole('switch', { name: `Connect or disconnect "${id}"` }).check({ force: true });
 }
 
-/** `"key": "value"` pairs from the rendered result (the JSON viewer adds line numbers between lines). */
+/**
+ * The tool result's JSON from the rendered page: the viewer prints line numbers, then the pretty JSON
+ * (nested objects indented, so the first line that is exactly `}` closes the top level). Falls back to
+ * the top-level-looking `"key": "value"` pairs when no such block parses.
+ */
 export function claimsFromText(text: string): Record<string, unknown> {
+  const lines = text.split('\n').map((line) => line.trimEnd());
+  const start = lines.indexOf('{');
+  const end = start >= 0 ? lines.indexOf('}', start) : -1;
+  if (end > start) {
+    try {
+      return JSON.parse(lines.slice(start, end + 1).join('\n')) as Record<string, unknown>;
+    } catch {
+      // fall through
+    }
+  }
   const claims: Record<string, unknown> = {};
   for (const match of text.matchAll(/"(\w+)":\s*"([^"]*)"/g)) {
     if (match[1] && !(match[1] in claims)) claims[match[1]] = match[2];

@@ -1,0 +1,77 @@
+import type { Logger } from '../log.js';
+import type { SessionRegistry } from '../transports/sessions.js';
+import { RedisSessionDirectory } from './directory.js';
+import { connectRedis, type RedisLink } from './redis.js';
+import { sessionRoute } from './route.js';
+import { createSharedCache, type SharedCache } from './shared-cache.js';
+
+export interface ClusterOptions {
+  redisUrl: string;
+  replicaId: string;
+  replicaUrl: string;
+  idleTimeoutMs: number;
+  maxSessions: number;
+  maxPerOwner: number;
+  /** The upstream (IdP) timeout: bounds lock holding, waiting for another replica, forwarding. */
+  upstreamTimeoutMs: number;
+  logger: Logger;
+}
+
+export interface Cluster {
+  readonly replicaId: string;
+  readonly directory: RedisSessionDirectory;
+  readonly sharedCache: SharedCache;
+  /** Starts heartbeats once the registry exists (it needs the directory first). */
+  attach(registry: SessionRegistry): void;
+  /** Middleware for `/mcp` (Mcp-Session-Id) and `/messages` (?sessionId=). */
+  route(kind: 'streamable' | 'sse'): ReturnType<typeof sessionRoute>;
+  /** For /readyz. */
+  redisUp(): boolean;
+  /** Leaves the directory (this replica's sessions are gone), then disconnects. */
+  close(): Promise<void>;
+}
+
+/**
+ * Everything several replicas share through Redis (REDIS_URL): the validation cache level for
+ * opaque tokens, and the session directory that routes a request to the replica holding its
+ * session and keeps the session caps cluster-wide. Without REDIS_URL none of this is loaded.
+ */
+export function startCluster(o: ClusterOptions): Cluster {
+  const logger = o.logger.child({ component: 'cluster', replica: o.replicaId });
+  const link: RedisLink = connectRedis(o.redisUrl, logger);
+  const directory = new RedisSessionDirectory(link, {
+    replicaId: o.replicaId,
+    replicaUrl: o.replicaUrl,
+    idleTimeoutMs: o.idleTimeoutMs,
+    maxSessions: o.maxSessions,
+    maxPerOwner: o.maxPerOwner,
+    logger,
+  });
+  let registry: SessionRegistry | undefined;
+  return {
+    replicaId: o.replicaId,
+    directory,
+    sharedCache: createSharedCache(link, { lockMs: o.upstreamTimeoutMs + 1000, logger }),
+    attach(r) {
+      registry = r;
+      directory.start(() => r.snapshot());
+    },
+    route(kind) {
+      if (!registry) throw new Error('cluster: attach the session registry first');
+      return sessionRoute({
+        kind,
+        sessionId: kind === 'streamable' ? (c) => c.req.header('mcp-session-id') : (c) => c.req.query('sessionId'),
+        registry,
+        directory,
+        replicaId: o.replicaId,
+        forwardTimeoutMs: o.upstreamTimeoutMs + 2000,
+        logger,
+      });
+    },
+    redisUp: () => link.up,
+    async close() {
+      await directory.close();
+      await link.close();
+    },
+  };
+}

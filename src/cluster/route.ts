@@ -1,0 +1,70 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import type { GateVariables } from '../auth/bearer-gate.js';
+import { jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
+import type { Logger } from '../log.js';
+import { ownerOf, type Session, type SessionRegistry } from '../transports/sessions.js';
+import { ownerHash, type RedisSessionDirectory } from './directory.js';
+import { FORWARDED_HEADER, forwardRequest } from './forward.js';
+
+export interface SessionRouteOptions {
+  kind: Session['kind'];
+  /** Where this endpoint carries the session id. */
+  sessionId: (c: Context) => string | undefined;
+  registry: SessionRegistry;
+  directory: RedisSessionDirectory;
+  replicaId: string;
+  /** Longest wait for another replica's answer headers, ms. */
+  forwardTimeoutMs: number;
+  logger: Logger;
+}
+
+const RETRY_AFTER = { 'retry-after': '2' };
+
+/**
+ * Runs after the bearer gate, before a transport handler (on every MCP endpoint: /sse and
+ * initialize too, so their answers wait for the directory write): a request for a session this replica
+ * does not hold goes to the replica that does, and its answer comes back as it was sent. Anything
+ * this replica cannot route — no session id, a session held here, unknown, of another subject or
+ * transport, or of a replica that is gone — falls through to the handler, which answers as it
+ * always does (404 for a session it does not know). Redis unreachable, or the holder not
+ * answering: 503 with Retry-After, never a hang.
+ */
+export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variables: GateVariables }> {
+  /** Handled here; the answer leaves once this request's directory writes have landed. */
+  const local = async (next: () => Promise<void>) => {
+    await next();
+    await o.directory.settled();
+  };
+  return async (c, next) => {
+    const id = o.sessionId(c);
+    if (id === undefined) return local(next);
+    if (o.registry.has(id)) {
+      o.directory.touch(id);
+      return local(next);
+    }
+    // Passed here by another replica: never passed on again (unknown here → the handler's 404).
+    if (c.req.header(FORWARDED_HEADER) !== undefined) return local(next);
+    let where;
+    try {
+      where = await o.directory.locate(id);
+    } catch {
+      return jsonRpcError(503, SERVER_ERROR, 'Session directory unavailable', RETRY_AFTER);
+    }
+    if (where.state !== 'alive' || where.replicaId === o.replicaId || where.kind !== o.kind || where.ownerHash !== ownerHash(ownerOf(c.get('identity')))) {
+      return local(next);
+    }
+    const outcome = await forwardRequest(c.req.raw, where.url, where.replicaId, o.forwardTimeoutMs);
+    if (outcome.kind === 'refused') {
+      // Nothing listens there any more: the replica is gone, and its sessions with it. Answered
+      // here, as the handler would: the request body went to the forward attempt.
+      o.directory.forget(id);
+      return jsonRpcError(404, SERVER_ERROR, 'Session not found');
+    }
+    if (outcome.kind === 'failed') {
+      o.logger.warn({ replica: where.replicaId, reason: outcome.reason }, 'forwarding to the session holder failed');
+      return jsonRpcError(503, SERVER_ERROR, 'Session holder unavailable', RETRY_AFTER);
+    }
+    outcome.response.headers.set('x-session-holder', where.replicaId);
+    return outcome.response;
+  };
+}
