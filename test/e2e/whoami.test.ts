@@ -8,6 +8,18 @@ type Server = Awaited<ReturnType<typeof startTestServer>>;
 /** The demo tenant's data (fixed ids): what the dev IdP's Management API serves. */
 const tenant = createDevTenant();
 
+
+/** Every `additionalProperties` in a JSON Schema: MCP Inspector warns on the empty schema `{}`. */
+function emptyAdditionalProperties(schema: unknown, path = '$'): string[] {
+  if (typeof schema !== 'object' || schema === null) return [];
+  const found: string[] = [];
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'additionalProperties' && typeof value === 'object' && value !== null && Object.keys(value).length === 0) found.push(path);
+    found.push(...emptyAdditionalProperties(value, `${path}.${key}`));
+  }
+  return found;
+}
+
 describe('whoami end to end: real auth-code + PKCE tokens from the dev IdP, SDK v1 clients', () => {
   let server: Server;
   before(async () => {
@@ -29,6 +41,8 @@ describe('whoami end to end: real auth-code + PKCE tokens from the dev IdP, SDK 
             const tool = tools.tools.find((t) => t.name === 'whoami');
             assert.ok(tool, 'whoami is listed');
             assert.ok(tool.outputSchema, 'whoami declares an output schema');
+            assert.deepEqual(emptyAdditionalProperties(tool.outputSchema), [], 'no `additionalProperties: {}` (MCP Inspector flags it)');
+            assert.equal(tool.outputSchema['additionalProperties'], true, 'other claims are allowed, said plainly');
             const me = await whoami(client);
             assert.equal(me['sub'], user.sub);
             assert.equal(me['token_type'], kind);

@@ -5,17 +5,15 @@
  *
  * Found against Logto: mcp-remote sends the `resource` as a parsed URL's href, so an origin-only
  * identifier gains a trailing slash (`http://host:port` → `http://host:port/`), and Logto — exact
- * match on API identifiers — answers invalid_target. The SDK's own auth() sends the metadata's string
- * verbatim. So these scenarios run with MCP_RESOURCE set to the slash form (what the server advertises
- * then, and what is registered at Logto); the default origin-only form is the `todo` below until the
- * server advertises origin-only resources canonically with the slash (branch i12).
+ * match on API identifiers — answered invalid_target while the server advertised the form without it.
+ * The server now advertises the canonical form (`http://localhost:PORT/`); the default configuration
+ * is what runs here, and it would fail again if the two forms ever drifted apart.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../support/harness.js';
 import { whoamiClaims } from '../interop/helpers/our-server.js';
 import { connectThroughMcpRemote } from '../support/mcp-remote.js';
 import { signInAtLogto } from './support/sign-in.js';
@@ -25,29 +23,19 @@ import { MCP_REMOTE_REDIRECT_URI } from './support/tenant.js';
 describe('mcp-remote against the real Logto (pre-registered app)', () => {
   let suite: Suite;
   let server: LogtoServer;
-  let originOnly: LogtoServer;
   before(async () => {
     suite = await useLogto();
-    const port = await freePort();
-    server = await startServerForLogto(suite, { PORT: String(port), PUBLIC_URL: `http://localhost:${port}`, MCP_RESOURCE: `http://localhost:${port}/` });
-    originOnly = await startServerForLogto(suite);
+    server = await startServerForLogto(suite);
   });
   after(async () => {
     await server?.close();
-    await originOnly?.close();
     await suite?.release();
   });
 
-  const scenarios = [
-    { transport: 'http-only', resource: 'slash' },
-    { transport: 'sse-only', resource: 'slash' },
-    { transport: 'http-only', resource: 'origin-only' },
-  ] as const;
-  for (const { transport, resource } of scenarios) {
-    const name = `${transport === 'http-only' ? 'Streamable HTTP' : 'SSE'}, resource ${resource === 'slash' ? 'http://localhost:PORT/' : 'http://localhost:PORT (the default)'}: sign in at Logto, whoami through the proxy`;
-    const todo = resource === 'origin-only' ? 'mcp-remote sends http://localhost:PORT/ and Logto has only http://localhost:PORT → invalid_target; passes once origin-only resources are advertised with the slash (i12)' : undefined;
-    it(name, { ...(todo ? { todo } : {}) }, async () => {
-      const target = resource === 'slash' ? server : originOnly;
+  for (const transport of ['http-only', 'sse-only'] as const) {
+    it(`${transport === 'http-only' ? 'Streamable HTTP' : 'SSE'}, the default (origin-only) resource: sign in at Logto, whoami through the proxy`, async () => {
+      const target = server;
+      assert.equal(new URL(target.advertisedResource).pathname, '/', 'an origin-only resource, advertised in its canonical form');
       const configDir = await mkdtemp(join(tmpdir(), 'mcp-remote-logto-'));
       const { alice, inspectorApp } = suite.tenant;
       try {

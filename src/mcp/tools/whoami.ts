@@ -23,17 +23,26 @@ export const logtoProfileSchema = z
     avatar: z.string().nullable().optional(),
     email: z.string().nullable().optional(),
     phone: z.string().nullable().optional(),
-    custom_data: z.record(z.string(), z.unknown()).optional(),
+    // `additionalProperties: true`, not zod's `{}`: MCP Inspector flags an empty schema (see below).
+    custom_data: z.record(z.string(), z.unknown()).meta({ additionalProperties: true }).optional(),
     roles: z.array(z.string()).optional().describe('Global (API resource) role names.'),
     organizations: z.array(organization).optional(),
   })
   .describe("What Logto's Management API says about the caller, limited to WHOAMI_PROFILE_FIELDS. Not part of the token.");
 
-const outputSchema = z.looseObject({
-  sub: z.string().describe('The subject: the Logto user ID.'),
-  token_type: z.enum(['jwt', 'opaque']).describe('jwt: verified locally with the issuer JWKS; opaque: validated at Logto userinfo.'),
-  logto: logtoProfileSchema.optional(),
-});
+/**
+ * The claims whoami always returns, typed; every other claim of the token or of userinfo passes
+ * too. Zod writes "any other key" as `additionalProperties: {}`, which MCP Inspector marks with a
+ * warning sign; `.meta` replaces it with the equivalent `additionalProperties: true` that every
+ * validator and client reads without complaint (the SDKs still validate `sub` and `token_type`).
+ */
+const outputSchema = z
+  .looseObject({
+    sub: z.string().describe('The subject: the Logto user ID.'),
+    token_type: z.enum(['jwt', 'opaque']).describe('jwt: verified locally with the issuer JWKS; opaque: validated at Logto userinfo.'),
+    logto: logtoProfileSchema.optional(),
+  })
+  .meta({ additionalProperties: true });
 
 /** The part of an SDK `AuthInfo` whoami reads (v1 and v2 agree on it): the bearer gate puts the `Identity` there. */
 export interface WhoamiAuth {

@@ -15,6 +15,8 @@ export interface InteropTools {
   conformance: string;
   /** The 0.2.x line of the same suite (installed as `conformance-02`): `--requirements 2026-07-28`. */
   conformance02: string;
+  /** mcp-remote's stdio proxy entry (`mcp-remote <url> [callback-port] …`). */
+  mcpRemote: string;
 }
 
 let cached: InteropTools | undefined;
@@ -35,10 +37,11 @@ export function interopTools(): InteropTools {
   const inspector = join(dir, 'node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js');
   const conformance = join(dir, 'node_modules/@modelcontextprotocol/conformance/dist/index.js');
   const conformance02 = join(dir, 'node_modules/conformance-02/dist/index.js');
-  for (const path of [node22, inspector, conformance, conformance02]) {
+  const mcpRemote = join(dir, 'node_modules/mcp-remote/dist/proxy.js');
+  for (const path of [node22, inspector, conformance, conformance02, mcpRemote]) {
     if (!existsSync(path)) throw new Error(`interop tool missing after install: ${path}`);
   }
-  cached = { node22, inspector, conformance, conformance02 };
+  cached = { node22, inspector, conformance, conformance02, mcpRemote };
   return cached;
 }
 

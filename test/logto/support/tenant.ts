@@ -40,8 +40,13 @@ export const INSPECTOR_APP_REDIRECT_URIS = [
   'http://127.0.0.1:6276/oauth/callback',
   'http://localhost:6276/oauth/callback',
 ];
-export const MCP_REMOTE_REDIRECT_URI = 'http://localhost:33418/oauth/callback';
-export const CLI_PORT = 33419;
+/**
+ * Fixed callback ports (the apps are registered with them), below Linux's ephemeral range (32768–60999):
+ * inside it, any outgoing connection on this busy machine may hold the port for a while (seen: mcp-remote's
+ * "Callback port 33418 is already in use").
+ */
+export const MCP_REMOTE_REDIRECT_URI = 'http://localhost:28418/oauth/callback';
+export const CLI_PORT = 28419;
 export const CLI_REDIRECT_URI = `http://127.0.0.1:${CLI_PORT}/callback`;
 
 export function managementApi(logto: LogtoInstance): ManagementApi {
