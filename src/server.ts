@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { createApp } from './app.js';
-import { loadConfig, type Config } from './config.js';
+import { announcedUrls, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { startClusterFor } from './server/cluster.js';
 import { createEnrichment } from './logto/enrichment.js';
@@ -58,8 +58,8 @@ export async function startServer(env: Record<string, string | undefined>, optio
   // Listen first: with PORT=0 the public URL (hence the resource) depends on the bound port.
   const http = createHttpServer(options.httpTimeouts);
   const port = await http.listen(config.port, config.host);
-  const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
-  const resource = config.resource ?? publicUrl;
+  // The resource in its canonical form (config.ts canonicalResource), as doctor/setup name it too.
+  const { publicUrl, resource } = announcedUrls(config, port);
 
   const closers: Array<() => Promise<void>> = [];
   let issuer = config.issuer;
