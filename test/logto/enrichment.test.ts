@@ -5,13 +5,16 @@
  * opaque token's userinfo as it is, and still answers when the M2M app is misconfigured.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { connectClient, whoami } from '../support/harness.js';
 import { startServerForLogto, useLogto, type LogtoServer, type Suite } from './support/suite.js';
 import { INSPECTOR_APP_REDIRECT_URIS, managementApi, must, WHOAMI_SCOPE, type LogtoUser } from './support/tenant.js';
 import { logtoTokens } from './support/tokens.js';
 
-const CAROL = { username: 'carol_enrichment', password: 'Carol-Logto-Pass-2026!', name: 'Carol Enrich', email: 'carol@example.com', phone: '15555550177' };
+// Unique per run: a Logto kept between runs (LOGTO_SUITE_STATE) still has the previous run's user.
+const RUN = randomBytes(3).toString('hex');
+const CAROL = { username: `carol_${RUN}`, password: 'Carol-Logto-Pass-2026!', name: 'Carol Enrich', email: `carol-${RUN}@example.com`, phone: `1555555${parseInt(RUN, 16) % 10_000}`.padEnd(11, '0') };
 
 async function whoamiWith(server: LogtoServer, token: string): Promise<Record<string, unknown>> {
   const client = await connectClient(server, 'streamable', token);
