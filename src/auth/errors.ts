@@ -26,5 +26,3 @@ export class AuthError extends Error {
   readonly scope: readonly string[] | undefined;
 }
 
-// Defined below src/auth (discovery throws it too); re-exported for the auth layer's callers.
-export { UpstreamError } from '../oidc/errors.js';

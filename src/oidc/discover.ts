@@ -4,7 +4,6 @@ import { DiscoveryConfigError, UpstreamError } from './errors.js';
 import { createJsonRequester, HttpStatusError } from './requester.js';
 
 // Callers that catch discovery failures import them from here or from ./errors.js.
-export { DiscoveryConfigError, UpstreamError };
 
 /** The parts of the issuer's OpenID configuration this server uses, plus the raw document. */
 export interface IssuerMetadata {

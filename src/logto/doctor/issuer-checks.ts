@@ -1,4 +1,5 @@
-import { DiscoveryConfigError, discoverIssuer, type IssuerMetadata } from '../../oidc/discover.js';
+import { discoverIssuer, type IssuerMetadata } from '../../oidc/discover.js';
+import { DiscoveryConfigError } from '../../oidc/errors.js';
 import { createJsonRequester, HttpStatusError } from '../../oidc/requester.js';
 import type { Check } from './checklist.js';
 
