@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 
 /**
- * MCP Inspector 2.x web UI steps shared by the interop (dev IdP) and real-Logto suites. Copied from
- * test/interop/inspector-web.test.ts, which can import them from here instead.
+ * MCP Inspector 2.x web UI steps shared by the interop (dev IdP) and real-Logto suites.
  */
 
 export const STEP_TIMEOUT = 30_000;
@@ -25,13 +24,16 @@ export async function addServerWithClientId(page: Page, id: string, transport: T
   const settings = page.getByRole('dialog').filter({ hasText: 'Server Settings' }).last();
   await settings.getByRole('button', { name: 'OAuth Settings' }).click();
   await settings.getByLabel('Client ID').fill(clientId);
-  const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes(`/api/servers/${id}`), { timeout: STEP_TIMEOUT });
-  await settings.getByRole('button', { name: 'Close' }).first().click();
-  await saved;
   // Inspector connects with the server entry it has in memory: connecting before the saved settings
   // are reloaded registers dynamically and then redeems the code as `mcp-inspector` (invalid_grant).
-  // Pace it like a person: reopen the settings and see the Client ID there before connecting.
-  await page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/api/servers', { timeout: STEP_TIMEOUT }).catch(() => undefined);
+  // So wait for the save (PUT) and the reload that follows it (GET /api/servers, ~0.1 s later: both
+  // waits start before the click, or the reload may come and go unseen), then, like a person, reopen
+  // the settings and see the Client ID there before connecting.
+  const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes(`/api/servers/${id}`), { timeout: STEP_TIMEOUT });
+  const reloaded = page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/api/servers', { timeout: STEP_TIMEOUT });
+  await settings.getByRole('button', { name: 'Close' }).first().click();
+  await saved;
+  await reloaded;
   await card.getByRole('button', { name: 'Settings', exact: true }).click();
   const reopened = page.getByRole('dialog').filter({ hasText: 'Server Settings' }).last();
   await reopened.getByRole('button', { name: 'OAuth Settings' }).click();
@@ -43,24 +45,13 @@ export async function addServerWithClientId(page: Page, id: string, transport: T
 }
 
 /**
- * The tool result's JSON from the rendered page: the viewer prints line numbers, then the pretty JSON
- * (nested objects indented, so the first line that is exactly `}` closes the top level). Falls back to
- * the top-level-looking `"key": "value"` pairs when no such block parses.
+ * The first JSON object of the rendered result: the viewer prints the line numbers first, then the
+ * pretty-printed JSON, whose outermost braces stand alone on their lines.
  */
 export function claimsFromText(text: string): Record<string, unknown> {
   const lines = text.split('\n').map((line) => line.trimEnd());
   const start = lines.indexOf('{');
-  const end = start >= 0 ? lines.indexOf('}', start) : -1;
-  if (end > start) {
-    try {
-      return JSON.parse(lines.slice(start, end + 1).join('\n')) as Record<string, unknown>;
-    } catch {
-      // fall through
-    }
-  }
-  const claims: Record<string, unknown> = {};
-  for (const match of text.matchAll(/"(\w+)":\s*"([^"]*)"/g)) {
-    if (match[1] && !(match[1] in claims)) claims[match[1]] = match[2];
-  }
-  return claims;
+  const end = lines.indexOf('}', start);
+  assert.ok(start >= 0 && end > start, `a JSON object in the tool result: ${text.slice(0, 500)}`);
+  return JSON.parse(lines.slice(start, end + 1).join('\n')) as Record<string, unknown>;
 }
