@@ -9,13 +9,18 @@ type Server = Awaited<ReturnType<typeof startTestServer>>;
 const tenant = createDevTenant();
 
 
-/** Every `additionalProperties` in a JSON Schema: MCP Inspector warns on the empty schema `{}`. */
-function emptyAdditionalProperties(schema: unknown, path = '$'): string[] {
+/**
+ * What MCP Inspector 2.12's schema-portability check marks with a warning sign, anywhere in a JSON
+ * Schema: an empty `additionalProperties: {}` (an untyped schema) and a `type` that is an array
+ * (`["string", "null"]`, rejected by single-type dialects).
+ */
+function portabilityWarnings(schema: unknown, path = '$'): string[] {
   if (typeof schema !== 'object' || schema === null) return [];
   const found: string[] = [];
   for (const [key, value] of Object.entries(schema)) {
-    if (key === 'additionalProperties' && typeof value === 'object' && value !== null && Object.keys(value).length === 0) found.push(path);
-    found.push(...emptyAdditionalProperties(value, `${path}.${key}`));
+    if (key === 'additionalProperties' && typeof value === 'object' && value !== null && Object.keys(value).length === 0) found.push(`${path}: additionalProperties {}`);
+    if (key === 'type' && Array.isArray(value)) found.push(`${path}: type ${JSON.stringify(value)}`);
+    found.push(...portabilityWarnings(value, `${path}.${key}`));
   }
   return found;
 }
@@ -41,7 +46,7 @@ describe('whoami end to end: real auth-code + PKCE tokens from the dev IdP, SDK 
             const tool = tools.tools.find((t) => t.name === 'whoami');
             assert.ok(tool, 'whoami is listed');
             assert.ok(tool.outputSchema, 'whoami declares an output schema');
-            assert.deepEqual(emptyAdditionalProperties(tool.outputSchema), [], 'no `additionalProperties: {}` (MCP Inspector flags it)');
+            assert.deepEqual(portabilityWarnings(tool.outputSchema), [], 'nothing MCP Inspector flags: no `additionalProperties: {}`, no array `type`');
             assert.equal(tool.outputSchema['additionalProperties'], true, 'other claims are allowed, said plainly');
             const me = await whoami(client);
             assert.equal(me['sub'], user.sub);

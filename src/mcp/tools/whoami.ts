@@ -14,15 +14,22 @@ export interface WhoamiDeps {
 const organization = z.object({ id: z.string(), name: z.string(), roles: z.array(z.string()).describe("The caller's organization roles.") });
 
 /** Declared in the output schema; never mixed into the token's claims. */
+/**
+ * A string or null as `anyOf` with one `type` each: zod's `.nullable()` (and a union with `z.null()`)
+ * writes `type: ["string", "null"]`, legal JSON Schema that MCP Inspector flags as a portability
+ * warning (single-`type` dialects such as Gemini's reject it); a union with `z.literal(null)` does not.
+ */
+const nullableString = z.union([z.string(), z.literal(null)]).optional();
+
 export const logtoProfileSchema = z
   .object({
     available: z.boolean().describe('false: the Management API could not be asked; the claims above still hold.'),
     error: z.string().optional().describe('Why the profile is unavailable (timeout, unauthorized, not_found, …).'),
-    username: z.string().nullable().optional(),
-    name: z.string().nullable().optional(),
-    avatar: z.string().nullable().optional(),
-    email: z.string().nullable().optional(),
-    phone: z.string().nullable().optional(),
+    username: nullableString,
+    name: nullableString,
+    avatar: nullableString,
+    email: nullableString,
+    phone: nullableString,
     // `additionalProperties: true`, not zod's `{}`: MCP Inspector flags an empty schema (see below).
     custom_data: z.record(z.string(), z.unknown()).meta({ additionalProperties: true }).optional(),
     roles: z.array(z.string()).optional().describe('Global (API resource) role names.'),
