@@ -13,6 +13,14 @@ const subOf = (username: string) => DEV_USERS.find((u) => u.username === usernam
 /** The same JSON-RPC id for everyone: a response routed by id alone would reach the wrong caller. */
 const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
 
+/**
+ * Within ONE session, requests in flight must have distinct ids (JSON-RPC; the SDK's session
+ * transport routes each answer by its id, so two concurrent requests with one id on one session
+ * collide — that is the client's error, not cross-talk). So call `i` of every caller has id `i + 1`:
+ * alice's and bob's calls still share their ids, across callers and sessions.
+ */
+const callWithId = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+
 function headers(token: string, sessionId?: string): Record<string, string> {
   return {
     authorization: `Bearer ${token}`,
@@ -24,23 +32,29 @@ function headers(token: string, sessionId?: string): Record<string, string> {
 }
 
 /** The `sub` a tools/call response answered for, from a JSON or single-event SSE body. */
-function answeredSub(body: string): string {
+function answeredSub(body: string, id: number): string {
   const json = body.startsWith('{') ? body : (/^data: (.*)$/m.exec(body)?.[1] ?? '');
   const message = JSON.parse(json) as { id: unknown; result?: { structuredContent?: { sub?: string } } };
-  assert.equal(message.id, 1);
+  assert.equal(message.id, id);
   const sub = message.result?.structuredContent?.sub;
   assert.equal(typeof sub, 'string', `no sub in ${body.slice(0, 200)}`);
   return sub!;
 }
 
 /** Fires `perCaller` concurrent calls per caller at once; each must answer for its own caller. */
-async function fireAll(url: string, perCaller: number, headersFor: (username: string, i: number) => Record<string, string>, payload = call): Promise<void> {
+async function fireAll(
+  url: string,
+  perCaller: number,
+  headersFor: (username: string, i: number) => Record<string, string>,
+  payload: (i: number) => { body: string; id: number } = () => ({ body: call, id: 1 }),
+): Promise<void> {
   const calls = CALLERS.flatMap((username) =>
     Array.from({ length: perCaller }, async (_, i) => {
-      const res = await fetch(url, { method: 'POST', headers: headersFor(username, i), body: payload });
+      const { body: sent, id } = payload(i);
+      const res = await fetch(url, { method: 'POST', headers: headersFor(username, i), body: sent });
       const body = await res.text();
       assert.equal(res.status, 200, body);
-      return { username, sub: answeredSub(body) };
+      return { username, sub: answeredSub(body, id) };
     }),
   );
   for (const { username, sub } of await Promise.all(calls)) assert.equal(sub, subOf(username), `${username} got another caller's answer`);
@@ -70,7 +84,7 @@ describe('no cross-talk: concurrent callers with the same JSON-RPC id each get t
             server.mcpUrl,
             100,
             (username, i) => modernHeaders(modernCall, { authorization: `Bearer ${i % 2 ? tokens[username]!.jwt : tokens[username]!.opaque}` }),
-            JSON.stringify(modernCall),
+            () => ({ body: JSON.stringify(modernCall), id: 1 }),
           );
         });
       } else if (mode === 'stateless') {
@@ -97,7 +111,12 @@ describe('no cross-talk: concurrent callers with the same JSON-RPC id each get t
               sessions[username].push(id);
             }
           }
-          await fireAll(server.mcpUrl, 100, (username, i) => headers(tokens[username]!.jwt, sessions[username]![i % 10]));
+          await fireAll(
+            server.mcpUrl,
+            100,
+            (username, i) => headers(tokens[username]!.jwt, sessions[username]![i % 10]),
+            (i) => ({ body: callWithId(i + 1), id: i + 1 }),
+          );
         });
       }
     });
