@@ -6,6 +6,10 @@
  * and SSE, each with dynamic client registration (Inspector's deep link) and with the dev IdP's
  * pre-registered client ID `mcp-inspector` (entered in the server's OAuth settings, the way a Logto
  * tenant without dynamic registration is used). Screenshots: artifacts/inspector-web-*.png.
+ * Streamable HTTP also with the server's *Protocol Era* setting (Server Settings → Options; the deep
+ * link has no era parameter) on `modern` (2026-07-28 pinned) and `auto`: the era that served each
+ * request comes from the server's request log, the JSON-RPC methods from what the page asked
+ * Inspector's backend to send.
  *
  * Each scenario gets a fresh Inspector (its own HOME: no stored OAuth state) and a fresh browser
  * profile (no IdP session), so every run goes through sign-in and consent.
@@ -21,49 +25,74 @@ import { assertIdentity } from './helpers/identity.js';
 import { startInspectorWeb, tempHome, type InspectorWeb } from './helpers/inspector.js';
 import { callbackStorage, inspectorOAuthTrace, lostResumeState, traceInspectorOAuth } from './helpers/inspector-oauth-trace.js';
 import { ALICE, startOurServer, type RunningServer } from './helpers/our-server.js';
-import { addServerWithClientId, claimsFromText, STEP_TIMEOUT } from './helpers/inspector-ui.js';
+import { addServer, addServerWithClientId, claimsFromText, STEP_TIMEOUT, type ProtocolEra } from './helpers/inspector-ui.js';
 import { ARTIFACTS, interopTools } from './helpers/tools.js';
+import { LogCapture } from '../support/harness.js';
 
 type Transport = 'http' | 'sse';
 type Registration = 'dynamic' | 'pre-registered';
 const PRE_REGISTERED_CLIENT_ID = 'mcp-inspector';
 
+interface Scenario {
+  transport: Transport;
+  registration: Registration;
+  /** The server's Protocol Era setting; unset: Inspector's default (legacy) and, for DCR, the deep link. */
+  era?: ProtocolEra;
+}
+const SCENARIOS: readonly Scenario[] = [
+  { transport: 'http', registration: 'dynamic' },
+  { transport: 'http', registration: 'pre-registered' },
+  { transport: 'sse', registration: 'dynamic' },
+  { transport: 'sse', registration: 'pre-registered' },
+  { transport: 'http', registration: 'dynamic', era: 'modern' },
+  { transport: 'http', registration: 'pre-registered', era: 'modern' },
+  { transport: 'http', registration: 'dynamic', era: 'auto' },
+];
+
+function scenarioName({ transport, registration, era }: Scenario): string {
+  return [
+    transport === 'http' ? 'Streamable HTTP' : 'SSE',
+    ...(era ? [`protocol era ${era}`] : []),
+    registration === 'dynamic' ? 'dynamic registration' : 'pre-registered client ID',
+  ].join(', ');
+}
+
 describe('MCP Inspector web UI in Chromium, full OAuth login', () => {
   let server: RunningServer;
+  const logs = new LogCapture();
   before(async () => {
     interopTools(); // install outside the per-test timeouts
     mkdirSync(ARTIFACTS, { recursive: true });
-    server = await startOurServer();
+    // `info`: one line per answered request, naming the era that served it (401s are debug, not logged).
+    server = await startOurServer({ LOG_LEVEL: 'info' }, logs);
   });
   after(async () => {
     await server?.close();
     process.stdout.write(`inspector-web: ${lostResumeStateRetries} retr${lostResumeStateRetries === 1 ? 'y' : 'ies'} in all for Inspector's lost OAuth resume state\n`);
   });
 
-  for (const transport of ['http', 'sse'] as const) {
-    for (const registration of ['dynamic', 'pre-registered'] as const) {
-      const slug = `inspector-web-${transport}-${registration}`;
-      it(`${transport === 'http' ? 'Streamable HTTP' : 'SSE'}, ${registration === 'dynamic' ? 'dynamic registration' : 'pre-registered client ID'}: sign in as alice, run whoami`, async (t) => {
-        // Retried only for Inspector 2.12's own race (LostResumeState below; docs/interop.md, "Inspector
-        // 2.12 loses its OAuth resume state"), from scratch, and counted. Any other failure fails the test.
-        // Every failed attempt's screenshot and trail stay in artifacts/ (…-attemptN-failure.png/.txt).
-        for (const stale of readdirSync(ARTIFACTS).filter((f) => f.startsWith(`${slug}.`) || f.startsWith(`${slug}-attempt`))) {
-          rmSync(join(ARTIFACTS, stale));
+  for (const scenario of SCENARIOS) {
+    const slug = `inspector-web-${scenario.transport}-${scenario.registration}${scenario.era ? `-${scenario.era}` : ''}`;
+    it(`${scenarioName(scenario)}: sign in as alice, run whoami`, async (t) => {
+      // Retried only for Inspector 2.12's own race (LostResumeState below; docs/interop.md, "Inspector
+      // 2.12 loses its OAuth resume state"), from scratch, and counted. Any other failure fails the test.
+      // Every failed attempt's screenshot and trail stay in artifacts/ (…-attemptN-failure.png/.txt).
+      for (const stale of readdirSync(ARTIFACTS).filter((f) => f.startsWith(`${slug}.`) || f.startsWith(`${slug}-attempt`))) {
+        rmSync(join(ARTIFACTS, stale));
+      }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await attemptScenario(server, logs, scenario, slug, attempt);
+          if (attempt > 1) t.diagnostic(`passed on attempt ${attempt}: ${attempt - 1} retr${attempt === 2 ? 'y' : 'ies'} for Inspector's lost OAuth resume state`);
+          return;
+        } catch (error) {
+          if (!(error instanceof LostResumeState) || attempt >= MAX_ATTEMPTS) throw error;
+          lostResumeStateRetries++;
+          t.diagnostic(`attempt ${attempt}: ${error.message}; retrying from scratch`);
+          process.stderr.write(`inspector-web: ${slug} attempt ${attempt}: Inspector lost its OAuth resume state (its own race); retrying\n`);
         }
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await attemptScenario(server, transport, registration, slug, attempt);
-            if (attempt > 1) t.diagnostic(`passed on attempt ${attempt}: ${attempt - 1} retr${attempt === 2 ? 'y' : 'ies'} for Inspector's lost OAuth resume state`);
-            return;
-          } catch (error) {
-            if (!(error instanceof LostResumeState) || attempt >= MAX_ATTEMPTS) throw error;
-            lostResumeStateRetries++;
-            t.diagnostic(`attempt ${attempt}: ${error.message}; retrying from scratch`);
-            process.stderr.write(`inspector-web: ${slug} attempt ${attempt}: Inspector lost its OAuth resume state (its own race); retrying\n`);
-          }
-        }
-      });
-    }
+      }
+    });
   }
 });
 
@@ -87,7 +116,8 @@ class LostResumeState extends Error {
   override name = 'LostResumeState';
 }
 
-async function attemptScenario(server: RunningServer, transport: Transport, registration: Registration, slug: string, attempt: number): Promise<void> {
+async function attemptScenario(server: RunningServer, logs: LogCapture, scenario: Scenario, slug: string, attempt: number): Promise<void> {
+  const fromLog = logs.chunks.length;
   const home = tempHome('interop-inspector-web-');
   let inspector: InspectorWeb | undefined;
   let browser: FreshBrowser | undefined;
@@ -109,9 +139,9 @@ async function attemptScenario(server: RunningServer, transport: Transport, regi
       if (!r.url().endsWith('/api/mcp/connect')) pageLog.push(line);
       else void r.text().then((body) => pageLog.push(`${line} → ${body.slice(0, 300)}`), () => pageLog.push(line));
     });
-    await runScenario(browser.page, inspector, server, transport, registration);
+    const summary = await runScenario(browser.page, inspector, server, scenario, () => mcpEras(logs, fromLog));
     await browser.page.screenshot({ path: join(ARTIFACTS, `${slug}.png`) });
-    if (process.env['INTEROP_DEBUG']) writeFileSync(join(ARTIFACTS, `${slug}-debug.txt`), `${pageLog.join('\n')}\n\n--- Inspector's OAuth state in sessionStorage ---\n${await inspectorOAuthTrace(browser.page)}`);
+    if (process.env['INTEROP_DEBUG']) writeFileSync(join(ARTIFACTS, `${slug}-debug.txt`), `${summary}\n\n${pageLog.join('\n')}\n\n--- Inspector's OAuth state in sessionStorage ---\n${await inspectorOAuthTrace(browser.page)}`);
   } catch (error) {
     if (browser) {
       const base = join(ARTIFACTS, `${slug}-attempt${attempt}-failure`);
@@ -136,19 +166,39 @@ function readLog(home: string): string {
   }
 }
 
-async function runScenario(page: Page, inspector: InspectorWeb, server: RunningServer, transport: Transport, registration: Registration): Promise<void> {
+/** The `era` of every /mcp request line logged since `from` (a LogCapture chunk index); `undefined` for a line without one. */
+function mcpEras(logs: LogCapture, from: number): Array<string | undefined> {
+  return logs.chunks
+    .slice(from)
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.includes('"msg":"request"') && line.includes('"path":"/mcp"'))
+    .map((line) => (JSON.parse(line) as { era?: string }).era);
+}
+
+async function runScenario(page: Page, inspector: InspectorWeb, server: RunningServer, scenario: Scenario, erasSoFar: () => Array<string | undefined>): Promise<string> {
+  const { transport, registration, era } = scenario;
   const serverUrl = transport === 'http' ? server.mcpUrl : server.sseUrl;
   const issuer = new URL(server.issuer);
   const authorizationRequests: URL[] = [];
   const serverOrigin = new URL(server.url).origin;
   const browserToServer: string[] = [];
+  // The JSON-RPC messages the page asks Inspector's backend to send to our server (its remote transport).
+  const sentMethods: string[] = [];
   page.on('request', (request) => {
     const url = new URL(request.url());
     if (url.origin === serverOrigin) browserToServer.push(`${request.method()} ${url.pathname}`);
+    if (url.origin === inspector.origin && url.pathname === '/api/mcp/send') {
+      const body = request.postDataJSON() as { message?: { method?: string } } | null;
+      if (body?.message?.method) sentMethods.push(body.message.method);
+    }
     if (url.origin === issuer.origin && url.pathname === `${issuer.pathname}/auth` && url.searchParams.has('client_id')) authorizationRequests.push(url);
   });
 
-  if (registration === 'dynamic') {
+  if (era) {
+    // No deep-link parameter sets the era: add the server by hand and set it in its settings.
+    await page.goto(`${inspector.origin}/?MCP_INSPECTOR_API_TOKEN=${inspector.token}`, { waitUntil: 'domcontentloaded' });
+    await addServer(page, 'logto-whoami', transport, serverUrl, { protocolEra: era, ...(registration === 'pre-registered' ? { clientId: PRE_REGISTERED_CLIENT_ID } : {}) });
+  } else if (registration === 'dynamic') {
     // Inspector's deep link: prefills the server URL and transport and connects (autoConnect = the launch token).
     const link = new URL(inspector.origin);
     link.searchParams.set('serverUrl', serverUrl);
@@ -196,4 +246,17 @@ async function runScenario(page: Page, inspector: InspectorWeb, server: RunningS
   // Inspector 2.x proxies discovery, registration, token and MCP traffic through its own backend:
   // the page never calls our server, so no ALLOWED_ORIGINS/CORS entry is involved.
   assert.deepEqual(browserToServer, [], 'the browser page made no request to our server');
+
+  const eras = erasSoFar();
+  const summary = `methods the page sent through Inspector's backend: ${sentMethods.join(', ')}\neras that served /mcp (server log): ${eras.join(', ')}`;
+  if (transport === 'http') {
+    // The era that served every authenticated /mcp request, in the server's own words. With the
+    // 2026-07-28 era (pinned, or picked by auto) there is no initialize: initialize is 2025-only.
+    const expected = era === 'modern' || era === 'auto' ? 'modern' : 'legacy';
+    assert.ok(eras.length > 0, 'our server logged the /mcp requests');
+    assert.deepEqual([...new Set(eras)], [expected], `eras that served /mcp: ${eras.join(', ')} (methods sent: ${sentMethods.join(', ')})`);
+    assert.ok(sentMethods.includes('tools/call'), `tools/call went through Inspector's backend: ${sentMethods.join(', ')}`);
+    if (expected === 'modern') assert.ok(!sentMethods.includes('initialize'), `no initialize on the 2026-07-28 era: ${sentMethods.join(', ')}`);
+  }
+  return summary;
 }

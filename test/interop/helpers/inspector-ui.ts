@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 
 /**
  * MCP Inspector 2.x web UI steps shared by the interop (dev IdP) and real-Logto suites.
@@ -8,8 +8,31 @@ import type { Page } from 'playwright-core';
 export const STEP_TIMEOUT = 30_000;
 type Transport = 'http' | 'sse';
 
+/** Inspector's per-server *Protocol Era* setting (Server Settings → Options), as its select labels it. */
+export type ProtocolEra = 'legacy' | 'auto' | 'modern';
+const ERA_LABELS: Record<ProtocolEra, string> = {
+  legacy: 'Legacy (2025-11-25 handshake)',
+  auto: 'Auto (probe, fall back to legacy)',
+  modern: 'Modern (2026-07-28, sessionless)',
+};
+
+export interface ServerSettings {
+  /** Server Settings → OAuth Settings → Client ID (a pre-registered client); unset: dynamic registration. */
+  clientId?: string;
+  /** Server Settings → Options → Protocol Era; unset: Inspector's default (`legacy`). */
+  protocolEra?: ProtocolEra;
+}
+
 /** "Add Servers → Add manually", then the new card's Settings → OAuth Settings → Client ID, then connect. */
 export async function addServerWithClientId(page: Page, id: string, transport: Transport, url: string, clientId: string): Promise<void> {
+  await addServer(page, id, transport, url, { clientId });
+}
+
+/**
+ * "Add Servers → Add manually", then the new card's Settings (Client ID and/or Protocol Era), saved
+ * and seen saved, then connect.
+ */
+export async function addServer(page: Page, id: string, transport: Transport, url: string, wanted: ServerSettings): Promise<void> {
   await page.getByRole('button', { name: 'Add Servers' }).click();
   await page.getByRole('menuitem', { name: /Add manually/ }).click();
   const add = page.getByRole('dialog').filter({ hasText: 'Add server' }).last();
@@ -22,13 +45,20 @@ export async function addServerWithClientId(page: Page, id: string, transport: T
   const card = page.locator('[data-testid="server-card"], .mantine-Card-root').filter({ hasText: id }).last();
   await card.getByRole('button', { name: 'Settings', exact: true }).click();
   const settings = page.getByRole('dialog').filter({ hasText: 'Server Settings' }).last();
-  await settings.getByRole('button', { name: 'OAuth Settings' }).click();
-  await settings.getByLabel('Client ID').fill(clientId);
+  if (wanted.protocolEra) {
+    await openSection(settings, 'Options');
+    await settings.getByLabel('Protocol Era', { exact: true }).click();
+    await page.getByRole('option', { name: ERA_LABELS[wanted.protocolEra], exact: true }).click();
+  }
+  if (wanted.clientId !== undefined) {
+    await openSection(settings, 'OAuth Settings');
+    await settings.getByLabel('Client ID').fill(wanted.clientId);
+  }
   // Inspector connects with the server entry it has in memory: connecting before the saved settings
   // are reloaded registers dynamically and then redeems the code as `mcp-inspector` (invalid_grant).
   // So wait for the save (PUT) and the reload that follows it (GET /api/servers, ~0.1 s later: both
   // waits start before the click, or the reload may come and go unseen), then, like a person, reopen
-  // the settings and see the Client ID there before connecting.
+  // the settings and see them there before connecting.
   const saved = page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().includes(`/api/servers/${id}`), { timeout: STEP_TIMEOUT });
   const reloaded = page.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/api/servers', { timeout: STEP_TIMEOUT });
   await settings.getByRole('button', { name: 'Close' }).first().click();
@@ -36,12 +66,24 @@ export async function addServerWithClientId(page: Page, id: string, transport: T
   await reloaded;
   await card.getByRole('button', { name: 'Settings', exact: true }).click();
   const reopened = page.getByRole('dialog').filter({ hasText: 'Server Settings' }).last();
-  await reopened.getByRole('button', { name: 'OAuth Settings' }).click();
-  assert.equal(await reopened.getByLabel('Client ID').inputValue(), clientId, 'Client ID saved in the server settings');
+  if (wanted.protocolEra) {
+    await openSection(reopened, 'Options');
+    assert.equal(await reopened.getByLabel('Protocol Era', { exact: true }).inputValue(), ERA_LABELS[wanted.protocolEra], 'Protocol Era saved in the server settings');
+  }
+  if (wanted.clientId !== undefined) {
+    await openSection(reopened, 'OAuth Settings');
+    assert.equal(await reopened.getByLabel('Client ID').inputValue(), wanted.clientId, 'Client ID saved in the server settings');
+  }
   await reopened.getByRole('button', { name: 'Close' }).first().click();
   await reopened.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
   // Mantine draws the switch's track over its (visually hidden) input: click through it.
   await page.getByRole('switch', { name: `Connect or disconnect "${id}"` }).check({ force: true });
+}
+
+/** Expands a section of the Server Settings accordion unless it is already open (a second click would close it). */
+async function openSection(dialog: Locator, name: string): Promise<void> {
+  const control = dialog.getByRole('button', { name, exact: true });
+  if ((await control.getAttribute('aria-expanded')) !== 'true') await control.click();
 }
 
 /**
