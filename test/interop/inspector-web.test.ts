@@ -24,8 +24,8 @@ import { launchFreshBrowser, type FreshBrowser } from './helpers/browser.js';
 import { assertIdentity } from './helpers/identity.js';
 import { startInspectorWeb, tempHome, type InspectorWeb } from './helpers/inspector.js';
 import { callbackStorage, inspectorOAuthTrace, lostResumeState, traceInspectorOAuth } from './helpers/inspector-oauth-trace.js';
-import { ALICE, startOurServer, type RunningServer } from './helpers/our-server.js';
-import { addServer, addServerWithClientId, claimsFromText, STEP_TIMEOUT, type ProtocolEra } from './helpers/inspector-ui.js';
+import { ALICE, mcpErasLogged, startOurServer, type RunningServer } from './helpers/our-server.js';
+import { addServer, claimsFromText, STEP_TIMEOUT, type ProtocolEra } from './helpers/inspector-ui.js';
 import { ARTIFACTS, interopTools } from './helpers/tools.js';
 import { LogCapture } from '../support/harness.js';
 
@@ -139,7 +139,7 @@ async function attemptScenario(server: RunningServer, logs: LogCapture, scenario
       if (!r.url().endsWith('/api/mcp/connect')) pageLog.push(line);
       else void r.text().then((body) => pageLog.push(`${line} → ${body.slice(0, 300)}`), () => pageLog.push(line));
     });
-    const summary = await runScenario(browser.page, inspector, server, scenario, () => mcpEras(logs, fromLog));
+    const summary = await runScenario(browser.page, inspector, server, scenario, () => mcpErasLogged(logs.chunks.slice(fromLog)));
     await browser.page.screenshot({ path: join(ARTIFACTS, `${slug}.png`) });
     if (process.env['INTEROP_DEBUG']) writeFileSync(join(ARTIFACTS, `${slug}-debug.txt`), `${summary}\n\n${pageLog.join('\n')}\n\n--- Inspector's OAuth state in sessionStorage ---\n${await inspectorOAuthTrace(browser.page)}`);
   } catch (error) {
@@ -166,15 +166,6 @@ function readLog(home: string): string {
   }
 }
 
-/** The `era` of every /mcp request line logged since `from` (a LogCapture chunk index); `undefined` for a line without one. */
-function mcpEras(logs: LogCapture, from: number): Array<string | undefined> {
-  return logs.chunks
-    .slice(from)
-    .flatMap((chunk) => chunk.split('\n'))
-    .filter((line) => line.includes('"msg":"request"') && line.includes('"path":"/mcp"'))
-    .map((line) => (JSON.parse(line) as { era?: string }).era);
-}
-
 async function runScenario(page: Page, inspector: InspectorWeb, server: RunningServer, scenario: Scenario, erasSoFar: () => Array<string | undefined>): Promise<string> {
   const { transport, registration, era } = scenario;
   const serverUrl = transport === 'http' ? server.mcpUrl : server.sseUrl;
@@ -194,11 +185,7 @@ async function runScenario(page: Page, inspector: InspectorWeb, server: RunningS
     if (url.origin === issuer.origin && url.pathname === `${issuer.pathname}/auth` && url.searchParams.has('client_id')) authorizationRequests.push(url);
   });
 
-  if (era) {
-    // No deep-link parameter sets the era: add the server by hand and set it in its settings.
-    await page.goto(`${inspector.origin}/?MCP_INSPECTOR_API_TOKEN=${inspector.token}`, { waitUntil: 'domcontentloaded' });
-    await addServer(page, 'logto-whoami', transport, serverUrl, { protocolEra: era, ...(registration === 'pre-registered' ? { clientId: PRE_REGISTERED_CLIENT_ID } : {}) });
-  } else if (registration === 'dynamic') {
+  if (registration === 'dynamic' && !era) {
     // Inspector's deep link: prefills the server URL and transport and connects (autoConnect = the launch token).
     const link = new URL(inspector.origin);
     link.searchParams.set('serverUrl', serverUrl);
@@ -207,8 +194,12 @@ async function runScenario(page: Page, inspector: InspectorWeb, server: RunningS
     link.searchParams.set('MCP_INSPECTOR_API_TOKEN', inspector.token);
     await page.goto(link.href, { waitUntil: 'domcontentloaded' });
   } else {
+    // By hand, as a Logto user would: the Client ID, and the era (no deep-link parameter sets it).
     await page.goto(`${inspector.origin}/?MCP_INSPECTOR_API_TOKEN=${inspector.token}`, { waitUntil: 'domcontentloaded' });
-    await addServerWithClientId(page, 'logto-whoami', transport, serverUrl, PRE_REGISTERED_CLIENT_ID);
+    await addServer(page, 'logto-whoami', transport, serverUrl, {
+      ...(registration === 'pre-registered' ? { clientId: PRE_REGISTERED_CLIENT_ID } : {}),
+      ...(era ? { protocolEra: era } : {}),
+    });
   }
 
   // The browser is sent to the dev IdP's sign-in page. (Waiting for the form rather than the URL

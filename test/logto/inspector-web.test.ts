@@ -2,7 +2,9 @@
  * MCP Inspector 2.x web UI in Chromium against the real Logto: the Logto single-page app's ID entered as
  * the server's OAuth Client ID (Logto has no dynamic registration), connect; Inspector gets our 401,
  * discovers our metadata and Logto; the browser lands on Logto's REAL sign-in page (/sign-in, its
- * experience app); alice signs in there; back in Inspector, run whoami. Streamable HTTP and SSE.
+ * experience app); alice signs in there; back in Inspector, run whoami. Streamable HTTP and SSE, and
+ * Streamable HTTP with the server's Protocol Era setting on `modern` (2026-07-28 pinned; the server's
+ * request log must show every authenticated /mcp request served by that era).
  * Holds /tmp/inspector.lock (Inspector's ports are fixed). Screenshots: artifacts/logto-inspector-web-*.png.
  */
 import assert from 'node:assert/strict';
@@ -12,7 +14,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchFreshBrowser, type FreshBrowser } from '../interop/helpers/browser.js';
 import { startInspectorWeb, tempHome, type InspectorWeb } from '../interop/helpers/inspector.js';
-import { addServerWithClientId, claimsFromText, STEP_TIMEOUT } from '../interop/helpers/inspector-ui.js';
+import { addServer, claimsFromText, STEP_TIMEOUT, type ProtocolEra } from '../interop/helpers/inspector-ui.js';
+import { mcpErasLogged } from '../interop/helpers/our-server.js';
 import { ARTIFACTS, interopTools } from '../interop/helpers/tools.js';
 import { holdInspectorLock } from './support/inspector-lock.js';
 import { signInOnLogtoPage } from './support/sign-in-page.js';
@@ -39,12 +42,12 @@ describe('MCP Inspector web UI against the real Logto (its real sign-in page)', 
     await suite?.release();
   });
 
-  for (const transport of ['http', 'sse'] as const) {
-    const slug = `logto-inspector-web-${transport}`;
-    it(`${transport === 'http' ? 'Streamable HTTP' : 'SSE'}: pre-registered Logto app, sign in on Logto's page, run whoami`, async (t) => {
+  for (const [transport, era] of [['http', undefined], ['sse', undefined], ['http', 'modern']] as const) {
+    const slug = `logto-inspector-web-${transport}${era ? `-${era}` : ''}`;
+    it(`${transport === 'http' ? 'Streamable HTTP' : 'SSE'}${era ? `, protocol era ${era}` : ''}: pre-registered Logto app, sign in on Logto's page, run whoami`, async (t) => {
       for (let attempt = 1; ; attempt++) {
         try {
-          await attemptScenario(suite, server, transport, slug, attempt);
+          await attemptScenario(suite, server, transport, era, slug, attempt);
           return;
         } catch (error) {
           if (attempt >= MAX_ATTEMPTS) throw error;
@@ -55,7 +58,8 @@ describe('MCP Inspector web UI against the real Logto (its real sign-in page)', 
   }
 });
 
-async function attemptScenario(suite: Suite, server: LogtoServer, transport: Transport, slug: string, attempt: number): Promise<void> {
+async function attemptScenario(suite: Suite, server: LogtoServer, transport: Transport, era: ProtocolEra | undefined, slug: string, attempt: number): Promise<void> {
+  const fromLog = server.logs.chunks.length;
   const home = tempHome('logto-inspector-web-');
   let inspector: InspectorWeb | undefined;
   let browser: FreshBrowser | undefined;
@@ -66,7 +70,7 @@ async function attemptScenario(suite: Suite, server: LogtoServer, transport: Tra
     browser.page.on('response', (r) => {
       if (!r.url().includes('/assets/')) pageLog.push(`HTTP ${r.status()} ${r.request().method()} ${r.url().slice(0, 200)}`);
     });
-    await runScenario(browser.page, inspector, suite, server, transport);
+    await runScenario(browser.page, inspector, suite, server, transport, era, () => mcpErasLogged(server.logs.chunks.slice(fromLog)));
     await browser.page.screenshot({ path: join(ARTIFACTS, `${slug}.png`) });
   } catch (error) {
     if (browser) {
@@ -83,7 +87,15 @@ async function attemptScenario(suite: Suite, server: LogtoServer, transport: Tra
   }
 }
 
-async function runScenario(page: Page, inspector: InspectorWeb, suite: Suite, server: LogtoServer, transport: Transport): Promise<void> {
+async function runScenario(
+  page: Page,
+  inspector: InspectorWeb,
+  suite: Suite,
+  server: LogtoServer,
+  transport: Transport,
+  era: ProtocolEra | undefined,
+  erasSoFar: () => Array<string | undefined>,
+): Promise<void> {
   const { alice, inspectorApp } = suite.tenant;
   const serverUrl = transport === 'http' ? server.mcpUrl : server.sseUrl;
   const logtoOrigin = new URL(suite.logto.endpoint).origin;
@@ -96,7 +108,7 @@ async function runScenario(page: Page, inspector: InspectorWeb, suite: Suite, se
   });
 
   await page.goto(`${inspector.origin}/?MCP_INSPECTOR_API_TOKEN=${inspector.token}`, { waitUntil: 'domcontentloaded' });
-  await addServerWithClientId(page, 'logto-whoami', transport, serverUrl, inspectorApp.id);
+  await addServer(page, 'logto-whoami', transport, serverUrl, { clientId: inspectorApp.id, ...(era ? { protocolEra: era } : {}) });
 
   // Logto's own sign-in page (the experience app), then back to Inspector's /oauth/callback.
   await signInOnLogtoPage(page, alice, inspector.origin, STEP_TIMEOUT);
@@ -124,4 +136,11 @@ async function runScenario(page: Page, inspector: InspectorWeb, suite: Suite, se
   const claims = claimsFromText(await results.innerText());
   assert.equal(claims['sub'], alice.id);
   assert.equal(claims['aud'], server.advertisedResource);
+
+  if (transport === 'http') {
+    // Which era served every authenticated /mcp request, in our server's own words.
+    const eras = erasSoFar();
+    assert.ok(eras.length > 0, 'our server logged the authenticated /mcp requests');
+    assert.deepEqual([...new Set(eras)], [era === 'modern' ? 'modern' : 'legacy'], `eras that served /mcp: ${eras.join(', ')}`);
+  }
 }

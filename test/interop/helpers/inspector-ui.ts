@@ -23,16 +23,13 @@ export interface ServerSettings {
   protocolEra?: ProtocolEra;
 }
 
-/** "Add Servers → Add manually", then the new card's Settings → OAuth Settings → Client ID, then connect. */
-export async function addServerWithClientId(page: Page, id: string, transport: Transport, url: string, clientId: string): Promise<void> {
-  await addServer(page, id, transport, url, { clientId });
-}
-
 /**
  * "Add Servers → Add manually", then the new card's Settings (Client ID and/or Protocol Era), saved
  * and seen saved, then connect.
  */
 export async function addServer(page: Page, id: string, transport: Transport, url: string, wanted: ServerSettings): Promise<void> {
+  // The steps below wait for the settings to be saved: there must be something to save.
+  assert.ok(wanted.clientId !== undefined || wanted.protocolEra !== undefined, 'addServer: a Client ID or a Protocol Era to set');
   await page.getByRole('button', { name: 'Add Servers' }).click();
   await page.getByRole('menuitem', { name: /Add manually/ }).click();
   const add = page.getByRole('dialog').filter({ hasText: 'Add server' }).last();
