@@ -179,8 +179,8 @@ async function runScenario(page: Page, inspector: InspectorWeb, server: RunningS
     const url = new URL(request.url());
     if (url.origin === serverOrigin) browserToServer.push(`${request.method()} ${url.pathname}`);
     if (url.origin === inspector.origin && url.pathname === '/api/mcp/send') {
-      const body = request.postDataJSON() as { message?: { method?: string } } | null;
-      if (body?.message?.method) sentMethods.push(body.message.method);
+      const body = request.postDataJSON() as { message?: { method?: string }; protocolVersion?: string } | null;
+      if (body?.message?.method) sentMethods.push(`${body.message.method}${body.protocolVersion ? ` (${body.protocolVersion})` : ''}`);
     }
     if (url.origin === issuer.origin && url.pathname === `${issuer.pathname}/auth` && url.searchParams.has('client_id')) authorizationRequests.push(url);
   });
@@ -246,8 +246,9 @@ async function runScenario(page: Page, inspector: InspectorWeb, server: RunningS
     const expected = era === 'modern' || era === 'auto' ? 'modern' : 'legacy';
     assert.ok(eras.length > 0, 'our server logged the /mcp requests');
     assert.deepEqual([...new Set(eras)], [expected], `eras that served /mcp: ${eras.join(', ')} (methods sent: ${sentMethods.join(', ')})`);
-    assert.ok(sentMethods.includes('tools/call'), `tools/call went through Inspector's backend: ${sentMethods.join(', ')}`);
-    if (expected === 'modern') assert.ok(!sentMethods.includes('initialize'), `no initialize on the 2026-07-28 era: ${sentMethods.join(', ')}`);
+    const methods = sentMethods.map((m) => m.split(' ')[0]);
+    assert.ok(methods.includes('tools/call'), `tools/call went through Inspector's backend: ${sentMethods.join(', ')}`);
+    if (expected === 'modern') assert.ok(!methods.includes('initialize'), `no initialize on the 2026-07-28 era: ${sentMethods.join(', ')}`);
   }
   return summary;
 }
