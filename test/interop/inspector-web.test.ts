@@ -244,7 +244,7 @@ async function runScenario(page: Page, inspector: InspectorWeb, server: RunningS
     // The era that served every authenticated /mcp request, in the server's own words. With the
     // 2026-07-28 era (pinned, or picked by auto) there is no initialize: initialize is 2025-only.
     const expected = era === 'modern' || era === 'auto' ? 'modern' : 'legacy';
-    assert.ok(eras.length > 0, 'our server logged the /mcp requests');
+    assert.ok(eras.length > 0, 'our server logged the authenticated /mcp requests');
     assert.deepEqual([...new Set(eras)], [expected], `eras that served /mcp: ${eras.join(', ')} (methods sent: ${sentMethods.join(', ')})`);
     const methods = sentMethods.map((m) => m.split(' ')[0]);
     assert.ok(methods.includes('tools/call'), `tools/call went through Inspector's backend: ${sentMethods.join(', ')}`);
