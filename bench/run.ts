@@ -7,7 +7,7 @@
  *
  * Environment: BENCH_DURATION (s per scenario, default 8), BENCH_WARMUP (s, default 2),
  * BENCH_CONNECTIONS (default 10), BENCH_ONLY (comma list of scenario keys: startup, jwt, opaque,
- * modern-jwt, modern-opaque, notoken, badtoken, badtoken-unique, cold, info, stateful, sse), BENCH_PROF=1
+ * modern-jwt, modern-opaque, mcpauth, notoken, badtoken, badtoken-unique, cold, info, stateful, sse), BENCH_PROF=1
  * (server children run with --cpu-prof into artifacts/prof/), BENCH_SSE_SESSIONS (default
  * 1000,5000,10000), BENCH_NO_WRITE=1 (print only). The `replicas` rows need redis-server and nginx.
  */
@@ -93,6 +93,9 @@ const modernHeaders = (token?: string): Record<string, string> => ({
 });
 const subNeedle = `"sub":"${USER.sub}"`;
 const hasSub = (body: string) => body.includes(subNeedle) && !body.includes('"isError":true');
+/** The mcp-auth server's whoami puts the claims in the text content: JSON inside a JSON string, quotes escaped. */
+const escapedSubNeedle = JSON.stringify(subNeedle).slice(1, -1);
+const hasEscapedSub = (body: string) => body.includes(escapedSubNeedle) && !body.includes('"isError":true');
 
 const upstreamTotal = (u: Record<string, number>) => Object.values(u).reduce((a, b) => a + b, 0);
 
@@ -215,6 +218,24 @@ async function startupMs(extraEnv: Record<string, string>): Promise<number> {
   }
 }
 
+/**
+ * Before the comparison server is measured: it answers whoami with the caller's `sub`, and it really
+ * checks the token (401 without one, 401 for a JWT issued to another resource). A bench must not
+ * compare against a server that answers errors, or one that skips the work.
+ */
+async function sanityCheckTypical(mcpUrl: string, token: string, foreignJwt: string): Promise<void> {
+  const call = async (t?: string) => {
+    const r = await fetch(mcpUrl, { method: 'POST', headers: mcpHeaders(t), body: toolCall(1) });
+    return { status: r.status, body: await r.text() };
+  };
+  const ok = await call(token);
+  if (ok.status !== 200 || !hasEscapedSub(ok.body)) throw new Error(`mcp-auth server sanity call failed: HTTP ${ok.status}`);
+  const none = await call();
+  if (none.status !== 401) throw new Error(`mcp-auth server answered ${none.status} without a token, not 401`);
+  const foreign = await call(foreignJwt);
+  if (foreign.status !== 401) throw new Error(`mcp-auth server answered ${foreign.status} to another resource's JWT, not 401`);
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -244,7 +265,7 @@ async function main(): Promise<void> {
 
     // The IdP runs in its own process, as Logto does; each server child gets a port (and so a
     // resource) known to it in advance.
-    const ports = { stateless: await freePort(), info: await freePort(), stateful: await freePort(), sessions: await freePort(), balancer: await freePort() };
+    const ports = { stateless: await freePort(), mcpauth: await freePort(), info: await freePort(), stateful: await freePort(), sessions: await freePort(), balancer: await freePort() };
     // The canonical identifier each server announces (WHATWG href: an origin-only resource ends in /).
     const idp = await start('idp', { BENCH_RESOURCES: Object.values(ports).map((p) => new URL(`http://localhost:${p}`).href).join(' ') });
     const issuer = idp.info['issuer']!;
@@ -283,6 +304,15 @@ async function main(): Promise<void> {
     }
     if (want('modern-opaque')) {
       rows.push(await cannon(stateless, 'modern-opaque', '2026-07-28 stateless, opaque (userinfo)', { headers: modernHeaders(opaque), body: modernToolCall(1), expect: 'ok', verify: hasSub }));
+    }
+    // Issue 9's comparison: the typical mcp-auth + Express + SDK v1 server (children/mcp-auth.ts),
+    // same IdP, same kind of token (JWT for its own resource), same request and load.
+    if (want('mcpauth')) {
+      const typical = await start('mcp-auth', { PORT: String(ports.mcpauth), MCP_AUTH_ISSUER: issuer }, { execArgv: profArgs('mcpauth') });
+      const t = await token(typical.info['resource']);
+      await sanityCheckTypical(typical.info['mcpUrl']!, t, jwt);
+      rows.push(await cannon(typical, 'mcpauth', 'mcp-auth + Express + SDK v1, JWT', { headers: mcpHeaders(t), body: toolCall(1), expect: 'ok', verify: hasEscapedSub }));
+      await stop(typical);
     }
     if (want('notoken')) {
       rows.push(await cannon(stateless, 'notoken', 'rejected: no token (401)', { headers: mcpHeaders(), body: toolCall(1), expect: 'rejected', verify: (b) => b.includes('"error":"unauthorized"') }));
@@ -526,6 +556,17 @@ function targets(
     if (!r) continue;
     out.push([(r.ratio ?? 0) >= 0.3, `${r.scenario}: ≥ 0.3× baseline (${r.ratio?.toFixed(2)}×; aim 0.5×)`]);
     out.push([r.p99Ms <= 10, `${r.scenario}: p99 ≤ 10 ms at ${CONNECTIONS} connections (${r.p99Ms} ms)`]);
+  }
+  // Issue 9: ≥ 10× what the typical mcp-auth + Express + SDK v1 server does on the same load.
+  const typical = row('mcpauth');
+  if (typical?.reqPerSec) {
+    for (const key of ['modern-jwt', 'jwt']) {
+      const r = row(key);
+      if (!r) continue;
+      const times = r.reqPerSec / typical.reqPerSec;
+      const cpu = r.serverCpuMsPerCall ? typical.serverCpuMsPerCall / r.serverCpuMsPerCall : 0;
+      out.push([times >= 10, `${r.scenario}: ≥ 10× ${typical.scenario} (${times.toFixed(1)}× req/s, ${r.reqPerSec} vs ${typical.reqPerSec}; ${cpu.toFixed(1)}× less server CPU per call)`]);
+    }
   }
   const opaque = row('opaque');
   if (opaque) out.push([opaque.idpCallsPer1k <= 1, `≤ 1 userinfo call per 1,000 warm opaque calls (${opaque.idpCallsPer1k})`]);
