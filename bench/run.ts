@@ -642,7 +642,8 @@ function renderMarkdown(r: {
     '',
     'Notes: server CPU is the server process\'s user + system time over the run divided by the calls it answered (the most stable figure on a shared machine). ' +
       'The legacy SSE row is driven by bench/sse.ts (POST /messages, then the result read from the stream), not autocannon. ' +
-      'The IdP (the dev IdP) runs in its own process, as Logto would; IdP calls are counted through the fetch the server is given.',
+      'The IdP (the dev IdP) runs in its own process, as Logto would; IdP calls are counted through the fetch the server is given. ' +
+      'The mcp-auth row is the typical mcp-auth + Express + SDK v1 server as its documentation writes it (bench/children/mcp-auth.ts, [performance.md](performance.md)).',
   );
   if (r.failed.length) lines.push('', `**Failed scenarios:** ${r.failed.join(', ')}`);
   return lines.join('\n');
