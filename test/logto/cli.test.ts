@@ -12,8 +12,8 @@ import type { OpenBrowser } from '../../src/cli/browser.js';
 import { runCli, type CliDeps } from '../../src/cli/commands.js';
 import type { ServerRecord } from '../../src/cli/store.js';
 import { launchFreshBrowser } from '../interop/helpers/browser.js';
+import { logtoServerHooks } from './support/hooks.js';
 import { signInOnLogtoPage } from './support/sign-in-page.js';
-import { startServerForLogto, useLogto, type LogtoServer, type Suite } from './support/suite.js';
 import { CLI_PORT, CLI_REDIRECT_URI } from './support/tenant.js';
 import { tokenRequest, TokenEndpointError } from './support/tokens.js';
 
@@ -24,8 +24,7 @@ interface Run {
 }
 
 describe('CLI against the real Logto (sign-in on its real page in Chromium)', () => {
-  let suite: Suite;
-  let server: LogtoServer;
+  const fixture = logtoServerHooks();
   let configHome: string;
   const signIns: string[] = [];
 
@@ -35,7 +34,7 @@ describe('CLI against the real Logto (sign-in on its real page in Chromium)', ()
     const browser = await launchFreshBrowser();
     try {
       await browser.page.goto(url);
-      await signInOnLogtoPage(browser.page, suite.tenant.alice, CLI_REDIRECT_URI);
+      await signInOnLogtoPage(browser.page, fixture.suite.tenant.alice, CLI_REDIRECT_URI);
     } finally {
       await browser.close();
     }
@@ -64,26 +63,23 @@ describe('CLI against the real Logto (sign-in on its real page in Chromium)', ()
       if (!name.endsWith('.json')) continue;
       const path = join(configHome, 'logto-whoami-mcp', name);
       const r = JSON.parse(await readFile(path, 'utf8')) as ServerRecord;
-      if (r.serverUrl === new URL(server.mcpUrl).href) return path;
+      if (r.serverUrl === new URL(fixture.server.mcpUrl).href) return path;
     }
-    throw new Error(`nothing stored for ${server.mcpUrl}`);
+    throw new Error(`nothing stored for ${fixture.server.mcpUrl}`);
   };
   const record = async (): Promise<ServerRecord> => JSON.parse(await readFile(await recordFile(), 'utf8')) as ServerRecord;
   const login = ['--client-id', '', '--port', String(CLI_PORT)];
 
   before(async () => {
-    suite = await useLogto();
-    server = await startServerForLogto(suite);
     configHome = await mkdtemp(join(tmpdir(), 'cli-logto-'));
-    login[1] = suite.tenant.cliApp.id;
+    login[1] = fixture.suite.tenant.cliApp.id;
   });
   after(async () => {
-    await server?.close();
-    await suite?.release();
     await rm(configHome, { recursive: true, force: true });
   });
 
   it('login: pre-registered native app, the real sign-in page, code exchange with our resource', async () => {
+    const { suite, server } = fixture;
     const run = await cli(['login', server.mcpUrl, ...login], { openBrowser: browserAsAlice });
     assert.equal(run.code, 0, run.err);
     assert.equal(signIns.length, 1);
@@ -98,6 +94,7 @@ describe('CLI against the real Logto (sign-in on its real page in Chromium)', ()
   });
 
   it('whoami over Streamable HTTP names alice, from the stored token (no sign-in)', async () => {
+    const { suite, server } = fixture;
     const run = await cli(['whoami', server.mcpUrl]);
     assert.equal(run.code, 0, run.err);
     const claims = JSON.parse(run.out) as Record<string, unknown>;
@@ -106,6 +103,7 @@ describe('CLI against the real Logto (sign-in on its real page in Chromium)', ()
   });
 
   it('whoami over SSE names alice (first use of the SSE URL signs in on the 401, then reuses the token)', async () => {
+    const { suite, server } = fixture;
     const run = await cli(['whoami', server.sseUrl, '--transport', 'sse', ...login], { openBrowser: browserAsAlice });
     assert.equal(run.code, 0, run.err);
     assert.equal((JSON.parse(run.out) as Record<string, unknown>)['sub'], suite.tenant.alice.id);
@@ -115,6 +113,7 @@ describe('CLI against the real Logto (sign-in on its real page in Chromium)', ()
   });
 
   it('an expired access token is refreshed at Logto without a new sign-in', async () => {
+    const { server } = fixture;
     const path = await recordFile();
     const before = await record();
     const signInsBefore = signIns.length;
@@ -129,6 +128,7 @@ describe('CLI against the real Logto (sign-in on its real page in Chromium)', ()
   });
 
   it('logout revokes at Logto: the refresh token no longer works', async () => {
+    const { suite, server } = fixture;
     const refreshToken = (await record()).tokens?.refresh_token;
     assert.ok(refreshToken);
     const run = await cli(['logout', server.mcpUrl]);

@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { runTenantCommand } from '../../src/logto/command.js';
+import { logtoHooks } from './support/hooks.js';
 import { REPO_ROOT } from './support/logto.js';
-import { useLogto, type Suite } from './support/suite.js';
 import { managementApi, must } from './support/tenant.js';
 
 interface Checked {
@@ -28,20 +28,14 @@ let nextPort = 47_100 + (process.pid % 500);
 const newBase = () => `http://localhost:${nextPort++}`;
 
 describe('doctor and setup against the real Logto', () => {
-  let suite: Suite;
-  before(async () => {
-    suite = await useLogto();
-  });
-  after(async () => {
-    await suite?.release();
-  });
+  const fixture = logtoHooks();
 
   const envFor = (base: string, extra: Record<string, string> = {}) => ({
-    LOGTO_ENDPOINT: suite.logto.endpoint,
+    LOGTO_ENDPOINT: fixture.suite.logto.endpoint,
     PUBLIC_URL: base,
-    LOGTO_M2M_APP_ID: suite.logto.m2mAppId,
-    LOGTO_M2M_APP_SECRET: suite.logto.m2mAppSecret,
-    LOGTO_MANAGEMENT_API_RESOURCE: suite.logto.managementApiResource,
+    LOGTO_M2M_APP_ID: fixture.suite.logto.m2mAppId,
+    LOGTO_M2M_APP_SECRET: fixture.suite.logto.m2mAppSecret,
+    LOGTO_MANAGEMENT_API_RESOURCE: fixture.suite.logto.managementApiResource,
     ...extra,
   });
 
@@ -80,7 +74,7 @@ describe('doctor and setup against the real Logto', () => {
     assert.ok(created.changes.some((c) => /API resource/.test(c)));
     assert.ok(created.changes.some((c) => /permission whoami:read/.test(c)));
     assert.ok(created.appId, 'an app for MCP Inspector');
-    assert.ok(!first.out.includes(suite.logto.m2mAppSecret), 'the M2M secret is never printed');
+    assert.ok(!first.out.includes(fixture.suite.logto.m2mAppSecret), 'the M2M secret is never printed');
 
     const second = await run(['--setup', '--json'], env);
     assert.equal(second.code, 0, second.err);
@@ -94,7 +88,7 @@ describe('doctor and setup against the real Logto', () => {
 
   it('doctor names a near-miss API identifier (trailing slash, port) and fails', async () => {
     const base = newBase();
-    const api = managementApi(suite.logto);
+    const api = managementApi(fixture.suite.logto);
     // The server announces an origin-only resource canonically, with the slash: the near miss is the form without it.
     must('POST /api/resources', await api.POST('/api/resources', { body: { name: 'doctor near miss (slash)', indicator: base } }));
     const { code, result } = await doctor(envFor(base));
@@ -120,13 +114,13 @@ describe('doctor and setup against the real Logto', () => {
     const env = envFor(newBase());
     assert.equal((await run(['--setup', '--json'], env)).code, 0);
     // The suite's Native app for the CLI lists only its loopback redirect.
-    const native = await doctor(env, '--app-id', suite.tenant.cliApp.id);
+    const native = await doctor(env, '--app-id', fixture.suite.tenant.cliApp.id);
     assert.equal(native.code, 1);
     const missing = native.result.checks.find((c) => c.id === 'tenant.app');
     assert.equal(missing?.status, 'fail');
     assert.ok(missing?.details?.some((d) => d.includes('http://localhost:6274/oauth/callback')), JSON.stringify(missing));
     // The machine-to-machine app cannot sign a person in.
-    const m2m = await doctor(env, '--app-id', suite.logto.m2mAppId);
+    const m2m = await doctor(env, '--app-id', fixture.suite.logto.m2mAppId);
     assert.equal(statusOf(m2m.result, 'tenant.app'), 'fail');
     assert.match(m2m.result.checks.find((c) => c.id === 'tenant.app')?.summary ?? '', /Machine-to-machine/);
     const unknown = await doctor(env, '--app-id', 'no-such-app-id');
@@ -158,6 +152,6 @@ describe('doctor and setup against the real Logto', () => {
     const bad = await spawnDoctor({ REQUIRED_SCOPES: 'not:there' }, []);
     assert.equal(bad.code, 1, bad.out);
     assert.match(bad.out, /\[FAIL\].*not:there/);
-    assert.ok(!good.out.includes(suite.logto.m2mAppSecret) && !bad.out.includes(suite.logto.m2mAppSecret), 'no secret in the output');
+    assert.ok(!good.out.includes(fixture.suite.logto.m2mAppSecret) && !bad.out.includes(fixture.suite.logto.m2mAppSecret), 'no secret in the output');
   });
 });
