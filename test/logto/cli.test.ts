@@ -9,19 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { OpenBrowser } from '../../src/cli/browser.js';
-import { runCli, type CliDeps } from '../../src/cli/commands.js';
+import type { CliDeps } from '../../src/cli/commands.js';
 import type { ServerRecord } from '../../src/cli/store.js';
 import { launchFreshBrowser } from '../interop/helpers/browser.js';
+import { runCliIn, type CliRun } from '../support/cli-run.js';
 import { logtoServerHooks } from './support/hooks.js';
 import { signInOnLogtoPage } from './support/sign-in-page.js';
 import { CLI_PORT, CLI_REDIRECT_URI } from './support/tenant.js';
 import { tokenRequest, TokenEndpointError } from './support/tokens.js';
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
 
 describe('CLI against the real Logto (sign-in on its real page in Chromium)', () => {
   const fixture = logtoServerHooks();
@@ -40,23 +35,7 @@ describe('CLI against the real Logto (sign-in on its real page in Chromium)', ()
     }
     return true;
   };
-  const noBrowserExpected: OpenBrowser = async () => {
-    throw new Error('the CLI asked for a browser sign-in');
-  };
-
-  const cli = async (argv: string[], extra: Partial<CliDeps> = {}): Promise<Run> => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, {
-      env: { XDG_CONFIG_HOME: configHome, HOME: configHome },
-      stdout: (t) => out.push(t),
-      stderr: (t) => err.push(t),
-      openBrowser: noBrowserExpected,
-      callbackTimeoutMs: 90_000,
-      ...extra,
-    });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  };
+  const cli = (argv: string[], extra: Partial<CliDeps> = {}): Promise<CliRun> => runCliIn(configHome, argv, { callbackTimeoutMs: 90_000, ...extra });
 
   const recordFile = async (): Promise<string> => {
     for (const name of await readdir(join(configHome, 'logto-whoami-mcp'))) {
