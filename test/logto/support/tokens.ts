@@ -1,15 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { DevTokenSet } from '../../../src/dev-idp/token-helper.js';
 import type { Credentials } from '../../support/authorize-headless.js';
 import { signInAtLogto } from './sign-in.js';
 
-export interface TokenSet {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  scope?: string;
-  refresh_token?: string;
-  id_token?: string;
-}
+/** A token endpoint's success answer (RFC 6749 §5.1): the same shape whichever IdP issued it. */
+export type TokenSet = DevTokenSet;
 
 export interface TokenRequest {
   /** `${LOGTO_ENDPOINT}/oidc`. */
