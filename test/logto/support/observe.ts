@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AuthorizationResult, Credentials } from '../../support/authorize-headless.js';
+import type { AuthorizationResult, Credentials } from '../../support/browser-tab.js';
 
 export interface IdpUnderTest {
   name: string;

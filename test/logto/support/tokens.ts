@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DevTokenSet } from '../../../src/dev-idp/token-helper.js';
-import type { Credentials } from '../../support/authorize-headless.js';
+import type { Credentials } from '../../support/browser-tab.js';
 import { signInAtLogto } from './sign-in.js';
 
 /** A token endpoint's success answer (RFC 6749 §5.1): the same shape whichever IdP issued it. */
