@@ -3,8 +3,8 @@
  * same way against the dev IdP and the real Logto. Each observation is a small JSON value, so two
  * providers compare with deepEqual; token values, codes and secrets never appear in them.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pkceAuthorizationRequest } from '../../../src/dev-idp/token-helper.js';
 import type { AuthorizationResult, Credentials } from '../../support/browser-tab.js';
 
 export interface IdpUnderTest {
@@ -69,20 +69,12 @@ function challengeError(header: string | null): Json {
 
 /** Authorization code + PKCE; answers the authorization outcome and the token endpoint's answer. */
 async function codeFlow(idp: IdpUnderTest, options: { scope: string; resource?: string; tokenResource?: string }) {
-  const verifier = randomBytes(32).toString('base64url');
-  const url = new URL(`${idp.issuer}/auth`);
-  const params: Record<string, string> = {
-    client_id: idp.clientId,
-    response_type: 'code',
-    redirect_uri: idp.redirectUri,
+  const { url, codeVerifier: verifier } = pkceAuthorizationRequest(`${idp.issuer}/auth`, {
+    clientId: idp.clientId,
+    redirectUri: idp.redirectUri,
     scope: options.scope,
-    state: randomBytes(8).toString('base64url'),
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    prompt: 'consent',
     ...(options.resource ? { resource: options.resource } : {}),
-  };
-  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  });
   let code: string;
   let iss: string | null;
   try {
