@@ -36,11 +36,11 @@ function buildChildren(): void {
 }
 
 /**
- * Forks a bench child (`children/server.ts`, `baseline.ts` or `idp.ts`) and waits for its
+ * Forks a bench child (`children/server.ts`, `baseline.ts`, `idp.ts` or `sdk-floor.ts`) and waits for its
  * `ready` message, at most `timeoutMs`.
  */
 export async function startChild(
-  script: 'server' | 'baseline' | 'idp',
+  script: 'server' | 'baseline' | 'idp' | 'sdk-floor',
   env: Record<string, string>,
   options: { execArgv?: string[]; timeoutMs?: number } = {},
 ): Promise<Child> {
