@@ -7,7 +7,7 @@
  *
  * Environment: BENCH_DURATION (s per scenario, default 8), BENCH_WARMUP (s, default 2),
  * BENCH_CONNECTIONS (default 10), BENCH_ONLY (comma list of scenario keys: startup, jwt, opaque,
- * modern-jwt, modern-opaque, mcpauth, notoken, badtoken, badtoken-unique, cold, info, stateful, sse), BENCH_PROF=1
+ * modern-jwt, modern-opaque, floor, mcpauth, notoken, badtoken, badtoken-unique, cold, info, stateful, sse), BENCH_PROF=1
  * (server children run with --cpu-prof into artifacts/prof/), BENCH_SSE_SESSIONS (default
  * 1000,5000,10000), BENCH_NO_WRITE=1 (print only). The `replicas` rows need redis-server and nginx.
  */
@@ -304,6 +304,15 @@ async function main(): Promise<void> {
     }
     if (want('modern-opaque')) {
       rows.push(await cannon(stateless, 'modern-opaque', '2026-07-28 stateless, opaque (userinfo)', { headers: modernHeaders(opaque), body: modernToolCall(1), expect: 'ok', verify: hasSub }));
+    }
+    if (want('floor')) {
+      // The SDK v2 entry alone, in its own process (bench/children/sdk-floor.ts): the ceiling of the
+      // modern-* rows whatever the HTTP server and gate around it cost.
+      const floor = await start('sdk-floor', {}, { timeoutMs: 180_000 });
+      const ms = (k: string) => Math.round(Number(floor.info[k]) * 1000) / 1000;
+      extra['sdkFloor'] = { requestMs: ms('request'), whoamiMs: ms('whoami'), trivialMs: ms('trivial'), calls: Number(floor.info['calls']) };
+      log(`SDK v2 createMcpHandler alone: our whoami ${ms('whoami')} ms/call, a trivial tool ${ms('trivial')} ms/call (building the Request: ${ms('request')} ms)`);
+      await stop(floor);
     }
     // Issue 9's comparison: the typical mcp-auth + Express + SDK v1 server (children/mcp-auth.ts),
     // same IdP, same kind of token (JWT for its own resource), same request and load.
@@ -632,6 +641,17 @@ function renderMarkdown(r: {
       '| ---: | ---: | ---: | ---: | ---: |',
     );
     for (const l of sse.levels) lines.push(`| ${l.sessions} | ${l.rssMb} | ${l.heapMb} | ${l.perSessionKb} | ${l.marginalKb} |`);
+  }
+  const floor = r['sdkFloor'] as { requestMs: number; whoamiMs: number; trivialMs: number; calls: number } | undefined;
+  if (floor) {
+    // What the 0.3× bar asks of the server, if it had one core to itself.
+    const budget = Math.round((1000 / (0.3 * r.settings.baselineReqPerSec)) * 1000) / 1000;
+    const sdk = Math.round((floor.whoamiMs - floor.requestMs) * 1000) / 1000;
+    lines.push(
+      '',
+      `SDK v2 floor (bench/children/sdk-floor.ts; \`createMcpHandler().fetch\` in a loop, no HTTP, no authentication, ${floor.calls} calls each): our whoami ${floor.whoamiMs} ms CPU per call, a trivial tool with no schemas ${floor.trivialMs} ms, of which building the web Request ${floor.requestMs} ms. ` +
+        `0.3× this run's baseline (${Math.round(0.3 * r.settings.baselineReqPerSec)} req/s) leaves ${budget} ms of server CPU per call on one core; the SDK v2 entry alone takes ${sdk} ms of it (${Math.round((sdk / budget) * 100)}%).`,
+    );
   }
   const startup = r['startupMs'] as { withDevIdp?: number; withExternalIdp?: number } | undefined;
   if (startup) {
