@@ -7,7 +7,7 @@
  *
  * Environment: BENCH_DURATION (s per scenario, default 8), BENCH_WARMUP (s, default 2),
  * BENCH_CONNECTIONS (default 10), BENCH_ONLY (comma list of scenario keys: startup, jwt, opaque,
- * modern-jwt, modern-opaque, notoken, badtoken, badtoken-unique, cold, info, stateful, sse), BENCH_PROF=1
+ * modern-jwt, modern-opaque, floor, mcpauth, notoken, badtoken, badtoken-unique, cold, info, stateful, sse), BENCH_PROF=1
  * (server children run with --cpu-prof into artifacts/prof/), BENCH_SSE_SESSIONS (default
  * 1000,5000,10000), BENCH_NO_WRITE=1 (print only). The `replicas` rows need redis-server and nginx.
  */
@@ -93,6 +93,9 @@ const modernHeaders = (token?: string): Record<string, string> => ({
 });
 const subNeedle = `"sub":"${USER.sub}"`;
 const hasSub = (body: string) => body.includes(subNeedle) && !body.includes('"isError":true');
+/** The mcp-auth server's whoami puts the claims in the text content: JSON inside a JSON string, quotes escaped. */
+const escapedSubNeedle = JSON.stringify(subNeedle).slice(1, -1);
+const hasEscapedSub = (body: string) => body.includes(escapedSubNeedle) && !body.includes('"isError":true');
 
 const upstreamTotal = (u: Record<string, number>) => Object.values(u).reduce((a, b) => a + b, 0);
 
@@ -215,6 +218,24 @@ async function startupMs(extraEnv: Record<string, string>): Promise<number> {
   }
 }
 
+/**
+ * Before the comparison server is measured: it answers whoami with the caller's `sub`, and it really
+ * checks the token (401 without one, 401 for a JWT issued to another resource). A bench must not
+ * compare against a server that answers errors, or one that skips the work.
+ */
+async function sanityCheckTypical(mcpUrl: string, token: string, foreignJwt: string): Promise<void> {
+  const call = async (t?: string) => {
+    const r = await fetch(mcpUrl, { method: 'POST', headers: mcpHeaders(t), body: toolCall(1) });
+    return { status: r.status, body: await r.text() };
+  };
+  const ok = await call(token);
+  if (ok.status !== 200 || !hasEscapedSub(ok.body)) throw new Error(`mcp-auth server sanity call failed: HTTP ${ok.status}`);
+  const none = await call();
+  if (none.status !== 401) throw new Error(`mcp-auth server answered ${none.status} without a token, not 401`);
+  const foreign = await call(foreignJwt);
+  if (foreign.status !== 401) throw new Error(`mcp-auth server answered ${foreign.status} to another resource's JWT, not 401`);
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -244,7 +265,7 @@ async function main(): Promise<void> {
 
     // The IdP runs in its own process, as Logto does; each server child gets a port (and so a
     // resource) known to it in advance.
-    const ports = { stateless: await freePort(), info: await freePort(), stateful: await freePort(), sessions: await freePort(), balancer: await freePort() };
+    const ports = { stateless: await freePort(), mcpauth: await freePort(), info: await freePort(), stateful: await freePort(), sessions: await freePort(), balancer: await freePort() };
     // The canonical identifier each server announces (WHATWG href: an origin-only resource ends in /).
     const idp = await start('idp', { BENCH_RESOURCES: Object.values(ports).map((p) => new URL(`http://localhost:${p}`).href).join(' ') });
     const issuer = idp.info['issuer']!;
@@ -283,6 +304,24 @@ async function main(): Promise<void> {
     }
     if (want('modern-opaque')) {
       rows.push(await cannon(stateless, 'modern-opaque', '2026-07-28 stateless, opaque (userinfo)', { headers: modernHeaders(opaque), body: modernToolCall(1), expect: 'ok', verify: hasSub }));
+    }
+    if (want('floor')) {
+      // The SDK v2 entry alone, in its own process (bench/children/sdk-floor.ts): the ceiling of the
+      // modern-* rows whatever the HTTP server and gate around it cost.
+      const floor = await start('sdk-floor', {}, { timeoutMs: 180_000 });
+      const ms = (k: string) => Math.round(Number(floor.info[k]) * 1000) / 1000;
+      extra['sdkFloor'] = { requestMs: ms('request'), whoamiMs: ms('whoami'), trivialMs: ms('trivial'), calls: Number(floor.info['calls']) };
+      log(`SDK v2 createMcpHandler alone: our whoami ${ms('whoami')} ms/call, a trivial tool ${ms('trivial')} ms/call (building the Request: ${ms('request')} ms)`);
+      await stop(floor);
+    }
+    // Issue 9's comparison: the typical mcp-auth + Express + SDK v1 server (children/mcp-auth.ts),
+    // same IdP, same kind of token (JWT for its own resource), same request and load.
+    if (want('mcpauth')) {
+      const typical = await start('mcp-auth', { PORT: String(ports.mcpauth), MCP_AUTH_ISSUER: issuer }, { execArgv: profArgs('mcpauth') });
+      const t = await token(typical.info['resource']);
+      await sanityCheckTypical(typical.info['mcpUrl']!, t, jwt);
+      rows.push(await cannon(typical, 'mcpauth', 'mcp-auth + Express + SDK v1, JWT', { headers: mcpHeaders(t), body: toolCall(1), expect: 'ok', verify: hasEscapedSub }));
+      await stop(typical);
     }
     if (want('notoken')) {
       rows.push(await cannon(stateless, 'notoken', 'rejected: no token (401)', { headers: mcpHeaders(), body: toolCall(1), expect: 'rejected', verify: (b) => b.includes('"error":"unauthorized"') }));
@@ -527,6 +566,23 @@ function targets(
     out.push([(r.ratio ?? 0) >= 0.3, `${r.scenario}: ≥ 0.3× baseline (${r.ratio?.toFixed(2)}×; aim 0.5×)`]);
     out.push([r.p99Ms <= 10, `${r.scenario}: p99 ≤ 10 ms at ${CONNECTIONS} connections (${r.p99Ms} ms)`]);
   }
+  // Issue 9: ≥ 10× what the typical mcp-auth + Express + SDK v1 server does on the same load.
+  const typical = row('mcpauth');
+  if (typical?.reqPerSec) {
+    for (const key of ['modern-jwt', 'jwt']) {
+      const r = row(key);
+      if (!r) continue;
+      const times = r.reqPerSec / typical.reqPerSec;
+      // For reading, not for the check: the same quotient with each row over its paired baseline
+      // (drift between the two runs cancels), and the server CPU per call.
+      const paired = r.baselineReqPerSec && typical.baselineReqPerSec ? (r.reqPerSec / r.baselineReqPerSec) * (typical.baselineReqPerSec / typical.reqPerSec) : 0;
+      const cpu = r.serverCpuMsPerCall ? typical.serverCpuMsPerCall / r.serverCpuMsPerCall : 0;
+      out.push([
+        times >= 10,
+        `${r.scenario}: ≥ 10× ${typical.scenario} (${times.toFixed(1)}× req/s, ${r.reqPerSec} vs ${typical.reqPerSec}; ${paired.toFixed(1)}× over paired baselines; ${cpu.toFixed(1)}× less server CPU per call)`,
+      ]);
+    }
+  }
   const opaque = row('opaque');
   if (opaque) out.push([opaque.idpCallsPer1k <= 1, `≤ 1 userinfo call per 1,000 warm opaque calls (${opaque.idpCallsPer1k})`]);
   if (cold) out.push([cold.opaque.userinfoCalls === 1 && cold.opaque.ok === 50, `50 concurrent cold requests, one token → 1 upstream call (${cold.opaque.userinfoCalls})`]);
@@ -586,6 +642,17 @@ function renderMarkdown(r: {
     );
     for (const l of sse.levels) lines.push(`| ${l.sessions} | ${l.rssMb} | ${l.heapMb} | ${l.perSessionKb} | ${l.marginalKb} |`);
   }
+  const floor = r['sdkFloor'] as { requestMs: number; whoamiMs: number; trivialMs: number; calls: number } | undefined;
+  if (floor) {
+    // What the 0.3× bar asks of the server, if it had one core to itself.
+    const budget = Math.round((1000 / (0.3 * r.settings.baselineReqPerSec)) * 1000) / 1000;
+    const sdk = Math.round((floor.whoamiMs - floor.requestMs) * 1000) / 1000;
+    lines.push(
+      '',
+      `SDK v2 floor (bench/children/sdk-floor.ts; \`createMcpHandler().fetch\` in a loop, no HTTP, no authentication, ${floor.calls} calls each): our whoami ${floor.whoamiMs} ms CPU per call, a trivial tool with no schemas ${floor.trivialMs} ms, of which building the web Request ${floor.requestMs} ms. ` +
+        `0.3× this run's baseline (${Math.round(0.3 * r.settings.baselineReqPerSec)} req/s) leaves ${budget} ms of server CPU per call on one core; the SDK v2 entry alone takes ${sdk} ms of it (${Math.round((sdk / budget) * 100)}%).`,
+    );
+  }
   const startup = r['startupMs'] as { withDevIdp?: number; withExternalIdp?: number } | undefined;
   if (startup) {
     lines.push('', `Start → ready (\`node dist/index.js\` until /readyz answers 200, median of 3): ${startup.withDevIdp} ms with the embedded dev IdP, ${startup.withExternalIdp} ms against an already running IdP.`);
@@ -595,7 +662,8 @@ function renderMarkdown(r: {
     '',
     'Notes: server CPU is the server process\'s user + system time over the run divided by the calls it answered (the most stable figure on a shared machine). ' +
       'The legacy SSE row is driven by bench/sse.ts (POST /messages, then the result read from the stream), not autocannon. ' +
-      'The IdP (the dev IdP) runs in its own process, as Logto would; IdP calls are counted through the fetch the server is given.',
+      'The IdP (the dev IdP) runs in its own process, as Logto would; IdP calls are counted through the fetch the server is given. ' +
+      'The mcp-auth row is the typical mcp-auth + Express + SDK v1 server as its documentation writes it (bench/children/mcp-auth.ts, [performance.md](performance.md)).',
   );
   if (r.failed.length) lines.push('', `**Failed scenarios:** ${r.failed.join(', ')}`);
   return lines.join('\n');

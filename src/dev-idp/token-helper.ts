@@ -61,29 +61,45 @@ export async function getDevToken(o: DevTokenOptions): Promise<DevTokenSet> {
   return exchangeDevCode(authorization, o.fetch);
 }
 
+/**
+ * An authorization-code + PKCE (S256) request to `authorizationEndpoint`: the URL to open, the
+ * `state` to expect back and the verifier to redeem the code with. Asks `prompt=consent` always:
+ * Logto needs it for offline_access, and asking every time keeps the flow uniform.
+ */
+export function pkceAuthorizationRequest(
+  authorizationEndpoint: string,
+  o: { clientId: string; redirectUri: string; scope: string; resource?: string },
+): { url: URL; state: string; codeVerifier: string } {
+  const codeVerifier = randomBytes(32).toString('base64url');
+  const state = randomBytes(16).toString('base64url');
+  const url = new URL(authorizationEndpoint);
+  const params: Record<string, string> = {
+    client_id: o.clientId,
+    response_type: 'code',
+    redirect_uri: o.redirectUri,
+    scope: o.scope,
+    state,
+    code_challenge: createHash('sha256').update(codeVerifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    prompt: 'consent',
+  };
+  if (o.resource !== undefined) params.resource = o.resource;
+  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  return { url, state, codeVerifier };
+}
+
 /** First half of {@link getDevToken}: runs the front channel and returns the authorization code, not yet redeemed. */
 export async function authorizeDevUser(o: DevTokenOptions): Promise<DevAuthorization> {
   const fetchFn = o.fetch ?? fetch;
   const clientId = o.clientId ?? DEV_CLI_CLIENT_ID;
   const redirectUri = o.redirectUri ?? DEV_CLI_REDIRECT_URI;
   const metadata = await discover(o.issuer, fetchFn);
-
-  const codeVerifier = randomBytes(32).toString('base64url');
-  const state = randomBytes(16).toString('base64url');
-  const authUrl = new URL(metadata.authorization_endpoint);
-  const params: Record<string, string> = {
-    client_id: clientId,
-    response_type: 'code',
-    redirect_uri: redirectUri,
+  const { url: authUrl, state, codeVerifier } = pkceAuthorizationRequest(metadata.authorization_endpoint, {
+    clientId,
+    redirectUri,
     scope: o.scope ?? 'openid profile email',
-    state,
-    code_challenge: createHash('sha256').update(codeVerifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    // Logto needs prompt=consent for offline_access; always asking keeps the flow uniform.
-    prompt: 'consent',
-  };
-  if (o.resource !== undefined) params.resource = o.resource;
-  for (const [key, value] of Object.entries(params)) authUrl.searchParams.set(key, value);
+    ...(o.resource !== undefined ? { resource: o.resource } : {}),
+  });
 
   const jar = new CookieJar();
   const callback = new URL(redirectUri);

@@ -22,6 +22,17 @@ export async function readLimited(
     throw new BodyTooLargeError(maxBytes);
   }
   if (!body) return '';
+  const read = await readChunks(body, maxBytes, maxBytes);
+  if (read === 'over') throw new BodyTooLargeError(maxBytes);
+  return read.text ?? '';
+}
+
+/**
+ * Reads `body` to its end, keeping the bytes while they total at most `keep`; past `stopAfter` bytes
+ * it stops reading (cancels the stream) and answers `over`. `text` is undefined when more than `keep`
+ * bytes came (they were read and thrown away).
+ */
+async function readChunks(body: ReadableStream<Uint8Array>, keep: number, stopAfter: number): Promise<{ text: string | undefined; size: number } | 'over'> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -29,13 +40,14 @@ export async function readLimited(
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > maxBytes) {
+    if (size > stopAfter) {
       await reader.cancel().catch(() => {});
-      throw new BodyTooLargeError(maxBytes);
+      return 'over';
     }
-    chunks.push(value);
+    if (size <= keep) chunks.push(value);
+    else chunks.length = 0;
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: size <= keep ? Buffer.concat(chunks).toString('utf8') : undefined, size };
 }
 
 /**
@@ -61,21 +73,9 @@ async function readOrDrain(
     return 'undrained';
   }
   if (!body) return { text: '' };
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return 'undrained';
-    }
-    if (size <= maxBytes) chunks.push(value);
-    else chunks.length = 0;
-  }
-  return size > maxBytes ? 'drained' : { text: Buffer.concat(chunks).toString('utf8') };
+  const read = await readChunks(body, maxBytes, limit);
+  if (read === 'over') return 'undrained';
+  return read.text === undefined ? 'drained' : { text: read.text };
 }
 
 /**

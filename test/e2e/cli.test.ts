@@ -17,6 +17,7 @@ import type { ServerRecord } from '../../src/cli/store.js';
 import { DEV_USERS } from '../../src/dev-idp/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { authorizeHeadless } from '../support/authorize-headless.js';
+import { noBrowserExpected, runCliIn, type CliRun } from '../support/cli-run.js';
 import { LogCapture } from '../support/harness.js';
 
 const alice = DEV_USERS.find((u) => u.username === 'alice')!;
@@ -42,17 +43,6 @@ const asAlice: OpenBrowser = async (url) => {
   return true;
 };
 
-/** Fails the test if the CLI tries to sign in. */
-const noBrowserExpected: OpenBrowser = async () => {
-  throw new Error('the CLI asked for a browser sign-in');
-};
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
 describe('CLI end to end (server + dev IdP)', () => {
   let server: RunningServer;
   let configHome: string;
@@ -60,26 +50,11 @@ describe('CLI end to end (server + dev IdP)', () => {
   const printed: string[] = [];
   /** The server's log: its request lines name the era that served each /mcp request. */
   const logs = new LogCapture();
-  const erasSince = (from: number) =>
-    logs.chunks
-      .slice(from)
-      .flatMap((chunk) => chunk.split('\n'))
-      .filter((line) => line.includes('"msg":"request"') && line.includes('"path":"/mcp"'))
-      .map((line) => (JSON.parse(line) as { era?: string }).era);
 
-  const cli = async (argv: string[], extra: Partial<CliDeps> = {}): Promise<Run> => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, {
-      env: { XDG_CONFIG_HOME: configHome, HOME: configHome },
-      stdout: (t) => out.push(t),
-      stderr: (t) => err.push(t),
-      openBrowser: noBrowserExpected,
-      callbackTimeoutMs: 10_000,
-      ...extra,
-    });
-    printed.push(...out, ...err);
-    return { code, out: out.join('\n'), err: err.join('\n') };
+  const cli = async (argv: string[], extra: Partial<CliDeps> = {}): Promise<CliRun> => {
+    const run = await runCliIn(configHome, argv, { callbackTimeoutMs: 10_000, ...extra });
+    printed.push(run.out, run.err);
+    return run;
   };
 
   const record = async (serverUrl: string): Promise<ServerRecord> => {
@@ -141,7 +116,7 @@ describe('CLI end to end (server + dev IdP)', () => {
       assert.equal(run.code, 0, run.err);
       assert.match(run.err, /Connected: MCP 2026-07-28 \(modern era, streamable\)/);
       assert.equal(claims(run.out)['sub'], alice.sub);
-      const eras = erasSince(from);
+      const eras = logs.mcpErasSince(from);
       assert.ok(eras.length >= 2, 'server/discover and tools/call were logged');
       assert.deepEqual([...new Set(eras)], ['modern'], 'the server served every request on its 2026-07-28 path');
     }
@@ -153,7 +128,7 @@ describe('CLI end to end (server + dev IdP)', () => {
     assert.equal(run.code, 0, run.err);
     assert.match(run.err, /Connected: MCP 2025-\d\d-\d\d \(legacy era, streamable\)/);
     assert.equal(claims(run.out)['sub'], alice.sub);
-    const eras = erasSince(from);
+    const eras = logs.mcpErasSince(from);
     assert.ok(eras.length >= 2, 'initialize and tools/call were logged');
     assert.deepEqual([...new Set(eras)], ['legacy'], 'the server served every request on its 2025 path');
   });

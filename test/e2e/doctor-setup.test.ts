@@ -8,15 +8,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import { runTenantCommand } from '../../src/logto/command.js';
 import { runSetup } from '../../src/logto/setup/index.js';
 import { DEV_USERS, getDevToken, startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
 import { freePort } from '../support/harness.js';
+import { doctorJson, runTenant, type DoctorJson } from '../support/tenant-command.js';
 
-interface Checked {
-  ok: boolean;
-  checks: Array<{ id: string; status: string; summary: string; details?: string[]; fix?: string }>;
-}
 interface SetupJson {
   changes: string[];
   appId?: string;
@@ -57,18 +53,12 @@ describe('doctor and setup against the dev IdP', () => {
     ...extra,
   });
 
-  async function run(argv: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runTenantCommand(argv, env, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
-    return { code, out: out.join(''), err: err.join('') };
-  }
-  async function doctor(env: Record<string, string>, ...args: string[]): Promise<{ code: number; result: Checked }> {
-    const r = await run(['--doctor', '--json', ...args], env);
+  async function doctor(env: Record<string, string>, ...args: string[]): Promise<{ code: number; result: DoctorJson }> {
+    const r = await doctorJson(env, ...args);
     assert.equal(r.err, '');
-    return { code: r.code, result: JSON.parse(r.out) as Checked };
+    return r;
   }
-  const check = (result: Checked, id: string) => result.checks.find((c) => c.id === id);
+  const check = (result: DoctorJson, id: string) => result.checks.find((c) => c.id === id);
 
   for (const [name, key, registered, reason] of [
     ['a trailing slash', 'slash', (p: typeof ports) => `http://localhost:${p.slash}`, /trailing slash/],
@@ -127,7 +117,7 @@ describe('doctor and setup against the dev IdP', () => {
 
   it('wrong M2M credentials: m2m.token fails and the secret is never printed', async () => {
     const env = { ...envFor(ports.good), LOGTO_M2M_APP_SECRET: 'wrong-secret-canary-1234567890' };
-    const r = await run(['--doctor'], env);
+    const r = await runTenant(['--doctor'], env);
     assert.equal(r.code, 1);
     assert.match(r.out, /\[FAIL\] Management API/);
     assert.ok(!r.out.includes('wrong-secret-canary') && !r.out.includes(idp.m2m.appSecret));
@@ -136,17 +126,17 @@ describe('doctor and setup against the dev IdP', () => {
   it('setup: --dry-run changes nothing; the first run creates the resource and permission and reuses the app that serves MCP Inspector; the second changes nothing; doctor passes', async () => {
     const env = envFor(ports.fresh);
     assert.equal((await doctor(env)).code, 1);
-    const dry = await run(['--setup', '--dry-run', '--json'], env);
+    const dry = await runTenant(['--setup', '--dry-run', '--json'], env);
     assert.equal(dry.code, 0, dry.err);
     assert.equal((JSON.parse(dry.out) as SetupJson).changes.length, 2, dry.out);
     assert.equal(check((await doctor(env)).result, 'tenant.api_resource')?.status, 'fail', 'the dry run changed nothing');
 
-    const first = await run(['--setup', '--json'], env);
+    const first = await runTenant(['--setup', '--json'], env);
     assert.equal(first.code, 0, first.err);
     const created = JSON.parse(first.out) as SetupJson;
     assert.equal(created.changes.length, 2, first.out);
     assert.equal(created.appId, 'mcp-inspector', 'the pre-registered app already lists the Inspector redirect URIs');
-    const second = await run(['--setup', '--json'], env);
+    const second = await runTenant(['--setup', '--json'], env);
     assert.deepEqual((JSON.parse(second.out) as SetupJson).changes, []);
 
     const after = await doctor({ ...env, REQUIRED_SCOPES: 'whoami:read' }, '--app-id', created.appId!);

@@ -21,13 +21,6 @@ describe('MCP Inspector CLI', () => {
   let token: string;
   const home = tempHome('inspector-cli-');
   const logs = new LogCapture();
-  /** The `era` of every /mcp request line logged since `from` (a LogCapture chunk index). */
-  const erasSince = (from: number) =>
-    logs.chunks
-      .slice(from)
-      .flatMap((chunk) => chunk.split('\n'))
-      .filter((line) => line.includes('"msg":"request"') && line.includes('"path":"/mcp"'))
-      .map((line) => (JSON.parse(line) as { era?: string }).era);
 
   before(async () => {
     server = await startOurServer({ LOG_LEVEL: 'info' }, logs);
@@ -57,7 +50,7 @@ describe('MCP Inspector CLI', () => {
       assert.equal(result.code, 0, `inspector exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
       const output = JSON.parse(result.stdout) as { result?: unknown };
       assertIdentity(whoamiClaims(output.result), ALICE);
-      const eras = erasSince(from);
+      const eras = logs.mcpErasSince(from);
       assert.ok(eras.length > 0, 'requests were logged');
       const expected = era === 'legacy' ? 'legacy' : 'modern';
       // Only the session's closing DELETE of the legacy era is body-less; everything else is one era.

@@ -9,23 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { OpenBrowser } from '../../src/cli/browser.js';
-import { runCli, type CliDeps } from '../../src/cli/commands.js';
+import type { CliDeps } from '../../src/cli/commands.js';
 import type { ServerRecord } from '../../src/cli/store.js';
 import { launchFreshBrowser } from '../interop/helpers/browser.js';
+import { runCliIn, type CliRun } from '../support/cli-run.js';
+import { logtoServerHooks } from './support/hooks.js';
 import { signInOnLogtoPage } from './support/sign-in-page.js';
-import { startServerForLogto, useLogto, type LogtoServer, type Suite } from './support/suite.js';
 import { CLI_PORT, CLI_REDIRECT_URI } from './support/tenant.js';
 import { tokenRequest, TokenEndpointError } from './support/tokens.js';
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
 describe('CLI against the real Logto (sign-in on its real page in Chromium)', () => {
-  let suite: Suite;
-  let server: LogtoServer;
+  const fixture = logtoServerHooks();
   let configHome: string;
   const signIns: string[] = [];
 
@@ -35,55 +29,36 @@ describe('CLI against the real Logto (sign-in on its real page in Chromium)', ()
     const browser = await launchFreshBrowser();
     try {
       await browser.page.goto(url);
-      await signInOnLogtoPage(browser.page, suite.tenant.alice, CLI_REDIRECT_URI);
+      await signInOnLogtoPage(browser.page, fixture.suite.tenant.alice, CLI_REDIRECT_URI);
     } finally {
       await browser.close();
     }
     return true;
   };
-  const noBrowserExpected: OpenBrowser = async () => {
-    throw new Error('the CLI asked for a browser sign-in');
-  };
-
-  const cli = async (argv: string[], extra: Partial<CliDeps> = {}): Promise<Run> => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, {
-      env: { XDG_CONFIG_HOME: configHome, HOME: configHome },
-      stdout: (t) => out.push(t),
-      stderr: (t) => err.push(t),
-      openBrowser: noBrowserExpected,
-      callbackTimeoutMs: 90_000,
-      ...extra,
-    });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  };
+  const cli = (argv: string[], extra: Partial<CliDeps> = {}): Promise<CliRun> => runCliIn(configHome, argv, { callbackTimeoutMs: 90_000, ...extra });
 
   const recordFile = async (): Promise<string> => {
     for (const name of await readdir(join(configHome, 'logto-whoami-mcp'))) {
       if (!name.endsWith('.json')) continue;
       const path = join(configHome, 'logto-whoami-mcp', name);
       const r = JSON.parse(await readFile(path, 'utf8')) as ServerRecord;
-      if (r.serverUrl === new URL(server.mcpUrl).href) return path;
+      if (r.serverUrl === new URL(fixture.server.mcpUrl).href) return path;
     }
-    throw new Error(`nothing stored for ${server.mcpUrl}`);
+    throw new Error(`nothing stored for ${fixture.server.mcpUrl}`);
   };
   const record = async (): Promise<ServerRecord> => JSON.parse(await readFile(await recordFile(), 'utf8')) as ServerRecord;
   const login = ['--client-id', '', '--port', String(CLI_PORT)];
 
   before(async () => {
-    suite = await useLogto();
-    server = await startServerForLogto(suite);
     configHome = await mkdtemp(join(tmpdir(), 'cli-logto-'));
-    login[1] = suite.tenant.cliApp.id;
+    login[1] = fixture.suite.tenant.cliApp.id;
   });
   after(async () => {
-    await server?.close();
-    await suite?.release();
     await rm(configHome, { recursive: true, force: true });
   });
 
   it('login: pre-registered native app, the real sign-in page, code exchange with our resource', async () => {
+    const { suite, server } = fixture;
     const run = await cli(['login', server.mcpUrl, ...login], { openBrowser: browserAsAlice });
     assert.equal(run.code, 0, run.err);
     assert.equal(signIns.length, 1);
@@ -98,6 +73,7 @@ describe('CLI against the real Logto (sign-in on its real page in Chromium)', ()
   });
 
   it('whoami over Streamable HTTP names alice, from the stored token (no sign-in)', async () => {
+    const { suite, server } = fixture;
     const run = await cli(['whoami', server.mcpUrl]);
     assert.equal(run.code, 0, run.err);
     const claims = JSON.parse(run.out) as Record<string, unknown>;
@@ -106,6 +82,7 @@ describe('CLI against the real Logto (sign-in on its real page in Chromium)', ()
   });
 
   it('whoami over SSE names alice (first use of the SSE URL signs in on the 401, then reuses the token)', async () => {
+    const { suite, server } = fixture;
     const run = await cli(['whoami', server.sseUrl, '--transport', 'sse', ...login], { openBrowser: browserAsAlice });
     assert.equal(run.code, 0, run.err);
     assert.equal((JSON.parse(run.out) as Record<string, unknown>)['sub'], suite.tenant.alice.id);
@@ -115,6 +92,7 @@ describe('CLI against the real Logto (sign-in on its real page in Chromium)', ()
   });
 
   it('an expired access token is refreshed at Logto without a new sign-in', async () => {
+    const { server } = fixture;
     const path = await recordFile();
     const before = await record();
     const signInsBefore = signIns.length;
@@ -129,6 +107,7 @@ describe('CLI against the real Logto (sign-in on its real page in Chromium)', ()
   });
 
   it('logout revokes at Logto: the refresh token no longer works', async () => {
+    const { suite, server } = fixture;
     const refreshToken = (await record()).tokens?.refresh_token;
     assert.ok(refreshToken);
     const run = await cli(['logout', server.mcpUrl]);

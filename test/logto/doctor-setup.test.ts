@@ -6,16 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
-import { runTenantCommand } from '../../src/logto/command.js';
+import { describe, it } from 'node:test';
+import { doctorJson, runTenant, type DoctorJson } from '../support/tenant-command.js';
+import { logtoHooks } from './support/hooks.js';
 import { REPO_ROOT } from './support/logto.js';
-import { useLogto, type Suite } from './support/suite.js';
 import { managementApi, must } from './support/tenant.js';
-
-interface Checked {
-  ok: boolean;
-  checks: Array<{ id: string; status: string; summary: string; details?: string[]; fix?: string }>;
-}
 
 interface SetupJson {
   changes: string[];
@@ -28,40 +23,23 @@ let nextPort = 47_100 + (process.pid % 500);
 const newBase = () => `http://localhost:${nextPort++}`;
 
 describe('doctor and setup against the real Logto', () => {
-  let suite: Suite;
-  before(async () => {
-    suite = await useLogto();
-  });
-  after(async () => {
-    await suite?.release();
-  });
+  const fixture = logtoHooks();
 
   const envFor = (base: string, extra: Record<string, string> = {}) => ({
-    LOGTO_ENDPOINT: suite.logto.endpoint,
+    LOGTO_ENDPOINT: fixture.suite.logto.endpoint,
     PUBLIC_URL: base,
-    LOGTO_M2M_APP_ID: suite.logto.m2mAppId,
-    LOGTO_M2M_APP_SECRET: suite.logto.m2mAppSecret,
-    LOGTO_MANAGEMENT_API_RESOURCE: suite.logto.managementApiResource,
+    LOGTO_M2M_APP_ID: fixture.suite.logto.m2mAppId,
+    LOGTO_M2M_APP_SECRET: fixture.suite.logto.m2mAppSecret,
+    LOGTO_MANAGEMENT_API_RESOURCE: fixture.suite.logto.managementApiResource,
     ...extra,
   });
 
-  async function run(argv: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runTenantCommand(argv, env, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
-    return { code, out: out.join(''), err: err.join('') };
-  }
 
-  async function doctor(env: Record<string, string>, ...args: string[]): Promise<{ code: number; result: Checked }> {
-    const r = await run(['--doctor', '--json', ...args], env);
-    return { code: r.code, result: JSON.parse(r.out) as Checked };
-  }
-
-  const statusOf = (result: Checked, id: string) => result.checks.find((c) => c.id === id)?.status;
+  const statusOf = (result: DoctorJson, id: string) => result.checks.find((c) => c.id === id)?.status;
 
   it('doctor fails on a fresh resource; setup --dry-run plans without changing; setup creates; a second setup changes nothing; doctor then passes', async () => {
     const env = envFor(newBase());
-    const before = await doctor(env);
+    const before = await doctorJson(env);
     assert.equal(before.code, 1);
     assert.equal(statusOf(before.result, 'issuer.discovery'), 'ok');
     assert.equal(statusOf(before.result, 'issuer.jwks'), 'ok');
@@ -69,35 +47,35 @@ describe('doctor and setup against the real Logto', () => {
     assert.equal(statusOf(before.result, 'tenant.api_resource'), 'fail');
     assert.ok(statusOf(before.result, 'issuer.cimd'), 'Dynamic apps are reported');
 
-    const dry = await run(['--setup', '--dry-run', '--json'], env);
+    const dry = await runTenant(['--setup', '--dry-run', '--json'], env);
     assert.equal(dry.code, 0, dry.err);
     assert.ok((JSON.parse(dry.out) as SetupJson).changes.length >= 2, 'the plan names the resource and the permission');
-    assert.equal(statusOf((await doctor(env)).result, 'tenant.api_resource'), 'fail', 'a dry run changes nothing');
+    assert.equal(statusOf((await doctorJson(env)).result, 'tenant.api_resource'), 'fail', 'a dry run changes nothing');
 
-    const first = await run(['--setup', '--json'], env);
+    const first = await runTenant(['--setup', '--json'], env);
     assert.equal(first.code, 0, first.err);
     const created = JSON.parse(first.out) as SetupJson;
     assert.ok(created.changes.some((c) => /API resource/.test(c)));
     assert.ok(created.changes.some((c) => /permission whoami:read/.test(c)));
     assert.ok(created.appId, 'an app for MCP Inspector');
-    assert.ok(!first.out.includes(suite.logto.m2mAppSecret), 'the M2M secret is never printed');
+    assert.ok(!first.out.includes(fixture.suite.logto.m2mAppSecret), 'the M2M secret is never printed');
 
-    const second = await run(['--setup', '--json'], env);
+    const second = await runTenant(['--setup', '--json'], env);
     assert.equal(second.code, 0, second.err);
     assert.deepEqual((JSON.parse(second.out) as SetupJson).changes, [], 'the second run creates nothing');
     assert.equal((JSON.parse(second.out) as SetupJson).appId, created.appId, 'and finds the same app');
 
-    const after = await doctor({ ...env, REQUIRED_SCOPES: 'whoami:read' }, '--app-id', created.appId!);
+    const after = await doctorJson({ ...env, REQUIRED_SCOPES: 'whoami:read' }, '--app-id', created.appId!);
     assert.equal(after.code, 0, JSON.stringify(after.result.checks, null, 2));
     for (const id of ['tenant.api_resource', 'tenant.permissions', 'tenant.app']) assert.equal(statusOf(after.result, id), 'ok', id);
   });
 
   it('doctor names a near-miss API identifier (trailing slash, port) and fails', async () => {
     const base = newBase();
-    const api = managementApi(suite.logto);
+    const api = managementApi(fixture.suite.logto);
     // The server announces an origin-only resource canonically, with the slash: the near miss is the form without it.
     must('POST /api/resources', await api.POST('/api/resources', { body: { name: 'doctor near miss (slash)', indicator: base } }));
-    const { code, result } = await doctor(envFor(base));
+    const { code, result } = await doctorJson(envFor(base));
     assert.equal(code, 1);
     const check = result.checks.find((c) => c.id === 'tenant.api_resource');
     assert.equal(check?.status, 'fail');
@@ -107,8 +85,8 @@ describe('doctor and setup against the real Logto', () => {
 
   it('doctor: a REQUIRED_SCOPES permission the API resource lacks fails', async () => {
     const env = envFor(newBase(), { REQUIRED_SCOPES: 'whoami:read whoami:admin' });
-    assert.equal((await run(['--setup', '--json'], { ...env, REQUIRED_SCOPES: 'whoami:read' })).code, 0);
-    const { code, result } = await doctor(env);
+    assert.equal((await runTenant(['--setup', '--json'], { ...env, REQUIRED_SCOPES: 'whoami:read' })).code, 0);
+    const { code, result } = await doctorJson(env);
     assert.equal(code, 1);
     const check = result.checks.find((c) => c.id === 'tenant.permissions');
     assert.equal(check?.status, 'fail');
@@ -118,24 +96,24 @@ describe('doctor and setup against the real Logto', () => {
 
   it('doctor --app-id: an app without the Inspector redirect URIs, and an app of the wrong type, fail', async () => {
     const env = envFor(newBase());
-    assert.equal((await run(['--setup', '--json'], env)).code, 0);
+    assert.equal((await runTenant(['--setup', '--json'], env)).code, 0);
     // The suite's Native app for the CLI lists only its loopback redirect.
-    const native = await doctor(env, '--app-id', suite.tenant.cliApp.id);
+    const native = await doctorJson(env, '--app-id', fixture.suite.tenant.cliApp.id);
     assert.equal(native.code, 1);
     const missing = native.result.checks.find((c) => c.id === 'tenant.app');
     assert.equal(missing?.status, 'fail');
     assert.ok(missing?.details?.some((d) => d.includes('http://localhost:6274/oauth/callback')), JSON.stringify(missing));
     // The machine-to-machine app cannot sign a person in.
-    const m2m = await doctor(env, '--app-id', suite.logto.m2mAppId);
+    const m2m = await doctorJson(env, '--app-id', fixture.suite.logto.m2mAppId);
     assert.equal(statusOf(m2m.result, 'tenant.app'), 'fail');
     assert.match(m2m.result.checks.find((c) => c.id === 'tenant.app')?.summary ?? '', /Machine-to-machine/);
-    const unknown = await doctor(env, '--app-id', 'no-such-app-id');
+    const unknown = await doctorJson(env, '--app-id', 'no-such-app-id');
     assert.equal(statusOf(unknown.result, 'tenant.app'), 'fail');
   });
 
   it('node src/index.ts --doctor: the real entry point prints the checklist and exits 0 when all holds, 1 otherwise', async () => {
     const env = envFor(newBase());
-    const created = JSON.parse((await run(['--setup', '--json'], env)).out) as SetupJson;
+    const created = JSON.parse((await runTenant(['--setup', '--json'], env)).out) as SetupJson;
     const spawnDoctor = (extra: Record<string, string>, args: string[]) =>
       new Promise<{ code: number | null; out: string }>((resolve, reject) => {
         const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts', '--doctor', ...args], {
@@ -158,6 +136,6 @@ describe('doctor and setup against the real Logto', () => {
     const bad = await spawnDoctor({ REQUIRED_SCOPES: 'not:there' }, []);
     assert.equal(bad.code, 1, bad.out);
     assert.match(bad.out, /\[FAIL\].*not:there/);
-    assert.ok(!good.out.includes(suite.logto.m2mAppSecret) && !bad.out.includes(suite.logto.m2mAppSecret), 'no secret in the output');
+    assert.ok(!good.out.includes(fixture.suite.logto.m2mAppSecret) && !bad.out.includes(fixture.suite.logto.m2mAppSecret), 'no secret in the output');
   });
 });

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { connectClient, whoami } from '../support/harness.js';
-import { startServerForLogto, useLogto, type LogtoServer, type Suite } from './support/suite.js';
-import { INSPECTOR_APP_REDIRECT_URIS, managementApi, must, WHOAMI_SCOPE, type LogtoUser } from './support/tenant.js';
-import { logtoTokens } from './support/tokens.js';
+import { logtoHooks } from './support/hooks.js';
+import { startServerForLogto, suiteTokens, type LogtoServer } from './support/suite.js';
+import { managementApi, must, WHOAMI_SCOPE, type LogtoUser } from './support/tenant.js';
 
 // Unique per run: a Logto kept between runs (LOGTO_SUITE_STATE) still has the previous run's user.
 const RUN = randomBytes(3).toString('hex');
@@ -26,27 +26,23 @@ async function whoamiWith(server: LogtoServer, token: string): Promise<Record<st
 }
 
 describe('whoami enrichment against the real Logto (Management API through a machine-to-machine app)', () => {
-  let suite: Suite;
+  const fixture = logtoHooks();
   let carol: LogtoUser;
   let orgId: string;
   const servers: LogtoServer[] = [];
   const start = async (env: Record<string, string> = {}) => {
-    const server = await startServerForLogto(suite, { LOGTO_M2M_APP_ID: suite.logto.m2mAppId, LOGTO_M2M_APP_SECRET: suite.logto.m2mAppSecret, ...env });
+    const server = await startServerForLogto(fixture.suite, { LOGTO_M2M_APP_ID: fixture.suite.logto.m2mAppId, LOGTO_M2M_APP_SECRET: fixture.suite.logto.m2mAppSecret, ...env });
     servers.push(server);
     return server;
   };
   const tokenFor = (server: LogtoServer, kind: 'jwt' | 'opaque') =>
-    logtoTokens({
-      issuer: suite.logto.issuer,
-      clientId: suite.tenant.inspectorApp.id,
-      redirectUri: INSPECTOR_APP_REDIRECT_URIS[1]!,
-      user: carol,
+    suiteTokens(fixture.suite, carol, {
       scope: kind === 'jwt' ? `openid profile email ${WHOAMI_SCOPE}` : 'openid profile',
       ...(kind === 'jwt' ? { resource: server.advertisedResource } : {}),
     }).then((t) => t.access_token);
 
   before(async () => {
-    suite = await useLogto();
+    const { suite } = fixture;
     // A user of our own with every field set (the shared fixture's users stay as the other files expect).
     const api = managementApi(suite.logto);
     const user = must(
@@ -68,7 +64,6 @@ describe('whoami enrichment against the real Logto (Management API through a mac
   });
   after(async () => {
     for (const s of servers) await s.close();
-    await suite?.release();
   });
 
   it('default fields: username, name, avatar, global roles, organizations with roles — under `logto`, and no email anywhere', async () => {
@@ -83,11 +78,11 @@ describe('whoami enrichment against the real Logto (Management API through a mac
     assert.equal(logto['name'], CAROL.name);
     assert.equal(logto['avatar'], null);
     assert.deepEqual([...(logto['roles'] as string[])].sort(), ['bystander', 'whoami reader']);
-    assert.deepEqual(logto['organizations'], [{ id: orgId, name: suite.tenant.organization.name, roles: [suite.tenant.organization.roleName] }]);
+    assert.deepEqual(logto['organizations'], [{ id: orgId, name: fixture.suite.tenant.organization.name, roles: [fixture.suite.tenant.organization.roleName] }]);
     assert.deepEqual(Object.keys(logto).sort(), ['available', 'avatar', 'name', 'organizations', 'roles', 'username']);
     const text = JSON.stringify(me);
     for (const hidden of [CAROL.email, CAROL.phone, '"plan"']) assert.ok(!text.includes(hidden), `${hidden} is not listed, so it is nowhere: ${text}`);
-    assert.ok(!server.logs.text.includes(suite.logto.m2mAppSecret), 'the M2M secret is in no log line');
+    assert.ok(!server.logs.text.includes(fixture.suite.logto.m2mAppSecret), 'the M2M secret is in no log line');
   });
 
   it('WHOAMI_PROFILE_FIELDS=email,phone,custom_data: exactly those, as Logto stores them', async () => {

@@ -8,9 +8,9 @@ import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { authorizeHeadless } from '../support/authorize-headless.js';
 import { password, startTestServer } from '../support/harness.js';
+import { logtoServerHooks } from './support/hooks.js';
 import { observe, type Observations } from './support/observe.js';
 import { signInAtLogto } from './support/sign-in.js';
-import { startServerForLogto, useLogto, type LogtoServer, type Suite } from './support/suite.js';
 import { INSPECTOR_APP_REDIRECT_URIS, WHOAMI_SCOPE } from './support/tenant.js';
 
 /** Observation → why the dev IdP answers differently from Logto (and why that is acceptable). */
@@ -33,21 +33,17 @@ export const KNOWN_DIFFERENCES: Record<string, string> = {
 };
 
 describe('dev IdP fidelity: the same observations against the dev IdP and the real Logto', () => {
-  let suite: Suite;
-  let logtoServer: LogtoServer;
+  const fixture = logtoServerHooks();
   let devServer: Awaited<ReturnType<typeof startTestServer>>;
   before(async () => {
-    suite = await useLogto();
-    logtoServer = await startServerForLogto(suite);
     devServer = await startTestServer({ LOG_LEVEL: 'silent' });
   });
   after(async () => {
     await devServer?.close();
-    await logtoServer?.close();
-    await suite?.release();
   });
 
   it('differs from Logto only where KNOWN_DIFFERENCES says why', async () => {
+    const { suite, server: logtoServer } = fixture;
     const redirectUri = INSPECTOR_APP_REDIRECT_URIS[1]!;
     const logto = await observe({
       name: 'logto',

@@ -10,44 +10,36 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchFreshBrowser, type FreshBrowser } from '../interop/helpers/browser.js';
 import { startInspectorWeb, tempHome, type InspectorWeb } from '../interop/helpers/inspector.js';
 import { addServer, claimsFromText, STEP_TIMEOUT, type ProtocolEra } from '../interop/helpers/inspector-ui.js';
 import { mcpErasLogged } from '../interop/helpers/our-server.js';
 import { ARTIFACTS, interopTools } from '../interop/helpers/tools.js';
-import { holdInspectorLock } from './support/inspector-lock.js';
+import { logtoServerHooks } from './support/hooks.js';
+import { inspectorLockHooks } from './support/inspector-lock.js';
 import { signInOnLogtoPage } from './support/sign-in-page.js';
-import { startServerForLogto, useLogto, type LogtoServer, type Suite } from './support/suite.js';
+import type { LogtoServer, Suite } from './support/suite.js';
 
 type Transport = 'http' | 'sse';
 /** Same named cause and bound as test/interop/inspector-web.test.ts: Inspector 2.12 drops SSE OAuth callbacks. */
 const MAX_ATTEMPTS = 4;
 
 describe('MCP Inspector web UI against the real Logto (its real sign-in page)', () => {
-  let suite: Suite;
-  let server: LogtoServer;
-  let lock: { release(): void } | undefined;
-  before(async () => {
+  before(() => {
     interopTools();
     mkdirSync(ARTIFACTS, { recursive: true });
-    suite = await useLogto();
-    server = await startServerForLogto(suite);
-    lock = await holdInspectorLock();
   });
-  after(async () => {
-    lock?.release();
-    await server?.close();
-    await suite?.release();
-  });
+  const fixture = logtoServerHooks();
+  inspectorLockHooks();
 
   for (const [transport, era] of [['http', undefined], ['sse', undefined], ['http', 'modern']] as const) {
     const slug = `logto-inspector-web-${transport}${era ? `-${era}` : ''}`;
     it(`${transport === 'http' ? 'Streamable HTTP' : 'SSE'}${era ? `, protocol era ${era}` : ''}: pre-registered Logto app, sign in on Logto's page, run whoami`, async (t) => {
       for (let attempt = 1; ; attempt++) {
         try {
-          await attemptScenario(suite, server, transport, era, slug, attempt);
+          await attemptScenario(fixture.suite, fixture.server, transport, era, slug, attempt);
           return;
         } catch (error) {
           if (attempt >= MAX_ATTEMPTS) throw error;

@@ -4,27 +4,21 @@
  * endpoint with the Management API resource, a user read back, and the failures mapped to codes.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { ManagementApiError } from '../../src/logto/errors.js';
 import { createManagementClient, ensureOk } from '../../src/logto/management-client.js';
 import { Secret } from '../../src/secret.js';
-import { useLogto, type Suite } from './support/suite.js';
+import { logtoHooks } from './support/hooks.js';
 
 describe("the project's Management API client against the real Logto", () => {
-  let suite: Suite;
-  before(async () => {
-    suite = await useLogto();
-  });
-  after(async () => {
-    await suite?.release();
-  });
+  const fixture = logtoHooks();
 
-  const client = (secret = suite.logto.m2mAppSecret, onScopeMismatch?: (scope: string | undefined) => void) =>
+  const client = (secret = fixture.suite.logto.m2mAppSecret, onScopeMismatch?: (scope: string | undefined) => void) =>
     createManagementClient({
-      endpoint: suite.logto.endpoint,
-      appId: suite.logto.m2mAppId,
+      endpoint: fixture.suite.logto.endpoint,
+      appId: fixture.suite.logto.m2mAppId,
       appSecret: new Secret(secret),
-      resource: suite.logto.managementApiResource,
+      resource: fixture.suite.logto.managementApiResource,
       timeoutMs: 15_000,
       ...(onScopeMismatch ? { onScopeMismatch } : {}),
     });
@@ -32,7 +26,7 @@ describe("the project's Management API client against the real Logto", () => {
   it("reads alice's profile with the M2M app's token (scope all)", async () => {
     const mismatches: Array<string | undefined> = [];
     const { api } = client(undefined, (scope) => mismatches.push(scope));
-    const user = ensureOk(await api.GET('/api/users/{userId}', { params: { path: { userId: suite.tenant.alice.id } } }), 'GET /api/users/{userId}');
+    const user = ensureOk(await api.GET('/api/users/{userId}', { params: { path: { userId: fixture.suite.tenant.alice.id } } }), 'GET /api/users/{userId}');
     assert.equal(user.username, 'alice');
     assert.equal(user.name, 'Alice Liddell');
     assert.deepEqual(mismatches, [], 'the token has scope all');
@@ -50,7 +44,7 @@ describe("the project's Management API client against the real Logto", () => {
     const wrong = 'definitely-not-the-secret-0123456789';
     const { api } = client(wrong);
     await assert.rejects(
-      api.GET('/api/users/{userId}', { params: { path: { userId: suite.tenant.alice.id } } }),
+      api.GET('/api/users/{userId}', { params: { path: { userId: fixture.suite.tenant.alice.id } } }),
       (error: unknown) => error instanceof ManagementApiError && error.code === 'token_failed' && !error.message.includes(wrong),
     );
   });

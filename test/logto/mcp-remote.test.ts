@@ -13,28 +13,19 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
+import { connectThroughMcpRemote } from '../interop/helpers/mcp-remote.js';
 import { whoamiClaims } from '../interop/helpers/our-server.js';
-import { connectThroughMcpRemote } from '../support/mcp-remote.js';
+import { logtoServerHooks } from './support/hooks.js';
 import { signInAtLogto } from './support/sign-in.js';
-import { startServerForLogto, useLogto, type LogtoServer, type Suite } from './support/suite.js';
 import { MCP_REMOTE_REDIRECT_URI } from './support/tenant.js';
 
 describe('mcp-remote against the real Logto (pre-registered app)', () => {
-  let suite: Suite;
-  let server: LogtoServer;
-  before(async () => {
-    suite = await useLogto();
-    server = await startServerForLogto(suite);
-  });
-  after(async () => {
-    await server?.close();
-    await suite?.release();
-  });
+  const fixture = logtoServerHooks();
 
   for (const transport of ['http-only', 'sse-only'] as const) {
     it(`${transport === 'http-only' ? 'Streamable HTTP' : 'SSE'}, the default (origin-only) resource: sign in at Logto, whoami through the proxy`, async () => {
-      const target = server;
+      const { suite, server: target } = fixture;
       assert.equal(new URL(target.advertisedResource).pathname, '/', 'an origin-only resource, advertised in its canonical form');
       const configDir = await mkdtemp(join(tmpdir(), 'mcp-remote-logto-'));
       const { alice, inspectorApp } = suite.tenant;

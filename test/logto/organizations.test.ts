@@ -4,30 +4,21 @@
  * (a JWT whose audience is `urn:logto:organization:<id>`, not our API resource) is refused.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { connectClient, postMcp, whoami } from '../support/harness.js';
-import { startServerForLogto, useLogto, type LogtoServer, type Suite } from './support/suite.js';
-import { INSPECTOR_APP_REDIRECT_URIS } from './support/tenant.js';
-import { jwtPayload, logtoTokens, tokenRequest } from './support/tokens.js';
+import { logtoServerHooks } from './support/hooks.js';
+import { suiteTokens } from './support/suite.js';
+import { jwtPayload, tokenRequest } from './support/tokens.js';
 
 const ORG_SCOPES = 'openid offline_access urn:logto:scope:organizations urn:logto:scope:organization_roles';
 
 describe('Logto organizations through our server', () => {
-  let suite: Suite;
-  let server: LogtoServer;
-  before(async () => {
-    suite = await useLogto();
-    server = await startServerForLogto(suite);
-  });
-  after(async () => {
-    await server?.close();
-    await suite?.release();
-  });
+  const fixture = logtoServerHooks();
 
-  const aliceTokens = () =>
-    logtoTokens({ issuer: suite.logto.issuer, clientId: suite.tenant.inspectorApp.id, redirectUri: INSPECTOR_APP_REDIRECT_URIS[1]!, user: suite.tenant.alice, scope: ORG_SCOPES });
+  const aliceTokens = () => suiteTokens(fixture.suite, fixture.suite.tenant.alice, { scope: ORG_SCOPES });
 
   it("whoami (opaque token) lists alice's organization and organization role from Logto's userinfo", async () => {
+    const { suite, server } = fixture;
     const { organization } = suite.tenant;
     const set = await aliceTokens();
     const client = await connectClient(server, 'streamable', set.access_token);
@@ -42,6 +33,7 @@ describe('Logto organizations through our server', () => {
   });
 
   it('an organization token (aud urn:logto:organization:<id>) → 401 invalid_token', async () => {
+    const { suite, server } = fixture;
     const set = await aliceTokens();
     assert.ok(set.refresh_token, 'offline_access granted');
     const orgToken = await tokenRequest(suite.logto.issuer, {

@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { postMcp } from '../support/harness.js';
+import { logtoServerHooks } from './support/hooks.js';
 import { scratchDir, startLogto, stopLogto, type LogtoInstance } from './support/logto.js';
-import { startServerForLogto, useLogto, type LogtoServer, type Suite } from './support/suite.js';
+import { startServerForLogto, suiteTokens, type LogtoServer } from './support/suite.js';
 import { INSPECTOR_APP_REDIRECT_URIS, registerApiResource, setupTenant, WHOAMI_SCOPE } from './support/tenant.js';
 import { jwtPayload, logtoTokens, revoke } from './support/tokens.js';
 
@@ -20,34 +21,19 @@ function challenge(response: { headers: Headers }): string {
 }
 
 describe('refusals with tokens from the real Logto', () => {
-  let suite: Suite;
-  let server: LogtoServer;
-  before(async () => {
-    suite = await useLogto();
-    // No userinfo cache, so a revocation at Logto shows on the very next request.
-    server = await startServerForLogto(suite, { USERINFO_CACHE_TTL: '0' });
-  });
-  after(async () => {
-    await server?.close();
-    await suite?.release();
-  });
+  // No userinfo cache, so a revocation at Logto shows on the very next request.
+  const fixture = logtoServerHooks({ USERINFO_CACHE_TTL: '0' });
 
   /** Every token the tests sent, to prove none of them reached a log line. */
   const sent: string[] = [];
   const token = (user: 'alice' | 'bob', resource?: string, scope?: string) =>
-    logtoTokens({
-      issuer: suite.logto.issuer,
-      clientId: suite.tenant.inspectorApp.id,
-      redirectUri: REDIRECT,
-      user: suite.tenant[user],
-      ...(resource ? { resource } : {}),
-      ...(scope ? { scope } : {}),
-    }).then((set) => {
+    suiteTokens(fixture.suite, fixture.suite.tenant[user], { ...(resource ? { resource } : {}), ...(scope ? { scope } : {}) }).then((set) => {
       sent.push(set.access_token);
       return set;
     });
 
   it('a JWT Logto minted for another API resource of the tenant → 401 invalid_token', async () => {
+    const { suite, server } = fixture;
     const { otherResource } = suite.tenant;
     const other = await token('alice', otherResource.indicator, `openid ${otherResource.scope}`);
     assert.equal(jwtPayload(other.access_token)['aud'], otherResource.indicator, 'Logto bound it to the other API');
@@ -60,6 +46,7 @@ describe('refusals with tokens from the real Logto', () => {
   });
 
   it('a revoked opaque token → 401 invalid_token (Logto userinfo refuses it)', async () => {
+    const { suite, server } = fixture;
     const opaque = await token('alice');
     assert.equal(opaque.access_token.split('.').length, 1, 'opaque');
     assert.equal((await postMcp(server.mcpUrl, { authorization: `Bearer ${opaque.access_token}` })).status, 200, 'valid before revocation');
@@ -70,6 +57,7 @@ describe('refusals with tokens from the real Logto', () => {
   });
 
   it('an expired JWT → 401 invalid_token (API resource with a 2 s access-token TTL)', async () => {
+    const { suite } = fixture;
     const short = await startServerForLogto(suite, {}, { accessTokenTtl: 2 });
     try {
       const set = await token('alice', short.advertisedResource);
@@ -88,7 +76,7 @@ describe('refusals with tokens from the real Logto', () => {
   describe('REQUIRED_SCOPES against the permissions Logto grants through roles', () => {
     let strict: LogtoServer;
     before(async () => {
-      strict = await startServerForLogto(suite, { REQUIRED_SCOPES: WHOAMI_SCOPE });
+      strict = await startServerForLogto(fixture.suite, { REQUIRED_SCOPES: WHOAMI_SCOPE });
     });
     after(async () => {
       await strict?.close();
@@ -121,6 +109,7 @@ describe('refusals with tokens from the real Logto', () => {
     });
 
     it('its JWT for the very same resource identifier → 401 invalid_token; its opaque token → 401', async () => {
+      const { server } = fixture;
       const tenant = await setupTenant(other);
       await registerApiResource(other, tenant, server.advertisedResource);
       const request = { issuer: other.issuer, clientId: tenant.inspectorApp.id, redirectUri: REDIRECT, user: tenant.alice };
@@ -140,6 +129,7 @@ describe('refusals with tokens from the real Logto', () => {
   });
 
   it('none of the refused or accepted tokens appears in the server log', () => {
+    const { server } = fixture;
     assert.ok(sent.length >= 5, `tokens were sent (${sent.length})`);
     assert.ok(server.logs.text.length > 0, 'the server logged (debug level)');
     for (const t of sent) assert.ok(!server.logs.text.includes(t), 'a token reached the log');

@@ -6,7 +6,7 @@
  * a JWT (the SDK sends our advertised `resource`) and an opaque token (no `resource`).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
@@ -21,24 +21,16 @@ import {
 } from '@modelcontextprotocol/client';
 import { MODERN_VERSION } from '../support/modern.js';
 import { whoamiClaims } from '../interop/helpers/our-server.js';
+import { logtoServerHooks } from './support/hooks.js';
 import { LogtoOAuthProvider } from './support/provider.js';
-import { startServerForLogto, useLogto, type LogtoServer, type Suite } from './support/suite.js';
 
 describe('MCP SDK clients against the real Logto', () => {
-  let suite: Suite;
-  let server: LogtoServer;
-  before(async () => {
-    suite = await useLogto();
-    server = await startServerForLogto(suite);
-  });
-  after(async () => {
-    await server?.close();
-    await suite?.release();
-  });
+  const fixture = logtoServerHooks();
 
   for (const transportKind of ['streamable-http', 'sse'] as const) {
     for (const tokenKind of ['jwt', 'opaque'] as const) {
       it(`${transportKind}, ${tokenKind} token: 401 → discovery → Logto sign-in → whoami`, async () => {
+        const { suite, server } = fixture;
         const { alice, inspectorApp } = suite.tenant;
         const provider = new LogtoOAuthProvider<OAuthClientInformationMixed, OAuthTokens>(inspectorApp.id, alice, tokenKind);
         const makeTransport = () =>
@@ -82,6 +74,7 @@ describe('MCP SDK clients against the real Logto', () => {
 
   for (const tokenKind of ['jwt', 'opaque'] as const) {
     it(`2026-07-28 (SDK v2 client pinned), ${tokenKind} token: 401 → discovery → Logto sign-in → whoami`, async () => {
+      const { suite, server } = fixture;
       const { alice, inspectorApp } = suite.tenant;
       const provider = new LogtoOAuthProvider<StoredOAuthClientInformation, StoredOAuthTokens>(inspectorApp.id, alice, tokenKind);
       const makeTransport = () => new StreamableHTTPClientTransportV2(new URL(server.mcpUrl), { authProvider: provider });

@@ -3,20 +3,10 @@ import { createPublicKey, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
-import { bearer, INIT, parseChallenge, postMcp, startAgainst, type TestServer } from '../support/security.js';
+import { gate, startAgainst, type TestServer } from '../support/security.js';
 
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
-
-/** What the bearer gate says about `token` on POST /mcp initialize. */
-async function gate(server: TestServer, token: string): Promise<{ status: number; error?: string }> {
-  const res = await postMcp(server, INIT, bearer(token));
-  await res.body?.cancel();
-  if (res.status === 200) return { status: 200 };
-  if (res.status === 503 || res.status === 500) return { status: res.status };
-  const { params } = parseChallenge(res.headers.get('www-authenticate'));
-  return { status: res.status, ...(params['error'] ? { error: params['error'] } : {}) };
-}
 
 const REJECTED = { status: 401, error: 'invalid_token' };
 

@@ -2,19 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
-import { bearer, INIT, parseChallenge, postMcp, startAgainst, type TestServer } from '../support/security.js';
+import { gate, startAgainst, type TestServer } from '../support/security.js';
 
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
-
-/** POST /mcp initialize with `token`: the status and the challenge's `error`. */
-async function gate(server: TestServer, token: string): Promise<{ status: number; error?: string }> {
-  const res = await postMcp(server, INIT, bearer(token));
-  await res.body?.cancel();
-  if (res.status === 200) return { status: 200 };
-  const { params } = parseChallenge(res.headers.get('www-authenticate'));
-  return { status: res.status, ...(params['error'] ? { error: params['error'] } : {}) };
-}
 
 /** Tokens that cannot be the issuer's, each refused without a call to it (STYLE lesson 12). */
 async function implausible(idp: FakeIdp, aud: string): Promise<Array<[string, string]>> {

@@ -1,4 +1,3 @@
-import { CookieJar } from '../../src/dev-idp/cookie-jar.js';
 /**
  * Drives the dev IdP's authorization endpoint the way a person in a browser would, over plain HTTP:
  * follow redirects, fill the login form (`username`, `password`), press "Authorize" on the consent
@@ -7,22 +6,7 @@ import { CookieJar } from '../../src/dev-idp/cookie-jar.js';
  *
  * Relies on the dev IdP's HTML contract (src/dev-idp/views.ts), not on its internals.
  */
-
-export interface Credentials {
-  username: string;
-  password: string;
-}
-
-export interface AuthorizationResult {
-  code: string;
-  state: string | null;
-  /** RFC 9207 `iss` on the redirect, when the IdP sends it. */
-  iss: string | null;
-  /** The full redirect (callback) URL, as a browser would have delivered it to the client. */
-  callbackUrl: URL;
-  /** Every URL visited, for diagnostics. */
-  trail: string[];
-}
+import { authorizationResult, browserTab, type AuthorizationResult, type Credentials } from './browser-tab.js';
 
 const MAX_STEPS = 20;
 
@@ -49,7 +33,7 @@ export async function authorizeHeadless(
   credentials: Credentials,
   fetchFn: typeof fetch = fetch,
 ): Promise<AuthorizationResult> {
-  const jar = new CookieJar();
+  const send = browserTab(fetchFn, 10_000);
   const trail: string[] = [];
   let url = new URL(authorizationUrl);
   let init: RequestInit = { method: 'GET' };
@@ -57,18 +41,8 @@ export async function authorizeHeadless(
 
   for (let step = 0; step < MAX_STEPS; step++) {
     trail.push(`${init.method ?? 'GET'} ${url.href}`);
-    if (url.href.startsWith(redirectUri)) {
-      const error = url.searchParams.get('error');
-      if (error) throw new Error(`authorization error: ${error} ${url.searchParams.get('error_description') ?? ''}`);
-      const code = url.searchParams.get('code');
-      if (!code) throw new Error(`redirect without code: ${url.href}`);
-      return { code, state: url.searchParams.get('state'), iss: url.searchParams.get('iss'), callbackUrl: url, trail };
-    }
-    const headers = new Headers(init.headers);
-    const cookie = jar.header();
-    if (cookie) headers.set('cookie', cookie);
-    const response = await fetchFn(url, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
-    jar.store(response.headers);
+    if (url.href.startsWith(redirectUri)) return authorizationResult(url, trail);
+    const response = await send(url, init);
 
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {

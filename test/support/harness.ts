@@ -16,6 +16,14 @@ export class LogCapture extends Writable {
   get text(): string {
     return this.chunks.join('');
   }
+  /** The `era` of every /mcp request line logged since chunk `from` (a `chunks.length` taken before). */
+  mcpErasSince(from: number): Array<string | undefined> {
+    return this.chunks
+      .slice(from)
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.includes('"msg":"request"') && line.includes('"path":"/mcp"'))
+      .map((line) => (JSON.parse(line) as { era?: string }).era);
+  }
 }
 
 /** Our server + its embedded dev IdP on free loopback ports. */

@@ -42,6 +42,19 @@ export function postMcp(server: TestServer, body: unknown, headers: Record<strin
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/**
+ * What the bearer gate says about `token` on POST /mcp initialize: 200, or the status and the
+ * challenge's `error` (its grammar checked by {@link parseChallenge}); a 5xx carries no challenge.
+ */
+export async function gate(server: TestServer, token: string): Promise<{ status: number; error?: string }> {
+  const res = await postMcp(server, INIT, bearer(token));
+  await res.body?.cancel();
+  if (res.status === 200) return { status: 200 };
+  if (res.status === 503 || res.status === 500) return { status: res.status };
+  const { params } = parseChallenge(res.headers.get('www-authenticate'));
+  return { status: res.status, ...(params['error'] ? { error: params['error'] } : {}) };
+}
+
 /** initialize + notifications/initialized on /mcp; returns the session id. */
 export async function openMcpSession(server: TestServer, token: string): Promise<string> {
   const res = await postMcp(server, INIT, bearer(token));

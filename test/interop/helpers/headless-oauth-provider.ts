@@ -1,4 +1,5 @@
-import { authorizeHeadless, type AuthorizationResult, type Credentials } from '../../support/authorize-headless.js';
+import { authorizeHeadless } from '../../support/authorize-headless.js';
+import type { AuthorizationResult, Credentials } from '../../support/browser-tab.js';
 
 /** Loopback redirect URI registered for the dev IdP's pre-registered `mcp-inspector` client (Inspector CLI's default). */
 export const HEADLESS_REDIRECT_URI = 'http://127.0.0.1:6276/oauth/callback';

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { after, before } from 'node:test';
 
 /**
  * Holds `flock /tmp/inspector.lock` (the machine-wide lock every MCP Inspector run takes: its ports
@@ -17,4 +18,13 @@ export async function holdInspectorLock(timeoutMs = 900_000): Promise<{ release(
     child.once('error', reject);
   });
   return { release: () => child.stdin.end() };
+}
+
+/** Holds the lock for the enclosing describe block: taken in a `before` hook, released in an `after` hook. */
+export function inspectorLockHooks(): void {
+  let lock: { release(): void } | undefined;
+  before(async () => {
+    lock = await holdInspectorLock();
+  });
+  after(() => lock?.release());
 }

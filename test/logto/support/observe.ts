@@ -3,9 +3,9 @@
  * same way against the dev IdP and the real Logto. Each observation is a small JSON value, so two
  * providers compare with deepEqual; token values, codes and secrets never appear in them.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AuthorizationResult, Credentials } from '../../support/authorize-headless.js';
+import { pkceAuthorizationRequest } from '../../../src/dev-idp/token-helper.js';
+import type { AuthorizationResult, Credentials } from '../../support/browser-tab.js';
 
 export interface IdpUnderTest {
   name: string;
@@ -45,6 +45,19 @@ function sortedKeys(value: Record<string, unknown>): string[] {
   return Object.keys(value).sort();
 }
 
+/** A token endpoint answer as observed: status, field names, and the fields a client reads. */
+function tokenResponse(token: TokenAnswer | undefined): Json {
+  const body = token?.body ?? {};
+  return {
+    status: token?.status ?? 0,
+    keys: sortedKeys(body),
+    token_type: (body['token_type'] as Json) ?? 'absent',
+    expires_in: (body['expires_in'] as Json) ?? 'absent',
+    scope: (body['scope'] as Json) ?? 'absent',
+    access_token: shape(body['access_token']),
+  };
+}
+
 async function post(url: string, form: Record<string, string>): Promise<TokenAnswer> {
   const response = await fetch(url, { method: 'POST', body: new URLSearchParams(form), signal: AbortSignal.timeout(15_000) });
   const text = await response.text();
@@ -69,20 +82,12 @@ function challengeError(header: string | null): Json {
 
 /** Authorization code + PKCE; answers the authorization outcome and the token endpoint's answer. */
 async function codeFlow(idp: IdpUnderTest, options: { scope: string; resource?: string; tokenResource?: string }) {
-  const verifier = randomBytes(32).toString('base64url');
-  const url = new URL(`${idp.issuer}/auth`);
-  const params: Record<string, string> = {
-    client_id: idp.clientId,
-    response_type: 'code',
-    redirect_uri: idp.redirectUri,
+  const { url, codeVerifier: verifier } = pkceAuthorizationRequest(`${idp.issuer}/auth`, {
+    clientId: idp.clientId,
+    redirectUri: idp.redirectUri,
     scope: options.scope,
-    state: randomBytes(8).toString('base64url'),
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    prompt: 'consent',
     ...(options.resource ? { resource: options.resource } : {}),
-  };
-  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  });
   let code: string;
   let iss: string | null;
   try {
@@ -132,14 +137,7 @@ export async function observe(idp: IdpUnderTest): Promise<Observations> {
   const plain = await codeFlow(idp, { scope: 'openid profile email offline_access' });
   o['no resource: authorization'] = plain.authorization;
   const plainBody = plain.token?.body ?? {};
-  o['no resource: token response'] = {
-    status: plain.token?.status ?? 0,
-    keys: sortedKeys(plainBody),
-    token_type: (plainBody['token_type'] as Json) ?? 'absent',
-    expires_in: (plainBody['expires_in'] as Json) ?? 'absent',
-    scope: (plainBody['scope'] as Json) ?? 'absent',
-    access_token: shape(plainBody['access_token']),
-  };
+  o['no resource: token response'] = tokenResponse(plain.token);
   const opaque = plainBody['access_token'] as string;
   const info = await userinfo(idp, opaque);
   o['userinfo with the opaque token'] = { status: info.status, claims: sortedKeys(info.body) };
@@ -152,14 +150,7 @@ export async function observe(idp: IdpUnderTest): Promise<Observations> {
   o['resource: authorization'] = withResource.authorization;
   const resBody = withResource.token?.body ?? {};
   const jwt = resBody['access_token'] as string;
-  o['resource: token response'] = {
-    status: withResource.token?.status ?? 0,
-    keys: sortedKeys(resBody),
-    token_type: (resBody['token_type'] as Json) ?? 'absent',
-    expires_in: (resBody['expires_in'] as Json) ?? 'absent',
-    scope: (resBody['scope'] as Json) ?? 'absent',
-    access_token: shape(jwt),
-  };
+  o['resource: token response'] = tokenResponse(withResource.token);
   if (typeof jwt === 'string' && shape(jwt) === 'jwt') {
     const header = decode(jwt, 0);
     const payload = decode(jwt, 1);

@@ -1,5 +1,5 @@
 import { HeadlessOAuthProvider } from '../../interop/helpers/headless-oauth-provider.js';
-import type { Credentials } from '../../support/authorize-headless.js';
+import type { Credentials } from '../../support/browser-tab.js';
 import { signInAtLogto } from './sign-in.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import type { Credentials } from '../../support/authorize-headless.js';
+import type { Credentials } from '../../support/browser-tab.js';
 
 /**
  * A person at Logto's real sign-in page (the experience app at /sign-in): fills the username and

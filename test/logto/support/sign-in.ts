@@ -5,8 +5,7 @@
  * `redirectTo` back through `/oidc/auth` to the client's redirect URI. Used as the
  * `redirectToAuthorization` of the SDK clients' OAuth providers, so their own `auth()` runs unchanged.
  */
-import { CookieJar } from '../../../src/dev-idp/cookie-jar.js';
-import type { AuthorizationResult, Credentials } from '../../support/authorize-headless.js';
+import { authorizationResult, browserTab, type AuthorizationResult, type Credentials } from '../../support/browser-tab.js';
 
 const MAX_HOPS = 12;
 
@@ -28,18 +27,13 @@ export async function signInAtLogto(
   credentials: Credentials,
   fetchFn: typeof fetch = fetch,
 ): Promise<AuthorizationResult> {
-  const jar = new CookieJar();
+  const tab = browserTab(fetchFn, 15_000);
   const trail: string[] = [];
   const start = new URL(authorizationUrl);
 
-  const send = async (url: URL, init: RequestInit = {}): Promise<Response> => {
+  const send = (url: URL, init: RequestInit = {}): Promise<Response> => {
     trail.push(`${init.method ?? 'GET'} ${url.pathname}`);
-    const headers = new Headers(init.headers);
-    const cookie = jar.header();
-    if (cookie) headers.set('cookie', cookie);
-    const response = await fetchFn(url, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(15_000) });
-    jar.store(response.headers);
-    return response;
+    return tab(url, init);
   };
 
   /** GETs and follows redirects; returns the URL where they stop (the sign-in page or the callback). */
@@ -87,9 +81,5 @@ export async function signInAtLogto(
       throw new LogtoSignInError('unexpected_page', `stopped at ${url.href} instead of the redirect URI:\n${trail.join('\n')}`);
     }
   }
-  const error = url.searchParams.get('error');
-  if (error) throw new LogtoSignInError(error, `authorization error: ${error} ${url.searchParams.get('error_description') ?? ''}`);
-  const code = url.searchParams.get('code');
-  if (!code) throw new LogtoSignInError('no_code', `redirect without code: ${url.pathname}`);
-  return { code, state: url.searchParams.get('state'), iss: url.searchParams.get('iss'), callbackUrl: url, trail };
+  return authorizationResult(url, trail, (code, message) => new LogtoSignInError(code, message));
 }

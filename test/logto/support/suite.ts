@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { startServer, type RunningServer } from '../../../src/server.js';
 import { LogCapture } from '../../support/harness.js';
 import { scratchDir, startLogto, stopLogto, type LogtoInstance } from './logto.js';
-import { registerApiResource, setupTenant, type TenantFixture } from './tenant.js';
+import { INSPECTOR_APP_REDIRECT_URIS, registerApiResource, setupTenant, type LogtoUser, type TenantFixture } from './tenant.js';
+import { logtoTokens, type TokenSet } from './tokens.js';
 
 export interface Suite {
   logto: LogtoInstance;
@@ -72,4 +73,13 @@ export async function startServerForLogto(
     await server.close();
     throw error;
   }
+}
+
+/**
+ * Tokens from the suite's Logto for `user` through the pre-registered Inspector app (its second
+ * redirect URI), signed in headlessly ({@link logtoTokens}): with `resource` a JWT for that API
+ * resource, without it an opaque token; `scope` defaults to `openid profile email`.
+ */
+export function suiteTokens(suite: Suite, user: LogtoUser, options: { resource?: string; scope?: string } = {}): Promise<TokenSet> {
+  return logtoTokens({ issuer: suite.logto.issuer, clientId: suite.tenant.inspectorApp.id, redirectUri: INSPECTOR_APP_REDIRECT_URIS[1]!, user, ...options });
 }

@@ -1,15 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import type { Credentials } from '../../support/authorize-headless.js';
+import { pkceAuthorizationRequest, type DevTokenSet } from '../../../src/dev-idp/token-helper.js';
+import type { Credentials } from '../../support/browser-tab.js';
 import { signInAtLogto } from './sign-in.js';
 
-export interface TokenSet {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  scope?: string;
-  refresh_token?: string;
-  id_token?: string;
-}
+/** A token endpoint's success answer (RFC 6749 §5.1): the same shape whichever IdP issued it. */
+export type TokenSet = DevTokenSet;
 
 export interface TokenRequest {
   /** `${LOGTO_ENDPOINT}/oidc`. */
@@ -25,22 +19,13 @@ export interface TokenRequest {
 
 /** Authorization code + PKCE at the real Logto, signing in headlessly; returns the token endpoint's answer. */
 export async function logtoTokens(request: TokenRequest): Promise<TokenSet> {
-  const verifier = randomBytes(32).toString('base64url');
-  const state = randomBytes(16).toString('base64url');
-  const url = new URL(`${request.issuer}/auth`);
-  const params: Record<string, string> = {
-    client_id: request.clientId,
-    response_type: 'code',
-    redirect_uri: request.redirectUri,
+  // prompt=consent included: Logto issues a refresh token for offline_access only with it.
+  const { url, state, codeVerifier: verifier } = pkceAuthorizationRequest(`${request.issuer}/auth`, {
+    clientId: request.clientId,
+    redirectUri: request.redirectUri,
     scope: request.scope ?? 'openid profile email',
-    state,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    // Logto issues a refresh token for offline_access only with prompt=consent.
-    prompt: 'consent',
     ...(request.resource ? { resource: request.resource } : {}),
-  };
-  for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  });
   const result = await signInAtLogto(url, request.redirectUri, request.user);
   if (result.state !== state) throw new Error('state mismatch on the redirect');
   return tokenRequest(request.issuer, {

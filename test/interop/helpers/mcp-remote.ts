@@ -1,22 +1,24 @@
 /**
  * mcp-remote (the stdio ↔ remote MCP proxy desktop clients use) driven by a real SDK v1 client over
- * stdio, with a pre-registered OAuth client (`--static-oauth-client-info`). When mcp-remote prints its
- * "Please authorize this client by visiting: <url>", `authorize(url)` plays the user at the browser and
- * returns the redirect URL with the code; this helper then delivers it to mcp-remote's own callback
- * listener, as the browser would. mcp-remote runs on Node 22 from .cache/interop-tools, with a throw-away
- * config dir and no way to open a real browser.
+ * stdio, with dynamic client registration or a pre-registered client (`--static-oauth-client-info`).
+ * When mcp-remote prints its "Please authorize this client by visiting: <url>", `authorize(url)` plays
+ * the user at the browser and returns the redirect URL with the code; this helper then delivers it to
+ * mcp-remote's own callback listener, as the browser would, and fails the connect unless that listener
+ * answers 200 (it took the code). mcp-remote runs on Node 22 from .cache/interop-tools, with a
+ * throw-away config dir and no way to open a real browser.
  */
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { interopTools } from '../interop/helpers/tools.js';
+import { interopTools } from './tools.js';
 
 export interface McpRemoteOptions {
   serverUrl: string;
   transport: 'http-only' | 'sse-only';
   /** mcp-remote's loopback callback port; its redirect URI is http://localhost:<port>/oauth/callback. */
   callbackPort: number;
-  clientId: string;
+  /** A pre-registered client; without one mcp-remote registers itself dynamically. */
+  clientId?: string;
   /** MCP_REMOTE_CONFIG_DIR (and HOME): where mcp-remote keeps tokens; use a fresh temp dir. */
   configDir: string;
   /** The user at the browser: from the authorization URL to the redirect URL carrying the code. */
@@ -32,26 +34,15 @@ export interface McpRemoteSession {
   close(): Promise<void>;
 }
 
-export function mcpRemoteEntry(): { node22: string; proxy: string } {
-  const tools = interopTools();
-  const root = tools.inspector.slice(0, tools.inspector.indexOf('/node_modules/'));
-  return { node22: tools.node22, proxy: join(root, 'node_modules', 'mcp-remote', 'dist', 'proxy.js') };
-}
-
 export async function connectThroughMcpRemote(options: McpRemoteOptions): Promise<McpRemoteSession> {
-  const { node22, proxy } = mcpRemoteEntry();
+  const { node22, mcpRemote } = interopTools();
+  const args = [mcpRemote, options.serverUrl, String(options.callbackPort), '--transport', options.transport];
+  if (options.clientId !== undefined) args.push('--static-oauth-client-info', JSON.stringify({ client_id: options.clientId }));
   const transport = new StdioClientTransport({
     command: node22,
-    args: [
-      proxy,
-      options.serverUrl,
-      String(options.callbackPort),
-      '--static-oauth-client-info',
-      JSON.stringify({ client_id: options.clientId }),
-      '--transport',
-      options.transport,
-    ],
-    // PATH holds only Node 22's folder: mcp-remote's fallback browser launchers find nothing to open.
+    args,
+    // PATH holds only Node 22's folder: mcp-remote's browser launchers (the `open` package → xdg-open)
+    // find nothing to open; the URL is taken from its stderr instead.
     env: { PATH: dirname(node22), HOME: options.configDir, MCP_REMOTE_CONFIG_DIR: options.configDir },
     stderr: 'pipe',
   });
@@ -72,6 +63,7 @@ export async function connectThroughMcpRemote(options: McpRemoteOptions): Promis
         .then(async (callback) => {
           const response = await fetch(callback, { signal: AbortSignal.timeout(30_000) });
           await response.body?.cancel();
+          if (response.status !== 200) throw new Error(`mcp-remote's callback answered ${response.status}, it did not take the authorization code`);
         })
         .catch((error: unknown) => failSignIn(new Error(`sign-in failed: ${String(error)}`)));
     }

@@ -1,0 +1,79 @@
+/**
+ * The SDK's own share of a 2026-07-28 call, measured without HTTP, without authentication and
+ * without our gate: `createMcpHandler(...).fetch(request, { parsedBody, authInfo })` in a loop, in
+ * this process alone. What one core can do through the SDK v2 entry is the ceiling of the
+ * `modern-*` rows, whatever the server around it does. Three loops, each after a warm-up:
+ *  - `request`: building the web `Request` the handler is given and reading its body (subtracted);
+ *  - `whoami`: our handler (src/transports/modern.ts) with our whoami, an identity in `authInfo`;
+ *  - `trivial`: the SDK's documented minimum — a factory registering one tool with no schemas.
+ * Bounded: a fixed number of calls per loop (BENCH_FLOOR_CALLS, default 10,000).
+ */
+import type * as Sdk from '@modelcontextprotocol/server';
+import type * as ModernModule from '../../src/transports/modern.js';
+import { distUrl, serveStats } from './ipc.js';
+
+const { modernHandler } = (await import(distUrl('transports/modern.js'))) as typeof ModernModule;
+const { createMcpHandler, McpServer } = (await import('@modelcontextprotocol/server')) as typeof Sdk;
+
+const CALLS = Number(process.env['BENCH_FLOOR_CALLS'] ?? 10_000);
+const WARMUP = Math.ceil(CALLS / 5);
+
+const body = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'tools/call',
+  params: {
+    name: 'whoami',
+    arguments: {},
+    _meta: {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    },
+  },
+};
+const text = JSON.stringify(body);
+const headers = {
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': '2026-07-28',
+  'mcp-method': 'tools/call',
+  'mcp-name': 'whoami',
+};
+const request = () => new Request('http://127.0.0.1/mcp', { method: 'POST', headers, body: text });
+
+// The identity the bearer gate would hand over (the shape of src/auth/authenticate.ts's toAuthInfo).
+const claims = { sub: 'a1ice7x2k9qm', iss: 'http://localhost/oidc', aud: 'http://localhost/', iat: 1, exp: 4_000_000_000, client_id: 'bench', jti: 'bench' };
+const authInfo = { token: 'bench', clientId: 'bench', scopes: [], expiresAt: 4_000_000_000, extra: { identity: { issuer: claims.iss, subject: claims.sub, claims, scopes: [], tokenType: 'jwt' } } };
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Parameters<typeof modernHandler>[0]['logger'];
+const ours = modernHandler({ maxBodyBytes: 1024 * 1024, logger: silent });
+const trivial = createMcpHandler(
+  () => {
+    const server = new McpServer({ name: 'floor', version: '1' });
+    server.registerTool('whoami', { description: 'trivial' }, () => ({ content: [{ type: 'text', text: 'ok' }] }));
+    return server;
+  },
+  { legacy: 'reject' },
+);
+
+/** CPU milliseconds per call of `one`, after a warm-up; fails if an answer is not what it should be. */
+async function cpuMsPerCall(one: () => Promise<string>, expect: string): Promise<number> {
+  for (let i = 0; i < WARMUP; i++) await one();
+  const sample = await one();
+  if (!sample.includes(expect)) throw new Error(`unexpected answer: ${sample.slice(0, 200)}`);
+  const before = process.cpuUsage();
+  for (let i = 0; i < CALLS; i++) await one();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / CALLS;
+}
+
+const call = (handler: { fetch: typeof ours.fetch }) => async () => (await handler.fetch(request(), { parsedBody: body, authInfo } as never)).text();
+const result = {
+  request: await cpuMsPerCall(() => request().text(), 'tools/call'),
+  whoami: await cpuMsPerCall(call(ours), `"sub":"${claims.sub}"`),
+  trivial: await cpuMsPerCall(call(trivial), '"text":"ok"'),
+  calls: CALLS,
+};
+serveStats({}, async () => {});
+process.send?.({ type: 'ready', ...Object.fromEntries(Object.entries(result).map(([k, v]) => [k, String(v)])) });
