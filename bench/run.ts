@@ -165,7 +165,7 @@ async function cannon(
   return row;
 }
 
-/** `count` 2025 Streamable sessions for `token`, opened through `mcpUrl`. */
+/** `count` 2025 Streamable sessions for `token`, opened through `mcpUrl` (initialize + initialized). */
 async function openSessions(mcpUrl: string, token: string, count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -177,9 +177,21 @@ async function openSessions(mcpUrl: string, token: string, count: number): Promi
     const sid = init.headers.get('mcp-session-id');
     await init.text();
     if (!sid) throw new Error(`initialize gave no session (HTTP ${init.status})`);
+    const ack = await fetch(mcpUrl, { method: 'POST', headers: { ...mcpHeaders(token), 'mcp-session-id': sid }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    await ack.text();
     ids.push(sid);
   }
   return ids;
+}
+
+/** autocannon keeps one request object per connection: pin one of `ids` to each, once. */
+function pinSessions(ids: readonly string[]): NonNullable<autocannon.Request['setupRequest']> {
+  let next = 0;
+  return (req) => {
+    const h = (req.headers ??= {}) as Record<string, string>;
+    h['mcp-session-id'] ??= ids[next++ % ids.length]!;
+    return req;
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -382,33 +394,14 @@ async function main(): Promise<void> {
       const stateful = await start('server', { ...serverEnv, PORT: String(ports.stateful) }, { execArgv: profArgs('stateful') });
       const t = await token(stateful.info['resource']);
       if (want('stateful')) {
-        const sessionIds: string[] = [];
-        for (let i = 0; i < CONNECTIONS; i++) {
-          const init = await fetch(stateful.info['mcpUrl']!, {
-            method: 'POST',
-            headers: mcpHeaders(t),
-            body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }),
-          });
-          const sid = init.headers.get('mcp-session-id');
-          await init.text();
-          if (!sid) throw new Error(`initialize gave no session (HTTP ${init.status})`);
-          const ack = await fetch(stateful.info['mcpUrl']!, { method: 'POST', headers: { ...mcpHeaders(t), 'mcp-session-id': sid }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
-          await ack.text();
-          sessionIds.push(sid);
-        }
-        let next = 0;
+        const sessionIds = await openSessions(stateful.info['mcpUrl']!, t, CONNECTIONS);
         rows.push(
           await cannon(stateful, 'stateful', 'stateful, JWT, one session per connection', {
             headers: mcpHeaders(t),
             body: toolCall(1),
             expect: 'ok',
             verify: hasSub,
-            // autocannon keeps one request object per connection: pin a session to it once.
-            setupRequest: (req) => {
-              const h = (req.headers ??= {}) as Record<string, string>;
-              h['mcp-session-id'] ??= sessionIds[next++ % sessionIds.length]!;
-              return req;
-            },
+            setupRequest: pinSessions(sessionIds),
           }),
         );
       }
@@ -455,18 +448,13 @@ async function main(): Promise<void> {
           const target = await balancedTarget(ports.balancer, group);
           try {
             const sessionIds = await openSessions(target.info['mcpUrl']!, t, CONNECTIONS);
-            let next = 0;
             rows.push(
               await cannon(target, `replicas-${group.length}`, `nginx → ${group.length} replica${group.length > 1 ? 's' : ''} (Redis), JWT, one session per connection`, {
                 headers: mcpHeaders(t),
                 body: toolCall(1),
                 expect: 'ok',
                 verify: hasSub,
-                setupRequest: (req) => {
-                  const h = (req.headers ??= {}) as Record<string, string>;
-                  h['mcp-session-id'] ??= sessionIds[next++ % sessionIds.length]!;
-                  return req;
-                },
+                setupRequest: pinSessions(sessionIds),
               }),
             );
           } finally {
