@@ -1,6 +1,7 @@
 import { ManagementApiError } from './errors.js';
 import type { ManagementApi } from './management-client.js';
 import { ensureOk } from './management-client.js';
+import { listPages } from './list-pages.js';
 
 export type ApplicationType = 'Native' | 'SPA' | 'Traditional' | 'MachineToMachine' | 'Protected' | 'SAML';
 
@@ -46,18 +47,12 @@ export async function getApplication(api: ManagementApi, id: string): Promise<Ap
   }
 }
 
-const PAGE_SIZE = 100;
-const MAX_PAGES = 50;
-
 /** `GET /api/applications?types=…`, every page. */
 export async function listApplications(api: ManagementApi, types: ApplicationType[]): Promise<Application[]> {
-  const all: Application[] = [];
-  for (let page = 1; page <= MAX_PAGES; page++) {
-    const data = ensureOk(await api.GET('/api/applications', { params: { query: { types, page, page_size: PAGE_SIZE } } }), 'GET /api/applications');
-    all.push(...data.map(toApplication));
-    if (data.length < PAGE_SIZE) break;
-  }
-  return all;
+  const raw = await listPages(async (paging) =>
+    ensureOk(await api.GET('/api/applications', { params: { query: { types, ...paging } } }), 'GET /api/applications'),
+  );
+  return raw.map(toApplication);
 }
 
 /** `POST /api/applications`: a first-party application with these redirect URIs. */

@@ -1,5 +1,6 @@
 import type { ManagementApi } from './management-client.js';
 import { ensureOk } from './management-client.js';
+import { listPages } from './list-pages.js';
 
 /** A Logto API resource and its permissions (scopes), as doctor and setup need them. */
 export interface ApiResource {
@@ -10,24 +11,12 @@ export interface ApiResource {
   scopes: Array<{ id: string; name: string }>;
 }
 
-const PAGE_SIZE = 100;
-/** Bounds the listing: 50 pages of 100 resources is far beyond any tenant this talks to. */
-const MAX_PAGES = 50;
-
 /** Every API resource of the tenant with its permissions (`GET /api/resources?includeScopes=true`, paged). */
 export async function listApiResources(api: ManagementApi): Promise<ApiResource[]> {
-  const all: ApiResource[] = [];
-  for (let page = 1; page <= MAX_PAGES; page++) {
-    const data = ensureOk(
-      await api.GET('/api/resources', { params: { query: { includeScopes: 'true', page, page_size: PAGE_SIZE } } }),
-      'GET /api/resources',
-    );
-    for (const r of data) {
-      all.push({ id: r.id, name: r.name, indicator: r.indicator, scopes: (r.scopes ?? []).map((s) => ({ id: s.id, name: s.name })) });
-    }
-    if (data.length < PAGE_SIZE) break;
-  }
-  return all;
+  const raw = await listPages(async (paging) =>
+    ensureOk(await api.GET('/api/resources', { params: { query: { includeScopes: 'true', ...paging } } }), 'GET /api/resources'),
+  );
+  return raw.map((r) => ({ id: r.id, name: r.name, indicator: r.indicator, scopes: (r.scopes ?? []).map((s) => ({ id: s.id, name: s.name })) }));
 }
 
 /** `POST /api/resources`: a new API resource whose API identifier is `indicator`. */
