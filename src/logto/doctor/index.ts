@@ -35,11 +35,12 @@ export async function runDoctor(config: Config, options: DoctorOptions): Promise
     });
     return checks;
   }
-  const issuer = await checkIssuer(config.logtoEndpoint, config.issuer, {
-    timeoutMs: config.upstreamTimeoutMs,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-  checks.push(...issuer.checks);
+  checks.push(
+    ...(await checkIssuer(config.logtoEndpoint, config.issuer, {
+      timeoutMs: config.upstreamTimeoutMs,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    })),
+  );
 
   const management =
     options.management ??

@@ -5,23 +5,17 @@ import type { Check } from './checklist.js';
 
 const WHERE_ENDPOINT = 'Logto console → Applications → any application → "Logto endpoint" (Logto Cloud: https://<tenant-id>.logto.app), without /oidc';
 
-export interface IssuerChecks {
-  checks: Check[];
-  /** Set when discovery passed. */
-  metadata: IssuerMetadata | undefined;
-}
-
 /**
  * Discovery and its issuer echo (the same code the server runs at start), the JWKS and its
  * algorithms, and whether the tenant takes Client ID Metadata Documents ("Dynamic apps").
  */
-export async function checkIssuer(logtoEndpoint: string, issuer: string, options: { timeoutMs: number; fetch?: typeof fetch }): Promise<IssuerChecks> {
+export async function checkIssuer(logtoEndpoint: string, issuer: string, options: { timeoutMs: number; fetch?: typeof fetch }): Promise<Check[]> {
   const request = createJsonRequester(options);
   let metadata: IssuerMetadata;
   try {
     metadata = await discoverIssuer(issuer, options);
   } catch (error) {
-    return { checks: [await discoveryFailure(logtoEndpoint, issuer, error, request)], metadata: undefined };
+    return [await discoveryFailure(logtoEndpoint, issuer, error, request)];
   }
   const checks: Check[] = [
     { id: 'issuer.discovery', status: 'ok', summary: `discovery: ${issuer} answers and echoes its issuer exactly` },
@@ -37,7 +31,7 @@ export async function checkIssuer(logtoEndpoint: string, issuer: string, options
           fix: 'to let MCP clients connect without an app of their own: Logto console → Applications → Third-party apps tab → enable Dynamic app (in Logto versions that have it)',
         },
   );
-  return { checks, metadata };
+  return checks;
 }
 
 type Requester = ReturnType<typeof createJsonRequester>;

@@ -62,11 +62,6 @@ async function findApp(api: ManagementApi, appId: string | undefined, redirectUr
   return apps.find((a) => redirectUris.every((u) => a.redirectUris.includes(u))) ?? apps.find((a) => a.type === 'SPA' && a.name === INSPECTOR_APP_NAME);
 }
 
-/** True when the tenant already has everything. */
-export function isComplete(plan: SetupPlan): boolean {
-  return plan.resource !== undefined && plan.missingPermissions.length === 0 && plan.app !== undefined && plan.missingRedirectUris.length === 0;
-}
-
 /** One line per change the plan makes, in order ("create …", "add …"). */
 export function describePlan(plan: SetupPlan): string[] {
   const lines: string[] = [];
