@@ -1,4 +1,5 @@
 import { createApiClient, createManagementApi } from '@logto/api/management';
+import type { Config } from '../config.js';
 import type { Secret } from '../secret.js';
 import { readLimited } from '../http/body.js';
 import { ManagementApiError } from './errors.js';
@@ -85,6 +86,18 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     },
   });
   return { api, token };
+}
+
+/** The tenant's client from LOGTO_ENDPOINT and LOGTO_M2M_APP_ID / _SECRET (doctor, setup); undefined without them. */
+export function managementClientFromConfig(config: Config): ManagementClient | undefined {
+  if (!config.logtoEndpoint || !config.managementApi) return undefined;
+  return createManagementClient({
+    endpoint: config.logtoEndpoint,
+    appId: config.managementApi.appId,
+    appSecret: config.managementApi.appSecret,
+    resource: config.managementApi.resource,
+    timeoutMs: config.upstreamTimeoutMs,
+  });
 }
 
 /** Throws a {@link ManagementApiError} for a non-2xx answer of openapi-fetch; returns the data otherwise. */

@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js';
-import { createManagementClient, type ManagementClient } from '../management-client.js';
+import { managementClientFromConfig, type ManagementClient } from '../management-client.js';
 import type { Check } from './checklist.js';
 import { announcedResource, checkConfiguration } from './config-checks.js';
 import { checkIssuer } from './issuer-checks.js';
@@ -42,17 +42,7 @@ export async function runDoctor(config: Config, options: DoctorOptions): Promise
     })),
   );
 
-  const management =
-    options.management ??
-    (config.managementApi
-      ? createManagementClient({
-          endpoint: config.logtoEndpoint,
-          appId: config.managementApi.appId,
-          appSecret: config.managementApi.appSecret,
-          resource: config.managementApi.resource,
-          timeoutMs: config.upstreamTimeoutMs,
-        })
-      : undefined);
+  const management = options.management ?? managementClientFromConfig(config);
   if (!management) {
     checks.push({
       id: 'm2m.token',

@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import { announcedResource } from '../doctor/config-checks.js';
-import { createManagementClient, type ManagementClient } from '../management-client.js';
+import { managementClientFromConfig, type ManagementClient } from '../management-client.js';
 import { applyPlan } from './apply.js';
 import { describePlan, planSetup, SetupError } from './plan.js';
 
@@ -56,19 +56,14 @@ export async function runSetup(config: Config, options: SetupOptions): Promise<S
 }
 
 function managementFrom(config: Config): ManagementClient {
-  if (!config.managementApi || !config.logtoEndpoint) {
+  const management = managementClientFromConfig(config);
+  if (!management) {
     throw new SetupError(
       'setup needs LOGTO_M2M_APP_ID and LOGTO_M2M_APP_SECRET: Logto console → Applications → Create application → Machine-to-machine, ' +
         'then assign it a role with the "Logto Management API" permission "all"',
     );
   }
-  return createManagementClient({
-    endpoint: config.logtoEndpoint,
-    appId: config.managementApi.appId,
-    appSecret: config.managementApi.appSecret,
-    resource: config.managementApi.resource,
-    timeoutMs: config.upstreamTimeoutMs,
-  });
+  return management;
 }
 
 function envLines(config: Config, resource: string, permissions: string[], appId: string | undefined): string[] {
