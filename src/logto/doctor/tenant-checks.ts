@@ -27,13 +27,9 @@ const M2M_FIX =
 /** What only the Management API can tell: the API resource, its permissions, the client's application. */
 export async function checkTenant(input: TenantCheckInput): Promise<Check[]> {
   const { management } = input;
-  try {
-    await management.token.get();
-  } catch (error) {
-    return [m2mFailure(error, input.managementResource)];
-  }
   let resources: ApiResource[];
   try {
+    await management.token.get();
     resources = await listApiResources(management.api);
   } catch (error) {
     return [m2mFailure(error, input.managementResource)];
