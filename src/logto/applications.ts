@@ -5,6 +5,9 @@ import { listPages } from './list-pages.js';
 
 export type ApplicationType = 'Native' | 'SPA' | 'Traditional' | 'MachineToMachine' | 'Protected' | 'SAML';
 
+/** The types MCP Inspector and desktop MCP clients can sign in with: public clients (no secret, PKCE). */
+export const PUBLIC_CLIENT_TYPES: readonly ApplicationType[] = ['SPA', 'Native'];
+
 /** A Logto application, reduced to what doctor and setup look at. */
 export interface Application {
   id: string;
@@ -48,9 +51,9 @@ export async function getApplication(api: ManagementApi, id: string): Promise<Ap
 }
 
 /** `GET /api/applications?types=…`, every page. */
-export async function listApplications(api: ManagementApi, types: ApplicationType[]): Promise<Application[]> {
+export async function listApplications(api: ManagementApi, types: readonly ApplicationType[]): Promise<Application[]> {
   const raw = await listPages(async (paging) =>
-    ensureOk(await api.GET('/api/applications', { params: { query: { types, ...paging } } }), 'GET /api/applications'),
+    ensureOk(await api.GET('/api/applications', { params: { query: { types: [...types], ...paging } } }), 'GET /api/applications'),
   );
   return raw.map(toApplication);
 }

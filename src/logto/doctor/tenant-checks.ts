@@ -1,4 +1,4 @@
-import { getApplication, type Application } from '../applications.js';
+import { getApplication, PUBLIC_CLIENT_TYPES, type Application } from '../applications.js';
 import { ManagementApiError } from '../errors.js';
 import type { ManagementClient } from '../management-client.js';
 import { listApiResources, type ApiResource } from '../resources.js';
@@ -83,8 +83,6 @@ function checkPermissions(resource: ApiResource, required: readonly string[]): C
   };
 }
 
-const USABLE: readonly Application['type'][] = ['SPA', 'Native'];
-
 async function checkApplication(input: TenantCheckInput): Promise<Check> {
   if (!input.appId) {
     return { id: 'tenant.app', status: 'skip', summary: 'application: not checked (pass --app-id <App ID> to check the app MCP Inspector signs in with)' };
@@ -103,7 +101,7 @@ async function checkApplication(input: TenantCheckInput): Promise<Check> {
       fix: 'Logto console → Applications: copy the App ID of the app your client uses (Single page app for MCP Inspector), or run with --setup to create one',
     };
   }
-  if (!USABLE.includes(app.type)) {
+  if (!PUBLIC_CLIENT_TYPES.includes(app.type)) {
     return {
       id: 'tenant.app',
       status: 'fail',

@@ -1,4 +1,4 @@
-import { getApplication, listApplications, type Application } from '../applications.js';
+import { getApplication, listApplications, PUBLIC_CLIENT_TYPES, type Application } from '../applications.js';
 import type { ManagementApi } from '../management-client.js';
 import { listApiResources, type ApiResource } from '../resources.js';
 
@@ -52,13 +52,13 @@ async function findApp(api: ManagementApi, appId: string | undefined, redirectUr
   if (appId) {
     const app = await getApplication(api, appId);
     if (!app) throw new SetupError(`no application has the App ID ${appId} (leave out --app-id to have one created)`);
-    if (app.type !== 'SPA' && app.type !== 'Native') {
+    if (!PUBLIC_CLIENT_TYPES.includes(app.type)) {
       throw new SetupError(`application "${app.name}" is of type ${app.type}; MCP Inspector needs a Single page app or Native app (leave out --app-id to have one created)`);
     }
     return app;
   }
   // An app that already serves MCP Inspector (all its redirect URIs) is reused; else the one setup made earlier.
-  const apps = await listApplications(api, ['SPA', 'Native']);
+  const apps = await listApplications(api, PUBLIC_CLIENT_TYPES);
   return apps.find((a) => redirectUris.every((u) => a.redirectUris.includes(u))) ?? apps.find((a) => a.type === 'SPA' && a.name === INSPECTOR_APP_NAME);
 }
 
