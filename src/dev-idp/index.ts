@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { JSONWebKeySet } from 'jose';
 import type Provider from 'oidc-provider';
-import { DEV_M2M_CLIENT_ID, m2mClient, MANAGEMENT_API_INDICATOR, STATIC_CLIENTS } from './clients.js';
+import { DEV_M2M_CLIENT_ID, MANAGEMENT_API_INDICATOR } from './clients.js';
 import { buildConfiguration } from './configuration.js';
 import { withProviderNoticesRouted } from './console-capture.js';
 import { handleInteraction } from './interactions.js';
@@ -121,7 +121,8 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
       jwks: { keys: jwks.keys.map(({ d: _private, ...pub }) => pub) } as JSONWebKeySet,
       tenant,
       resources: createDevApiResources(resources, accessTokenTtlSeconds),
-      applications: createDevApplications([...STATIC_CLIENTS, m2mClient(m2mSecret)], async (metadata) => {
+      // Seeded with the pre-registered clients (static ones and the M2M app), copied before oidc-provider takes the configuration.
+      applications: createDevApplications(configuration.clients ?? [], async (metadata) => {
         // Pre-registered clients win over stored ones in oidc-provider: their listing may change, their registration not.
         const provider = state.provider;
         if (!provider) throw new Error('the development IdP is not ready');
