@@ -235,7 +235,7 @@ async function dispatch(
   }
 
   const url = req.url ?? '/';
-  if (url === MOUNT_PATH || url.startsWith(`${MOUNT_PATH}/`) || url.startsWith(`${MOUNT_PATH}?`)) {
+  if (isUnder(url, MOUNT_PATH)) {
     if (applyRegistrationCors(req, res)) return;
     // Mount oidc-provider under /oidc the way its docs describe for connect-style apps: the
     // provider sees the path without the prefix and rebuilds absolute URLs from `originalUrl`.
@@ -245,7 +245,7 @@ async function dispatch(
     await callback(req, res);
     return;
   }
-  if ((url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')) && state.management) {
+  if (isUnder(url, '/api') && state.management) {
     await state.management(req, res);
     return;
   }
@@ -260,6 +260,11 @@ async function dispatch(
   // before /oidc/.well-known/openid-configuration and must see a 404, not an opaque CORS failure.
   res.writeHead(404, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
   res.end(JSON.stringify({ error: 'not_found' }));
+}
+
+/** True when the request target is `prefix` itself or below it (`/oidc`, `/oidc/…`, `/oidc?…`; not `/oidcx`). */
+function isUnder(url: string, prefix: string): boolean {
+  return url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`);
 }
 
 /**
