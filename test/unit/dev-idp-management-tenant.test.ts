@@ -45,7 +45,7 @@ describe('dev IdP Management API: API resources and applications', () => {
     assert.equal(missing.response.status, 404);
   });
 
-  it('applications: the pre-registered clients by Logto type; create (200), patch redirect URIs, unknown → 404, bad redirect URI → 400', async () => {
+  it('applications: the pre-registered clients by Logto type; create (200), patch redirect URIs, unknown → 404, bad redirect URI or null metadata → 400', async () => {
     const spa = await api.GET('/api/applications', { params: { query: { types: 'SPA' } } });
     assert.ok(spa.data?.some((a) => a.id === 'mcp-inspector'));
     const native = await api.GET('/api/applications', { params: { query: { types: 'Native' } } });
@@ -80,6 +80,10 @@ describe('dev IdP Management API: API resources and applications', () => {
       body: { name: 'y', type: 'SPA', oidcClientMetadata: { redirectUris: ['not a url'] as never[], postLogoutRedirectUris: [] } },
     });
     assert.equal(bad.response.status, 400);
+    // oidcClientMetadata must be an object: null is refused, not a crash (it once answered 500).
+    const nullMeta = await api.PATCH('/api/applications/{id}', { params: { path: { id: created.data!.id } }, body: { oidcClientMetadata: null } as never });
+    assert.equal(nullMeta.response.status, 400);
+    assert.equal((nullMeta.error as unknown as { code?: string }).code, 'guard.invalid_input');
   });
 
   it('without an M2M token → 401', async () => {

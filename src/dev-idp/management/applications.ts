@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import type { ClientMetadata } from 'oidc-provider';
 import { DEV_TENANT_ID } from '../tenant.js';
-import { logtoError } from './errors.js';
+import { invalidInput, logtoError } from './errors.js';
 import { paginate } from './paginate.js';
 import { logtoId } from './ids.js';
 import { jsonBody } from './json-body.js';
@@ -19,8 +19,9 @@ import { jsonBody } from './json-body.js';
  * Logto type they stand for, and one created or changed here is (re-)registered with oidc-provider,
  * so a client can sign in with it at once.
  */
-export type DevApplicationType = 'Native' | 'SPA' | 'Traditional' | 'MachineToMachine';
-const TYPES: readonly string[] = ['Native', 'SPA', 'Traditional', 'MachineToMachine'];
+const TYPES = ['Native', 'SPA', 'Traditional', 'MachineToMachine'] as const;
+export type DevApplicationType = (typeof TYPES)[number];
+const isType = (v: unknown): v is DevApplicationType => TYPES.includes(v as DevApplicationType);
 
 export interface DevApplication {
   id: string;
@@ -90,6 +91,14 @@ export function createDevApplications(seed: readonly ClientMetadata[], register:
 
 const isUriList = (v: unknown): v is string[] => Array.isArray(v) && v.every((u) => typeof u === 'string' && URL.canParse(u));
 
+/** `oidcClientMetadata`'s redirect URI lists (post-sign-out ones optional), or undefined when it is not an object of URL lists. */
+function uriListsOf(meta: unknown): Pick<DevApplication, 'redirectUris' | 'postLogoutRedirectUris'> | undefined {
+  if (typeof meta !== 'object' || meta === null) return undefined;
+  const redirectUris = (meta as Record<string, unknown>)['redirectUris'];
+  const postLogoutRedirectUris = (meta as Record<string, unknown>)['postLogoutRedirectUris'] ?? [];
+  return isUriList(redirectUris) && isUriList(postLogoutRedirectUris) ? { redirectUris, postLogoutRedirectUris } : undefined;
+}
+
 export function applicationsRoutes(applications: DevApplications): Hono {
   const app = new Hono();
   // The secret is never shown: Logto shows a legacy `#internal:` one for public apps; a dev secret is for its owner.
@@ -120,28 +129,26 @@ export function applicationsRoutes(applications: DevApplications): Hono {
 
   app.post('/applications', async (c) => {
     const body = await jsonBody(c.req.raw);
-    const meta = (body?.['oidcClientMetadata'] ?? { redirectUris: [], postLogoutRedirectUris: [] }) as Record<string, unknown>;
+    const uris = uriListsOf(body?.['oidcClientMetadata'] ?? { redirectUris: [] });
     const name = body?.['name'];
     const type = body?.['type'];
     const description = body?.['description'] ?? null;
-    if (typeof name !== 'string' || name.length < 1 || name.length > 256 || typeof type !== 'string' || !TYPES.includes(type) ||
-      (description !== null && typeof description !== 'string') || !isUriList(meta['redirectUris']) || !isUriList(meta['postLogoutRedirectUris'] ?? [])) {
-      return logtoError(c, 400, 'guard.invalid_input', 'The request body is invalid.');
+    if (typeof name !== 'string' || name.length < 1 || name.length > 256 || !isType(type) || (description !== null && typeof description !== 'string') || !uris) {
+      return invalidInput(c);
     }
     const created: DevApplication = {
       id: logtoId(),
       name,
-      description: description as string | null,
-      type: type as DevApplicationType,
+      description,
+      type,
       secret: randomBytes(24).toString('base64url'),
-      redirectUris: meta['redirectUris'],
-      postLogoutRedirectUris: (meta['postLogoutRedirectUris'] as string[] | undefined) ?? [],
+      ...uris,
       createdAt: Date.now(),
     };
     try {
       await applications.save(created);
     } catch {
-      return logtoError(c, 400, 'guard.invalid_input', 'The request body is invalid.');
+      return invalidInput(c);
     }
     return c.json(shape(created), 200);
   });
@@ -150,21 +157,17 @@ export function applicationsRoutes(applications: DevApplications): Hono {
     const found = applications.get(c.req.param('id'));
     if (!found) return notFound(c);
     const body = await jsonBody(c.req.raw);
-    const meta = body?.['oidcClientMetadata'] as Record<string, unknown> | undefined;
+    const meta = body?.['oidcClientMetadata'];
+    const uris = meta === undefined ? undefined : uriListsOf(meta);
     const name = body?.['name'];
-    if (!body || (name !== undefined && (typeof name !== 'string' || name.length < 1)) ||
-      (meta !== undefined && (!isUriList(meta['redirectUris']) || !isUriList(meta['postLogoutRedirectUris'] ?? [])))) {
-      return logtoError(c, 400, 'guard.invalid_input', 'The request body is invalid.');
+    if (!body || (name !== undefined && (typeof name !== 'string' || name.length < 1)) || (meta !== undefined && !uris)) {
+      return invalidInput(c);
     }
-    const updated: DevApplication = {
-      ...found,
-      ...(typeof name === 'string' ? { name } : {}),
-      ...(meta ? { redirectUris: meta['redirectUris'] as string[], postLogoutRedirectUris: (meta['postLogoutRedirectUris'] as string[] | undefined) ?? [] } : {}),
-    };
+    const updated: DevApplication = { ...found, ...(typeof name === 'string' ? { name } : {}), ...uris };
     try {
       await applications.save(updated);
     } catch {
-      return logtoError(c, 400, 'guard.invalid_input', 'The request body is invalid.');
+      return invalidInput(c);
     }
     return c.json(shape(updated));
   });

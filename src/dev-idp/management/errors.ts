@@ -7,3 +7,8 @@ import type { Context } from 'hono';
 export function logtoError(c: Context, status: 400 | 401 | 403 | 404 | 422, code: string, message: string): Response {
   return c.json({ message, code }, status);
 }
+
+/** Logto's answer to a request body its guard refuses. */
+export function invalidInput(c: Context): Response {
+  return logtoError(c, 400, 'guard.invalid_input', 'The request body is invalid.');
+}

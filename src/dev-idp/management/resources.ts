@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { DEV_TENANT_ID } from '../tenant.js';
-import { logtoError } from './errors.js';
+import { invalidInput, logtoError } from './errors.js';
 import { logtoId } from './ids.js';
 import { jsonBody } from './json-body.js';
 import { paginate } from './paginate.js';
@@ -88,7 +88,7 @@ export function resourcesRoutes(resources: DevApiResources): Hono {
     const ttl = body?.['accessTokenTtl'];
     const url = typeof indicator === 'string' ? URL.parse(indicator) : null;
     if (typeof name !== 'string' || name.length < 1 || name.length > 128 || !url || indicator!.toString().includes('#') || (ttl !== undefined && !Number.isInteger(ttl))) {
-      return logtoError(c, 400, 'guard.invalid_input', 'The request body is invalid.');
+      return invalidInput(c);
     }
     const created = resources.create({ name, indicator: indicator as string, accessTokenTtl: ttl as number | undefined });
     if (!created) return logtoError(c, 422, 'resource.resource_identifier_in_use', `The API identifier ${String(indicator)} is already in use`);
@@ -108,7 +108,7 @@ export function resourcesRoutes(resources: DevApiResources): Hono {
     const name = body?.['name'];
     const description = body?.['description'] ?? null;
     if (typeof name !== 'string' || !SCOPE_TOKEN.test(name) || (description !== null && typeof description !== 'string')) {
-      return logtoError(c, 400, 'guard.invalid_input', 'The request body is invalid.');
+      return invalidInput(c);
     }
     const scope = resources.addScope(resource, { name, description });
     if (!scope) return logtoError(c, 422, 'scope.name_exists', `The scope name ${name} is already in use`);
