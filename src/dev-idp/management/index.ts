@@ -36,8 +36,5 @@ export function createDevManagementApi(options: DevManagementApiOptions): (req: 
   app.route('/', resourcesRoutes(options.resources));
   app.route('/', applicationsRoutes(options.applications));
   app.notFound((c) => logtoError(c, 404, 'guard.invalid_input', 'The request path is not part of the development Management API.'));
-  const listener = getRequestListener((req) => app.fetch(req));
-  return async (req, res) => {
-    await listener(req, res);
-  };
+  return getRequestListener((req) => app.fetch(req));
 }
