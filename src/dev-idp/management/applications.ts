@@ -49,7 +49,7 @@ function typeOf(client: ClientMetadata): DevApplicationType {
 }
 
 /** oidc-provider metadata for a Logto application: public clients for SPA/Native, a secret otherwise. */
-export function clientMetadataOf(app: DevApplication): ClientMetadata {
+function clientMetadataOf(app: DevApplication): ClientMetadata {
   const common = { client_id: app.id, client_name: app.name };
   switch (app.type) {
     case 'MachineToMachine':

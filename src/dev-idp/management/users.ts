@@ -48,7 +48,7 @@ export function usersRoutes(tenant: DevTenant): Hono {
 }
 
 /** Logto's user response: the profile columns, no password digest. */
-export function userResponse(user: DevTenantUser) {
+function userResponse(user: DevTenantUser) {
   return {
     id: user.id,
     username: user.username,
