@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../src/config.js';
+import { announcedUrls, loadConfig } from '../../src/config.js';
 import { exitCodeOf, renderChecklist, type Check } from '../../src/logto/doctor/checklist.js';
-import { announcedResource, checkConfiguration } from '../../src/logto/doctor/config-checks.js';
+import { checkConfiguration } from '../../src/logto/doctor/config-checks.js';
 import { nearMiss } from '../../src/logto/doctor/near-miss.js';
 
 describe('doctor: near misses of an API identifier', () => {
@@ -51,8 +51,8 @@ describe('doctor: configuration shape', () => {
     assert.equal(status({ PUBLIC_URL: 'http://127.0.0.1:3001' }, 'config.public_url'), 'ok');
   });
   it('the announced resource is MCP_RESOURCE, else PUBLIC_URL, in canonical form', () => {
-    assert.equal(announcedResource(loadConfig({ PUBLIC_URL: 'https://mcp.example.com' })), 'https://mcp.example.com/', 'canonical: an origin-only resource ends in /');
-    assert.equal(announcedResource(loadConfig({ PUBLIC_URL: 'https://mcp.example.com', MCP_RESOURCE: 'https://mcp.example.com/' })), 'https://mcp.example.com/');
+    assert.equal(announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example.com' })).resource, 'https://mcp.example.com/', 'canonical: an origin-only resource ends in /');
+    assert.equal(announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example.com', MCP_RESOURCE: 'https://mcp.example.com/' })).resource, 'https://mcp.example.com/');
     assert.equal(status({ PUBLIC_URL: 'http://mcp.example.com' }, 'config.resource'), 'fail');
   });
 });

@@ -1,11 +1,6 @@
 import { announcedUrls, isLoopbackHost, type Config } from '../../config.js';
 import type { Check } from './checklist.js';
 
-/** The resource the server announces (RFC 9728 `resource`) and Logto must know as an API identifier. */
-export function announcedResource(config: Config): string {
-  return announcedUrls(config).resource;
-}
-
 /** PUBLIC_URL and MCP_RESOURCE: what clients will be told, and whether it can work off this machine. */
 export function checkConfiguration(config: Config): Check[] {
   const checks: Check[] = [];
@@ -28,7 +23,8 @@ export function checkConfiguration(config: Config): Check[] {
     checks.push({ id: 'config.public_url', status: 'ok', summary: `PUBLIC_URL ${config.publicUrl}` });
   }
 
-  const resource = announcedResource(config);
+  // The resource the server announces (RFC 9728 `resource`): Logto must know it as an API identifier.
+  const { resource } = announcedUrls(config);
   const url = new URL(resource);
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     checks.push({

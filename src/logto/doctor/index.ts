@@ -1,7 +1,7 @@
-import type { Config } from '../../config.js';
+import { announcedUrls, type Config } from '../../config.js';
 import { managementClientFromConfig, type ManagementClient } from '../management-client.js';
 import type { Check } from './checklist.js';
-import { announcedResource, checkConfiguration } from './config-checks.js';
+import { checkConfiguration } from './config-checks.js';
 import { checkIssuer } from './issuer-checks.js';
 import { checkTenant } from './tenant-checks.js';
 
@@ -58,7 +58,7 @@ export async function runDoctor(config: Config, options: DoctorOptions): Promise
     ...(await checkTenant({
       management,
       managementResource: config.managementApi?.resource ?? '(injected client)',
-      resource: announcedResource(config),
+      resource: announcedUrls(config).resource,
       requiredScopes: config.requiredScopes,
       appId: options.appId,
       redirectUris: options.redirectUris,

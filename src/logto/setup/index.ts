@@ -1,5 +1,4 @@
-import type { Config } from '../../config.js';
-import { announcedResource } from '../doctor/config-checks.js';
+import { announcedUrls, type Config } from '../../config.js';
 import { managementClientFromConfig, type ManagementClient } from '../management-client.js';
 import { applyPlan } from './apply.js';
 import { describePlan, planSetup, SetupError } from './plan.js';
@@ -38,7 +37,7 @@ const DEFAULT_PERMISSION = 'whoami:read';
 export async function runSetup(config: Config, options: SetupOptions): Promise<SetupReport> {
   if (!config.logtoEndpoint) throw new SetupError('LOGTO_ENDPOINT is not set: setup works on a Logto tenant');
   const management = options.management ?? managementFrom(config);
-  const resource = announcedResource(config);
+  const { resource } = announcedUrls(config);
   const permissions = config.requiredScopes.length ? [...config.requiredScopes] : [DEFAULT_PERMISSION];
   const plan = await planSetup(management.api, { resource, permissions, redirectUris: options.redirectUris, appId: options.appId });
 
