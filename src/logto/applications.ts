@@ -58,10 +58,10 @@ export async function listApplications(api: ManagementApi, types: readonly Appli
   return raw.map(toApplication);
 }
 
-/** `POST /api/applications`: a first-party application with these redirect URIs. */
+/** `POST /api/applications`: a first-party application with these redirect URIs (and no post-sign-out ones). */
 export async function createApplication(
   api: ManagementApi,
-  input: { name: string; type: ApplicationType; description: string; redirectUris: string[]; postLogoutRedirectUris?: string[] },
+  input: { name: string; type: ApplicationType; description: string; redirectUris: string[] },
 ): Promise<Application> {
   const raw = ensureOk(
     await api.POST('/api/applications', {
@@ -69,7 +69,7 @@ export async function createApplication(
         name: input.name,
         type: input.type,
         description: input.description,
-        oidcClientMetadata: { redirectUris: input.redirectUris as never[], postLogoutRedirectUris: (input.postLogoutRedirectUris ?? []) as never[] },
+        oidcClientMetadata: { redirectUris: input.redirectUris as never[], postLogoutRedirectUris: [] },
       },
     }),
     'POST /api/applications',

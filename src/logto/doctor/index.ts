@@ -1,5 +1,5 @@
 import { announcedUrls, type Config } from '../../config.js';
-import { managementClientFromConfig, type ManagementClient } from '../management-client.js';
+import { managementClientFromConfig } from '../management-client.js';
 import type { Check } from './checklist.js';
 import { checkConfiguration } from './config-checks.js';
 import { checkIssuer } from './issuer-checks.js';
@@ -14,8 +14,6 @@ export interface DoctorOptions {
   redirectUris: readonly string[];
   /** For discovery and JWKS; tests inject none (real HTTP), but may. */
   fetch?: typeof fetch;
-  /** Overrides the Management API client built from the configuration's M2M credentials. */
-  management?: ManagementClient;
 }
 
 /**
@@ -42,8 +40,8 @@ export async function runDoctor(config: Config, options: DoctorOptions): Promise
     })),
   );
 
-  const management = options.management ?? managementClientFromConfig(config);
-  if (!management) {
+  const management = managementClientFromConfig(config);
+  if (!management || !config.managementApi) {
     checks.push({
       id: 'm2m.token',
       status: 'skip',
@@ -57,7 +55,7 @@ export async function runDoctor(config: Config, options: DoctorOptions): Promise
   checks.push(
     ...(await checkTenant({
       management,
-      managementResource: config.managementApi?.resource ?? '(injected client)',
+      managementResource: config.managementApi.resource,
       resource: announcedUrls(config).resource,
       requiredScopes: config.requiredScopes,
       appId: options.appId,

@@ -10,8 +10,6 @@ export interface SetupOptions {
   appId?: string | undefined;
   /** MCP Inspector's redirect URIs. */
   redirectUris: readonly string[];
-  /** Overrides the Management API client built from the configuration's M2M credentials. */
-  management?: ManagementClient;
 }
 
 export interface SetupReport {
@@ -36,7 +34,7 @@ const DEFAULT_PERMISSION = 'whoami:read';
  */
 export async function runSetup(config: Config, options: SetupOptions): Promise<SetupReport> {
   if (!config.logtoEndpoint) throw new SetupError('LOGTO_ENDPOINT is not set: setup works on a Logto tenant');
-  const management = options.management ?? managementFrom(config);
+  const management = managementFrom(config);
   const { resource } = announcedUrls(config);
   const permissions = config.requiredScopes.length ? [...config.requiredScopes] : [DEFAULT_PERMISSION];
   const plan = await planSetup(management.api, { resource, permissions, redirectUris: options.redirectUris, appId: options.appId });
