@@ -86,12 +86,12 @@ export function resourcesRoutes(resources: DevApiResources): Hono {
     const name = body?.['name'];
     const indicator = body?.['indicator'];
     const ttl = body?.['accessTokenTtl'];
-    const url = typeof indicator === 'string' ? URL.parse(indicator) : null;
-    if (typeof name !== 'string' || name.length < 1 || name.length > 128 || !url || indicator!.toString().includes('#') || (ttl !== undefined && !Number.isInteger(ttl))) {
+    if (typeof name !== 'string' || name.length < 1 || name.length > 128 || typeof indicator !== 'string' || !URL.canParse(indicator) || indicator.includes('#') ||
+      (ttl !== undefined && !Number.isInteger(ttl))) {
       return invalidInput(c);
     }
-    const created = resources.create({ name, indicator: indicator as string, accessTokenTtl: ttl as number | undefined });
-    if (!created) return logtoError(c, 422, 'resource.resource_identifier_in_use', `The API identifier ${String(indicator)} is already in use`);
+    const created = resources.create({ name, indicator, accessTokenTtl: ttl as number | undefined });
+    if (!created) return logtoError(c, 422, 'resource.resource_identifier_in_use', `The API identifier ${indicator} is already in use`);
     return c.json(shape(created, true), 201);
   });
 
