@@ -16,7 +16,7 @@ export function nearMiss(wanted: string, candidate: string): string | undefined 
   const pa = a.pathname;
   const pb = b.pathname;
   if (pa !== pb) {
-    if (pa.replace(/\/+$/, '') !== pb.replace(/\/+$/, '')) return undefined;
+    if (bare(pa) !== bare(pb)) return undefined;
     reasons.push(pb.length > pa.length ? 'a trailing slash too many' : 'a missing trailing slash');
   }
   // Same URL once parsed, different text: letter case, an explicit default port, a root slash.
