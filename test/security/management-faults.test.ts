@@ -132,12 +132,9 @@ describe('whoami enrichment: every Management API failure → the token claims s
 
   it('a token the IdP refuses is 401 whatever the Management API could say (it is never asked)', async () => {
     const before = idp.calls.management;
-    const forged = await (await idp.unpublishedKey()).privateKey; // a key that is not in the JWKS
-    const { SignJWT } = await import('jose');
     const now = Math.floor(Date.now() / 1000);
-    const bad = await new SignJWT({ iss: idp.issuer, sub: 'forged', aud: server.resource, iat: now, exp: now + 600 })
-      .setProtectedHeader({ alg: 'ES384', typ: 'at+jwt', kid: 'nope' })
-      .sign(forged);
+    // Signed with a key that is not in the JWKS.
+    const bad = await idp.sign({ iss: idp.issuer, sub: 'forged', aud: server.resource, iat: now, exp: now + 600 }, { key: await idp.unpublishedKey() });
     assert.equal((await postMcp(server.mcpUrl, { authorization: `Bearer ${bad}` })).status, 401);
     assert.equal(idp.calls.management, before);
   });
