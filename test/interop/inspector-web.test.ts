@@ -24,7 +24,7 @@ import { launchFreshBrowser, type FreshBrowser } from './helpers/browser.js';
 import { assertIdentity } from './helpers/identity.js';
 import { startInspectorWeb, tempHome, type InspectorWeb } from './helpers/inspector.js';
 import { callbackStorage, inspectorOAuthTrace, lostResumeState, traceInspectorOAuth } from './helpers/inspector-oauth-trace.js';
-import { ALICE, mcpErasLogged, startOurServer, type RunningServer } from './helpers/our-server.js';
+import { ALICE, startOurServer, type RunningServer } from './helpers/our-server.js';
 import { addServer, claimsFromText, STEP_TIMEOUT, type ProtocolEra } from './helpers/inspector-ui.js';
 import { ARTIFACTS, interopTools } from './helpers/tools.js';
 import { LogCapture } from '../support/harness.js';
@@ -139,7 +139,7 @@ async function attemptScenario(server: RunningServer, logs: LogCapture, scenario
       if (!r.url().endsWith('/api/mcp/connect')) pageLog.push(line);
       else void r.text().then((body) => pageLog.push(`${line} → ${body.slice(0, 300)}`), () => pageLog.push(line));
     });
-    const summary = await runScenario(browser.page, inspector, server, scenario, () => mcpErasLogged(logs.chunks.slice(fromLog)));
+    const summary = await runScenario(browser.page, inspector, server, scenario, () => logs.mcpErasSince(fromLog));
     await browser.page.screenshot({ path: join(ARTIFACTS, `${slug}.png`) });
     if (process.env['INTEROP_DEBUG']) writeFileSync(join(ARTIFACTS, `${slug}-debug.txt`), `${summary}\n\n${pageLog.join('\n')}\n\n--- Inspector's OAuth state in sessionStorage ---\n${await inspectorOAuthTrace(browser.page)}`);
   } catch (error) {

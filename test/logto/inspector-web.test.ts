@@ -15,7 +15,6 @@ import type { Page } from 'playwright-core';
 import { launchFreshBrowser, type FreshBrowser } from '../interop/helpers/browser.js';
 import { startInspectorWeb, tempHome, type InspectorWeb } from '../interop/helpers/inspector.js';
 import { addServer, claimsFromText, STEP_TIMEOUT, type ProtocolEra } from '../interop/helpers/inspector-ui.js';
-import { mcpErasLogged } from '../interop/helpers/our-server.js';
 import { ARTIFACTS, interopTools } from '../interop/helpers/tools.js';
 import { logtoServerHooks } from './support/hooks.js';
 import { inspectorLockHooks } from './support/inspector-lock.js';
@@ -62,7 +61,7 @@ async function attemptScenario(suite: Suite, server: LogtoServer, transport: Tra
     browser.page.on('response', (r) => {
       if (!r.url().includes('/assets/')) pageLog.push(`HTTP ${r.status()} ${r.request().method()} ${r.url().slice(0, 200)}`);
     });
-    await runScenario(browser.page, inspector, suite, server, transport, era, () => mcpErasLogged(server.logs.chunks.slice(fromLog)));
+    await runScenario(browser.page, inspector, suite, server, transport, era, () => server.logs.mcpErasSince(fromLog));
     await browser.page.screenshot({ path: join(ARTIFACTS, `${slug}.png`) });
   } catch (error) {
     if (browser) {
