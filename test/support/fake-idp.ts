@@ -41,8 +41,7 @@ export interface FakeIdp {
   readonly url: string;
   /** `${url}/oidc` */
   readonly issuer: string;
-  /** token / management unset → ok (suites that replace the object name only the OIDC endpoints). */
-  fault: Record<'discovery' | 'jwks' | 'userinfo', Fault> & { token?: Fault; management?: Fault };
+  fault: Record<Endpoint, Fault>;
   slowMs: number;
   /** Requests seen per endpoint. */
   readonly calls: Record<Endpoint, number>;
@@ -169,7 +168,7 @@ export async function startFakeIdp(): Promise<FakeIdp> {
       idp.inflight.maxManagement = Math.max(idp.inflight.maxManagement, idp.inflight.management);
       res.once('close', () => idp.inflight.management--);
     }
-    const fault = idp.fault[endpoint] ?? 'ok';
+    const fault = idp.fault[endpoint];
     switch (fault) {
       case 'down':
         req.socket.destroy();
