@@ -83,6 +83,16 @@ export async function whoami(client: Client): Promise<Record<string, unknown>> {
   return result.structuredContent as Record<string, unknown>;
 }
 
+/** whoami once as `token`, over a Streamable HTTP client opened for it and closed after. */
+export async function whoamiAs(server: RunningServer, token: string): Promise<Record<string, unknown>> {
+  const client = await connectClient(server, 'streamable', token);
+  try {
+    return await whoami(client);
+  } finally {
+    await client.close();
+  }
+}
+
 /** A port that was free a moment ago (for tests that must know the URL before the server starts). */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
