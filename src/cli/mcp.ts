@@ -38,7 +38,6 @@ export function negotiationMode(era: ProtocolEraOption, kind: TransportKind): Ve
 }
 
 export interface McpConnection {
-  client: Client;
   /** The era the SDK settled on (`modern` or `legacy`). */
   era: string;
   /** The negotiated protocol revision. */
@@ -86,7 +85,6 @@ export async function withMcpClient<T>(
   try {
     await client.connect(transport, { timeout });
     const connection: McpConnection = {
-      client,
       era: client.getProtocolEra() ?? 'legacy',
       protocolVersion: client.getNegotiatedProtocolVersion(),
       requestOptions: { timeout },
