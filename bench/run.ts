@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { DEV_USERS } from '../src/dev-idp/users.js';
 import { getDevToken } from '../src/dev-idp/token-helper.js';
 import { startChild, type Child } from './child.js';
+import { MODERN_WHOAMI_HEADERS, modernWhoamiCall } from './children/modern-call.js';
 import { balancedTarget, startRedisForBench } from './replicas.js';
 import { openMany, percentile, runSseLoad } from './sse.js';
 
@@ -69,29 +70,8 @@ const mcpHeaders = (token?: string): Record<string, string> => ({
   'mcp-protocol-version': PROTOCOL_VERSION,
   ...(token ? { authorization: `Bearer ${token}` } : {}),
 });
-/** A 2026-07-28 request: the `_meta` envelope in the body, the headers that must agree with it. */
-const MODERN_VERSION = '2026-07-28';
-const modernToolCall = (id: number) =>
-  JSON.stringify({
-    jsonrpc: '2.0',
-    id,
-    method: 'tools/call',
-    params: {
-      name: 'whoami',
-      arguments: {},
-      _meta: {
-        'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
-        'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
-        'io.modelcontextprotocol/clientCapabilities': {},
-      },
-    },
-  });
-const modernHeaders = (token?: string): Record<string, string> => ({
-  ...mcpHeaders(token),
-  'mcp-protocol-version': MODERN_VERSION,
-  'mcp-method': 'tools/call',
-  'mcp-name': 'whoami',
-});
+const modernToolCall = (id: number) => JSON.stringify(modernWhoamiCall(id));
+const modernHeaders = (token?: string): Record<string, string> => ({ ...mcpHeaders(token), ...MODERN_WHOAMI_HEADERS });
 const subNeedle = `"sub":"${USER.sub}"`;
 const hasSub = (body: string) => body.includes(subNeedle) && !body.includes('"isError":true');
 /** The mcp-auth server's whoami puts the claims in the text content: JSON inside a JSON string, quotes escaped. */
