@@ -1,6 +1,9 @@
 import {
   Client,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
   extractWWWAuthenticateParams,
+  PROTOCOL_VERSION_META_KEY,
   SSEClientTransport,
   StreamableHTTPClientTransport,
   type ElicitRequest,
@@ -132,9 +135,9 @@ export async function probeChallenge(
               method: 'server/discover',
               params: {
                 _meta: {
-                  'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
-                  'io.modelcontextprotocol/clientInfo': clientInfo,
-                  'io.modelcontextprotocol/clientCapabilities': {},
+                  [PROTOCOL_VERSION_META_KEY]: MODERN_PROTOCOL_VERSION,
+                  [CLIENT_INFO_META_KEY]: clientInfo,
+                  [CLIENT_CAPABILITIES_META_KEY]: {},
                 },
               },
             }),
