@@ -1,9 +1,10 @@
+import type { SharedCache } from '../auth/cache.js';
 import type { Logger } from '../log.js';
 import type { SessionRegistry } from '../transports/sessions.js';
 import { RedisSessionDirectory } from './directory.js';
 import { connectRedis, type RedisLink } from './redis.js';
 import { sessionRoute } from './route.js';
-import { createSharedCache, type SharedCache } from './shared-cache.js';
+import { createSharedCache } from './shared-cache.js';
 
 export interface ClusterOptions {
   redisUrl: string;
