@@ -61,7 +61,6 @@ export function startCluster(o: ClusterOptions): Cluster {
       if (!registry) throw new Error('cluster: attach the session registry first');
       return sessionRoute({
         kind,
-        sessionId: kind === 'streamable' ? (c) => c.req.header('mcp-session-id') : (c) => c.req.query('sessionId'),
         registry,
         directory,
         replicaId: o.replicaId,
