@@ -141,6 +141,6 @@ export async function startServer(env: Record<string, string | undefined>, optio
       await Promise.allSettled(closers.map((c) => c()));
     },
   };
-  if (options.banner ?? config.logLevel !== 'silent') printBanner({ ...running, devM2m: dev }, logger, !config.logtoEndpoint);
+  if (options.banner ?? config.logLevel !== 'silent') printBanner({ ...running, devM2m: dev }, logger);
   return running;
 }
