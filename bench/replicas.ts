@@ -23,7 +23,7 @@ export async function startRedisForBench(port: number): Promise<{ url: string; s
 }
 
 /** nginx on `listen` in front of `replicas`, as a bench target: its URL, their summed stats. */
-export async function balancedTarget(listen: number, replicas: Child[]): Promise<Child & { close(): Promise<void> }> {
+export async function balancedTarget(listen: number, replicas: Child[]): Promise<Child> {
   const nginx = await startNginx(listen, replicas.map((r) => Number(r.info['port'])));
   const url = `http://127.0.0.1:${listen}`;
   return {
@@ -38,6 +38,5 @@ export async function balancedTarget(listen: number, replicas: Child[]): Promise
       return { cpuMicros: sum((s) => s.cpuMicros), sysMicros: sum((s) => s.sysMicros), rss: sum((s) => s.rss), heapUsed: sum((s) => s.heapUsed), peakRss: sum((s) => s.peakRss), upstream };
     },
     stop: () => nginx.stop(),
-    close: () => nginx.stop(),
   };
 }

@@ -7,7 +7,8 @@
  *
  * Environment: BENCH_DURATION (s per scenario, default 8), BENCH_WARMUP (s, default 2),
  * BENCH_CONNECTIONS (default 10), BENCH_ONLY (comma list of scenario keys: startup, jwt, opaque,
- * modern-jwt, modern-opaque, floor, mcpauth, notoken, badtoken, badtoken-unique, cold, info, stateful, sse), BENCH_PROF=1
+ * modern-jwt, modern-opaque, floor, mcpauth, notoken, badtoken, badtoken-unique, cold, info, stateful, sse, replicas,
+ * sessions), BENCH_PROF=1
  * (server children run with --cpu-prof into artifacts/prof/), BENCH_SSE_SESSIONS (default
  * 1000,5000,10000), BENCH_NO_WRITE=1 (print only). The `replicas` rows need redis-server and nginx.
  */
@@ -20,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { DEV_USERS } from '../src/dev-idp/users.js';
 import { getDevToken } from '../src/dev-idp/token-helper.js';
 import { startChild, type Child } from './child.js';
+import { MODERN_WHOAMI_HEADERS, modernWhoamiCall } from './children/modern-call.js';
 import { balancedTarget, startRedisForBench } from './replicas.js';
 import { openMany, percentile, runSseLoad } from './sse.js';
 
@@ -68,29 +70,8 @@ const mcpHeaders = (token?: string): Record<string, string> => ({
   'mcp-protocol-version': PROTOCOL_VERSION,
   ...(token ? { authorization: `Bearer ${token}` } : {}),
 });
-/** A 2026-07-28 request: the `_meta` envelope in the body, the headers that must agree with it. */
-const MODERN_VERSION = '2026-07-28';
-const modernToolCall = (id: number) =>
-  JSON.stringify({
-    jsonrpc: '2.0',
-    id,
-    method: 'tools/call',
-    params: {
-      name: 'whoami',
-      arguments: {},
-      _meta: {
-        'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
-        'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
-        'io.modelcontextprotocol/clientCapabilities': {},
-      },
-    },
-  });
-const modernHeaders = (token?: string): Record<string, string> => ({
-  ...mcpHeaders(token),
-  'mcp-protocol-version': MODERN_VERSION,
-  'mcp-method': 'tools/call',
-  'mcp-name': 'whoami',
-});
+const modernToolCall = (id: number) => JSON.stringify(modernWhoamiCall(id));
+const modernHeaders = (token?: string): Record<string, string> => ({ ...mcpHeaders(token), ...MODERN_WHOAMI_HEADERS });
 const subNeedle = `"sub":"${USER.sub}"`;
 const hasSub = (body: string) => body.includes(subNeedle) && !body.includes('"isError":true');
 /** The mcp-auth server's whoami puts the claims in the text content: JSON inside a JSON string, quotes escaped. */
@@ -441,15 +422,20 @@ async function main(): Promise<void> {
       // the replica that does not hold the session and are forwarded to the one that does.
       const redis = await startRedisForBench(await freePort());
       const replicaEnv = (id: string) => ({ ...serverEnv, PORT: '0', PUBLIC_URL: `http://localhost:${ports.balancer}`, REDIS_URL: redis.url, REPLICA_ID: id });
+      // The replicas of this block only: each is stopped here, before redis goes away.
+      const replicas: Child[] = [];
       try {
-        const r1 = await start('server', replicaEnv('r1'));
-        const t = await token(r1.info['resource']);
-        for (const group of [[r1], [r1, await start('server', replicaEnv('r2'))]]) {
-          const target = await balancedTarget(ports.balancer, group);
+        let t: string | undefined;
+        for (const id of ['r1', 'r2']) {
+          const replica = await start('server', replicaEnv(id));
+          replicas.push(replica);
+          t ??= await token(replica.info['resource']);
+          const target = await balancedTarget(ports.balancer, [...replicas]);
           try {
             const sessionIds = await openSessions(target.info['mcpUrl']!, t, CONNECTIONS);
+            const n = replicas.length;
             rows.push(
-              await cannon(target, `replicas-${group.length}`, `nginx → ${group.length} replica${group.length > 1 ? 's' : ''} (Redis), JWT, one session per connection`, {
+              await cannon(target, `replicas-${n}`, `nginx → ${n} replica${n > 1 ? 's' : ''} (Redis), JWT, one session per connection`, {
                 headers: mcpHeaders(t),
                 body: toolCall(1),
                 expect: 'ok',
@@ -458,11 +444,11 @@ async function main(): Promise<void> {
               }),
             );
           } finally {
-            await target.close();
+            await target.stop();
           }
         }
       } finally {
-        await Promise.allSettled(children.filter((c) => c.info['resource'] === `http://localhost:${ports.balancer}`).map(stop));
+        await Promise.allSettled(replicas.map(stop));
         await redis.stop();
       }
     }

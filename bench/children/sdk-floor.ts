@@ -11,6 +11,7 @@
 import type * as Sdk from '@modelcontextprotocol/server';
 import type * as ModernModule from '../../src/transports/modern.js';
 import { distUrl, serveStats } from './ipc.js';
+import { MODERN_WHOAMI_HEADERS, modernWhoamiCall } from './modern-call.js';
 
 const { modernHandler } = (await import(distUrl('transports/modern.js'))) as typeof ModernModule;
 const { createMcpHandler, McpServer } = (await import('@modelcontextprotocol/server')) as typeof Sdk;
@@ -18,28 +19,9 @@ const { createMcpHandler, McpServer } = (await import('@modelcontextprotocol/ser
 const CALLS = Number(process.env['BENCH_FLOOR_CALLS'] ?? 10_000);
 const WARMUP = Math.ceil(CALLS / 5);
 
-const body = {
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'tools/call',
-  params: {
-    name: 'whoami',
-    arguments: {},
-    _meta: {
-      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-      'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
-      'io.modelcontextprotocol/clientCapabilities': {},
-    },
-  },
-};
+const body = modernWhoamiCall(1);
 const text = JSON.stringify(body);
-const headers = {
-  'content-type': 'application/json',
-  accept: 'application/json, text/event-stream',
-  'mcp-protocol-version': '2026-07-28',
-  'mcp-method': 'tools/call',
-  'mcp-name': 'whoami',
-};
+const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...MODERN_WHOAMI_HEADERS };
 const request = () => new Request('http://127.0.0.1/mcp', { method: 'POST', headers, body: text });
 
 // The identity the bearer gate would hand over (the shape of src/auth/authenticate.ts's toAuthInfo).

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CliError } from './errors.js';
-import type { ProtocolEraOption, TransportKind } from './mcp.js';
+import { negotiationMode, type ProtocolEraOption, type TransportKind } from './mcp.js';
 
 export type Command = 'login' | 'whoami' | 'call' | 'tools' | 'logout' | 'status' | 'help';
 
@@ -90,9 +90,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   if (protocolEra !== 'auto' && protocolEra !== 'modern' && protocolEra !== 'legacy') {
     throw new CliError('usage', '--protocol-era must be "auto", "modern" or "legacy".');
   }
-  if (transport === 'sse' && protocolEra === 'modern') {
-    throw new CliError('usage', '--protocol-era modern needs --transport streamable (HTTP+SSE is a 2024-11-05 transport).');
-  }
+  negotiationMode(protocolEra, transport); // throws the usage error for modern over HTTP+SSE
 
   const args: CliArgs = { command, transport, protocolEra, noBrowser: values['no-browser'], json: values.json, verbose: values.verbose };
   if (NEEDS_URL.includes(command)) {

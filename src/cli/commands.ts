@@ -1,5 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/client';
-import type { FetchLike } from '@modelcontextprotocol/client';
+import type { CallToolResult, FetchLike } from '@modelcontextprotocol/client';
 import { parseCliArgs, USAGE, type CliArgs } from './args.js';
 import { openSystemBrowser, type OpenBrowser } from './browser.js';
 import { CliError } from './errors.js';

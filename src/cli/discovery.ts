@@ -2,9 +2,9 @@ import {
   discoverAuthorizationServerMetadata,
   discoverOAuthProtectedResourceMetadata,
   IssuerMismatchError,
+  type FetchLike,
   type OAuthDiscoveryState,
 } from '@modelcontextprotocol/client';
-import type { FetchLike } from '@modelcontextprotocol/client';
 import { CliError } from './errors.js';
 
 export interface Discovery extends OAuthDiscoveryState {

@@ -1,6 +1,9 @@
 import {
   Client,
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
   extractWWWAuthenticateParams,
+  PROTOCOL_VERSION_META_KEY,
   SSEClientTransport,
   StreamableHTTPClientTransport,
   type ElicitRequest,
@@ -38,7 +41,6 @@ export function negotiationMode(era: ProtocolEraOption, kind: TransportKind): Ve
 }
 
 export interface McpConnection {
-  client: Client;
   /** The era the SDK settled on (`modern` or `legacy`). */
   era: string;
   /** The negotiated protocol revision. */
@@ -86,7 +88,6 @@ export async function withMcpClient<T>(
   try {
     await client.connect(transport, { timeout });
     const connection: McpConnection = {
-      client,
       era: client.getProtocolEra() ?? 'legacy',
       protocolVersion: client.getNegotiatedProtocolVersion(),
       requestOptions: { timeout },
@@ -134,9 +135,9 @@ export async function probeChallenge(
               method: 'server/discover',
               params: {
                 _meta: {
-                  'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
-                  'io.modelcontextprotocol/clientInfo': clientInfo,
-                  'io.modelcontextprotocol/clientCapabilities': {},
+                  [PROTOCOL_VERSION_META_KEY]: MODERN_PROTOCOL_VERSION,
+                  [CLIENT_INFO_META_KEY]: clientInfo,
+                  [CLIENT_CAPABILITIES_META_KEY]: {},
                 },
               },
             }),

@@ -1,5 +1,4 @@
-import { selectClientAuthMethod } from '@modelcontextprotocol/client';
-import type { FetchLike } from '@modelcontextprotocol/client';
+import { selectClientAuthMethod, type FetchLike } from '@modelcontextprotocol/client';
 import { resilientFetch } from './fetch.js';
 import { metadataString, type ServerRecord } from './store.js';
 

@@ -2,10 +2,11 @@ import {
   auth,
   computeScopeUnion,
   extractWWWAuthenticateParams,
+  OAuthError,
+  OAuthErrorCode,
   refreshAuthorization,
+  type FetchLike,
 } from '@modelcontextprotocol/client';
-import { OAuthError, OAuthErrorCode } from '@modelcontextprotocol/client';
-import type { FetchLike } from '@modelcontextprotocol/client';
 import { resilientFetch } from './fetch.js';
 import { readPastedRedirect, type OpenBrowser } from './browser.js';
 import { startCallbackListener, validateAuthorizationResponse, type CallbackListener } from './callback-server.js';

@@ -3,8 +3,6 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO } from './info.js';
 import { whoamiTool, type WhoamiDeps } from './tools/whoami.js';
 
-export { SERVER_INFO } from './info.js';
-
 /** What the tools need from the running server (the same for every session and every era). */
 export type McpDeps = WhoamiDeps;
 

@@ -17,11 +17,11 @@ import {
   type StoredOAuthClientInformation,
   type StoredOAuthTokens,
 } from '@modelcontextprotocol/client';
-import { runCli } from '../../src/cli/commands.js';
 import { CIMD_CACHE_SECONDS, CIMD_MAX_BYTES } from '../../src/dev-idp/cimd.js';
 import { DEV_USERS, getDevToken, startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { authorizeHeadless } from '../support/authorize-headless.js';
+import { runCliIn } from '../support/cli-run.js';
 import { freePort } from '../support/harness.js';
 import { startHttpsDocuments, type HttpsDocuments } from '../support/https-documents.js';
 import { HEADLESS_REDIRECT_URI, HeadlessOAuthProvider } from '../interop/helpers/headless-oauth-provider.js';
@@ -149,12 +149,7 @@ describe('Client ID Metadata Documents (dev IdP, like Logto Dynamic apps)', () =
       const clientId = docs.serve('/clients/cli.json', { ...documentFor(`${docs.origin}/clients/cli.json`, ['http://127.0.0.1/callback']), application_type: 'native' });
       const consentPages: string[] = [];
       const seenClientIds: string[] = [];
-      const out: string[] = [];
-      const err: string[] = [];
       const deps = {
-        env: { XDG_CONFIG_HOME: configHome, HOME: configHome },
-        stdout: (t: string) => out.push(t),
-        stderr: (t: string) => err.push(t),
         callbackTimeoutMs: 10_000,
         openBrowser: async (url: string) => {
           const authorizationUrl = new URL(url);
@@ -164,14 +159,13 @@ describe('Client ID Metadata Documents (dev IdP, like Logto Dynamic apps)', () =
           return true;
         },
       };
-      const login = await runCli(['login', server.mcpUrl, '--client-metadata-url', clientId], deps);
-      assert.equal(login, 0, err.join('\n'));
+      const login = await runCliIn(configHome, ['login', server.mcpUrl, '--client-metadata-url', clientId], deps);
+      assert.equal(login.code, 0, login.err);
       assert.deepEqual(seenClientIds, [clientId]);
       assert.match(consentPages[0] ?? '', UNREGISTERED);
-      out.length = 0;
-      const whoami = await runCli(['whoami', server.mcpUrl], deps);
-      assert.equal(whoami, 0, err.join('\n'));
-      const claims = JSON.parse(out.join('\n')) as Record<string, unknown>;
+      const whoami = await runCliIn(configHome, ['whoami', server.mcpUrl], deps);
+      assert.equal(whoami.code, 0, whoami.err);
+      const claims = JSON.parse(whoami.out) as Record<string, unknown>;
       assert.equal(claims['sub'], alice.sub);
       assert.equal(claims['client_id'], clientId);
     } finally {

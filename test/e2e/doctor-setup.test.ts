@@ -6,6 +6,7 @@
  * real HTTP on 127.0.0.1, through the same command the entry point runs.
  */
 import assert from 'node:assert/strict';
+import { decodeJwt } from 'jose';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { runSetup } from '../../src/logto/setup/index.js';
@@ -161,7 +162,7 @@ describe('doctor and setup against the dev IdP', () => {
       resource: `http://localhost:${ports.created}/`,
       scope: 'openid whoami:read',
     });
-    const payload = JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    const payload = decodeJwt(tokens.access_token);
     assert.equal(payload['aud'], `http://localhost:${ports.created}/`, "setup creates the canonical identifier");
     assert.equal(payload['scope'], 'whoami:read');
     assert.equal(payload['client_id'], first.appId);

@@ -23,8 +23,8 @@ import type { Page } from 'playwright-core';
 import { launchFreshBrowser, type FreshBrowser } from './helpers/browser.js';
 import { assertIdentity } from './helpers/identity.js';
 import { startInspectorWeb, tempHome, type InspectorWeb } from './helpers/inspector.js';
-import { callbackStorage, inspectorOAuthTrace, lostResumeState, traceInspectorOAuth } from './helpers/inspector-oauth-trace.js';
-import { ALICE, mcpErasLogged, startOurServer, type RunningServer } from './helpers/our-server.js';
+import { inspectorOAuthTrace, LostResumeState, throwIfResumeStateLost, traceInspectorOAuth } from './helpers/inspector-oauth-trace.js';
+import { ALICE, startOurServer, type RunningServer } from './helpers/our-server.js';
 import { addServer, claimsFromText, STEP_TIMEOUT, type ProtocolEra } from './helpers/inspector-ui.js';
 import { ARTIFACTS, interopTools } from './helpers/tools.js';
 import { LogCapture } from '../support/harness.js';
@@ -74,8 +74,8 @@ describe('MCP Inspector web UI in Chromium, full OAuth login', () => {
   for (const scenario of SCENARIOS) {
     const slug = `inspector-web-${scenario.transport}-${scenario.registration}${scenario.era ? `-${scenario.era}` : ''}`;
     it(`${scenarioName(scenario)}: sign in as alice, run whoami`, async (t) => {
-      // Retried only for Inspector 2.12's own race (LostResumeState below; docs/interop.md, "Inspector
-      // 2.12 loses its OAuth resume state"), from scratch, and counted. Any other failure fails the test.
+      // Retried only for Inspector 2.12's own race (LostResumeState, helpers/inspector-oauth-trace.ts;
+      // docs/interop.md, "Inspector 2.12 loses its OAuth resume state"), from scratch, and counted. Any other failure fails the test.
       // Every failed attempt's screenshot and trail stay in artifacts/ (…-attemptN-failure.png/.txt).
       for (const stale of readdirSync(ARTIFACTS).filter((f) => f.startsWith(`${slug}.`) || f.startsWith(`${slug}-attempt`))) {
         rmSync(join(ARTIFACTS, stale));
@@ -100,22 +100,6 @@ describe('MCP Inspector web UI in Chromium, full OAuth login', () => {
 const MAX_ATTEMPTS = 4;
 let lostResumeStateRetries = 0;
 
-/**
- * Inspector 2.12's web client lost the state its /oauth/callback page needs to resume the flow. On the
- * SSE connect path its backend answers the 401 with a 500 ("Failed to start transport: SSE error: MCP
- * auth challenge (401)") instead of an auth challenge, so the browser client calls `InspectorClient.authenticate()`,
- * whose SDK `auth()` → `redirectToAuthorization` navigates to the IdP at once (navigation is not
- * suppressed there, unlike `handleStandardAuthChallenge`). Only afterwards does `prepareOAuthRedirect`
- * store `mcp-inspector:oauth-resume` and call `beginInteractiveAuthorization`; when the first
- * navigation commits while that call is still awaiting, its rejection runs
- * `.catch(() => { YX(attemptId) … })`, which deletes the resume state again (or the page is gone
- * before it is stored). The callback then finds only the PKCE verifier, shows "OAuth callback could
- * not be matched" and stays disconnected. Recognised from the storage trace, never from a timeout.
- */
-class LostResumeState extends Error {
-  override name = 'LostResumeState';
-}
-
 async function attemptScenario(server: RunningServer, logs: LogCapture, scenario: Scenario, slug: string, attempt: number): Promise<void> {
   const fromLog = logs.chunks.length;
   const home = tempHome('interop-inspector-web-');
@@ -139,7 +123,7 @@ async function attemptScenario(server: RunningServer, logs: LogCapture, scenario
       if (!r.url().endsWith('/api/mcp/connect')) pageLog.push(line);
       else void r.text().then((body) => pageLog.push(`${line} → ${body.slice(0, 300)}`), () => pageLog.push(line));
     });
-    const summary = await runScenario(browser.page, inspector, server, scenario, () => mcpErasLogged(logs.chunks.slice(fromLog)));
+    const summary = await runScenario(browser.page, inspector, server, scenario, () => logs.mcpErasSince(fromLog));
     await browser.page.screenshot({ path: join(ARTIFACTS, `${slug}.png`) });
     if (process.env['INTEROP_DEBUG']) writeFileSync(join(ARTIFACTS, `${slug}-debug.txt`), `${summary}\n\n${pageLog.join('\n')}\n\n--- Inspector's OAuth state in sessionStorage ---\n${await inspectorOAuthTrace(browser.page)}`);
   } catch (error) {
@@ -215,9 +199,7 @@ async function runScenario(page: Page, inspector: InspectorWeb, server: RunningS
   // callback page found no resume state (LostResumeState): then it never will, so say so at once.
   await page.waitForURL((url) => url.origin === inspector.origin, { timeout: STEP_TIMEOUT });
   const connected = page.locator('[data-testid="connection-status"][data-status="connected"]');
-  if (lostResumeState(await inspectorOAuthTrace(page), await callbackStorage(page))) {
-    throw new LostResumeState('Inspector\'s callback page found the PKCE verifier but not mcp-inspector:oauth-resume');
-  }
+  await throwIfResumeStateLost(page);
   await connected.waitFor({ timeout: STEP_TIMEOUT });
 
   const authorization = authorizationRequests[0];

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { connectClient, whoami } from '../support/harness.js';
+import { whoamiAs } from '../support/harness.js';
 import { logtoHooks } from './support/hooks.js';
 import { startServerForLogto, suiteTokens, type LogtoServer } from './support/suite.js';
 import { managementApi, must, WHOAMI_SCOPE, type LogtoUser } from './support/tenant.js';
@@ -15,15 +15,6 @@ import { managementApi, must, WHOAMI_SCOPE, type LogtoUser } from './support/ten
 // Unique per run: a Logto kept between runs (LOGTO_SUITE_STATE) still has the previous run's user.
 const RUN = randomBytes(3).toString('hex');
 const CAROL = { username: `carol_${RUN}`, password: 'Carol-Logto-Pass-2026!', name: 'Carol Enrich', email: `carol-${RUN}@example.com`, phone: `1555555${parseInt(RUN, 16) % 10_000}`.padEnd(11, '0') };
-
-async function whoamiWith(server: LogtoServer, token: string): Promise<Record<string, unknown>> {
-  const client = await connectClient(server, 'streamable', token);
-  try {
-    return await whoami(client);
-  } finally {
-    await client.close();
-  }
-}
 
 describe('whoami enrichment against the real Logto (Management API through a machine-to-machine app)', () => {
   const fixture = logtoHooks();
@@ -68,7 +59,7 @@ describe('whoami enrichment against the real Logto (Management API through a mac
 
   it('default fields: username, name, avatar, global roles, organizations with roles — under `logto`, and no email anywhere', async () => {
     const server = await start();
-    const me = await whoamiWith(server, await tokenFor(server, 'jwt'));
+    const me = await whoamiAs(server, await tokenFor(server, 'jwt'));
     assert.equal(me['sub'], carol.id);
     assert.equal(me['token_type'], 'jwt');
     assert.equal(me['username'], undefined, "a default Logto tenant's JWT carries no profile claims");
@@ -87,13 +78,13 @@ describe('whoami enrichment against the real Logto (Management API through a mac
 
   it('WHOAMI_PROFILE_FIELDS=email,phone,custom_data: exactly those, as Logto stores them', async () => {
     const server = await start({ WHOAMI_PROFILE_FIELDS: 'email,phone,custom_data' });
-    const me = await whoamiWith(server, await tokenFor(server, 'jwt'));
+    const me = await whoamiAs(server, await tokenFor(server, 'jwt'));
     assert.deepEqual(me['logto'], { available: true, email: CAROL.email, phone: CAROL.phone, custom_data: { plan: 'pro' } });
   });
 
   it('opaque token: the userinfo answer stays as it is; only listed fields it lacks come from the Management API', async () => {
     const server = await start();
-    const me = await whoamiWith(server, await tokenFor(server, 'opaque'));
+    const me = await whoamiAs(server, await tokenFor(server, 'opaque'));
     assert.equal(me['token_type'], 'opaque');
     assert.equal(me['username'], CAROL.username, 'from userinfo (profile scope)');
     const logto = me['logto'] as Record<string, unknown>;
@@ -106,7 +97,7 @@ describe('whoami enrichment against the real Logto (Management API through a mac
   it('a wrong M2M secret: whoami still answers with the token, the profile is unavailable, the secret is never shown', async () => {
     const wrong = `CANARYwrong${Date.now()}`;
     const server = await start({ LOGTO_M2M_APP_SECRET: wrong, LOG_LEVEL: 'trace' });
-    const me = await whoamiWith(server, await tokenFor(server, 'jwt'));
+    const me = await whoamiAs(server, await tokenFor(server, 'jwt'));
     assert.equal(me['sub'], carol.id);
     assert.deepEqual(me['logto'], { available: false, error: 'token_failed' });
     assert.ok(!JSON.stringify(me).includes(wrong));

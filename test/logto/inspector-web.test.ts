@@ -14,8 +14,8 @@ import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchFreshBrowser, type FreshBrowser } from '../interop/helpers/browser.js';
 import { startInspectorWeb, tempHome, type InspectorWeb } from '../interop/helpers/inspector.js';
+import { LostResumeState, throwIfResumeStateLost, traceInspectorOAuth } from '../interop/helpers/inspector-oauth-trace.js';
 import { addServer, claimsFromText, STEP_TIMEOUT, type ProtocolEra } from '../interop/helpers/inspector-ui.js';
-import { mcpErasLogged } from '../interop/helpers/our-server.js';
 import { ARTIFACTS, interopTools } from '../interop/helpers/tools.js';
 import { logtoServerHooks } from './support/hooks.js';
 import { inspectorLockHooks } from './support/inspector-lock.js';
@@ -23,7 +23,7 @@ import { signInOnLogtoPage } from './support/sign-in-page.js';
 import type { LogtoServer, Suite } from './support/suite.js';
 
 type Transport = 'http' | 'sse';
-/** Same named cause and bound as test/interop/inspector-web.test.ts: Inspector 2.12 drops SSE OAuth callbacks. */
+/** Same named cause and bound as test/interop/inspector-web.test.ts: Inspector 2.12 loses its OAuth resume state ({@link LostResumeState}). */
 const MAX_ATTEMPTS = 4;
 
 describe('MCP Inspector web UI against the real Logto (its real sign-in page)', () => {
@@ -42,8 +42,9 @@ describe('MCP Inspector web UI against the real Logto (its real sign-in page)', 
           await attemptScenario(fixture.suite, fixture.server, transport, era, slug, attempt);
           return;
         } catch (error) {
-          if (attempt >= MAX_ATTEMPTS) throw error;
-          t.diagnostic(`attempt ${attempt} failed, retrying: ${String(error).split('\n')[0]}`);
+          // Only that race is retried, from scratch; any other failure fails the test.
+          if (!(error instanceof LostResumeState) || attempt >= MAX_ATTEMPTS) throw error;
+          t.diagnostic(`attempt ${attempt}: ${error.message}; retrying from scratch`);
         }
       }
     });
@@ -59,10 +60,11 @@ async function attemptScenario(suite: Suite, server: LogtoServer, transport: Tra
   try {
     inspector = await startInspectorWeb(home.dir, `logto-${process.pid}-${Date.now()}`);
     browser = await launchFreshBrowser();
+    await traceInspectorOAuth(browser.context);
     browser.page.on('response', (r) => {
       if (!r.url().includes('/assets/')) pageLog.push(`HTTP ${r.status()} ${r.request().method()} ${r.url().slice(0, 200)}`);
     });
-    await runScenario(browser.page, inspector, suite, server, transport, era, () => mcpErasLogged(server.logs.chunks.slice(fromLog)));
+    await runScenario(browser.page, inspector, suite, server, transport, era, () => server.logs.mcpErasSince(fromLog));
     await browser.page.screenshot({ path: join(ARTIFACTS, `${slug}.png`) });
   } catch (error) {
     if (browser) {
@@ -104,14 +106,11 @@ async function runScenario(
 
   // Logto's own sign-in page (the experience app), then back to Inspector's /oauth/callback.
   await signInOnLogtoPage(page, alice, inspector.origin, STEP_TIMEOUT);
-  const connected = page.locator('[data-testid="connection-status"][data-status="connected"]');
-  if (!(await connected.waitFor({ timeout: 10_000 }).then(() => true, () => false))) {
-    // Inspector 2.12 (SSE) sometimes lands back on its server list, disconnected, without redeeming the
-    // code. A person switches the server on again; Logto remembers the sign-in and redirects straight back.
-    process.stderr.write('logto inspector-web: Inspector dropped the OAuth callback; connecting again as a person would\n');
-    await page.getByRole('switch', { name: 'Connect or disconnect "logto-whoami"' }).check({ force: true });
-  }
-  await connected.waitFor({ timeout: STEP_TIMEOUT });
+  // Back on Inspector's /oauth/callback (loaded), which exchanges the code and reconnects — unless it
+  // found no resume state (Inspector 2.12's race): then it never will, so say so at once.
+  await page.waitForURL((url) => url.origin === inspector.origin, { timeout: STEP_TIMEOUT });
+  await throwIfResumeStateLost(page);
+  await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: STEP_TIMEOUT });
 
   assert.ok(signInPages.length > 0, "the browser went through Logto's /sign-in page");
   const authorization = authorizationRequests[0];

@@ -4,11 +4,12 @@
  * (a JWT whose audience is `urn:logto:organization:<id>`, not our API resource) is refused.
  */
 import assert from 'node:assert/strict';
+import { decodeJwt } from 'jose';
 import { describe, it } from 'node:test';
 import { connectClient, postMcp, whoami } from '../support/harness.js';
 import { logtoServerHooks } from './support/hooks.js';
 import { suiteTokens } from './support/suite.js';
-import { jwtPayload, tokenRequest } from './support/tokens.js';
+import { tokenRequest } from './support/tokens.js';
 
 const ORG_SCOPES = 'openid offline_access urn:logto:scope:organizations urn:logto:scope:organization_roles';
 
@@ -42,7 +43,7 @@ describe('Logto organizations through our server', () => {
       client_id: suite.tenant.inspectorApp.id,
       organization_id: suite.tenant.organization.id,
     });
-    assert.equal(jwtPayload(orgToken.access_token)['aud'], `urn:logto:organization:${suite.tenant.organization.id}`);
+    assert.equal(decodeJwt(orgToken.access_token).aud, `urn:logto:organization:${suite.tenant.organization.id}`);
     const response = await postMcp(server.mcpUrl, { authorization: `Bearer ${orgToken.access_token}` });
     assert.equal(response.status, 401);
     assert.match(response.headers.get('www-authenticate') ?? '', /error="invalid_token"/);

@@ -84,7 +84,7 @@ describe('Identity-provider faults: userinfo (RFC 6750 §3.1, RFC 9700 §2, MCP 
     const opaque = idp.opaqueToken({ sub: 'steady-opaque' });
     const jwt = await idp.accessToken('steady-jwt', server.resource);
     const ids = [await openMcpSession(server, opaque), await openMcpSession(server, jwt)];
-    idp.fault = { discovery: 'down', jwks: 'down', userinfo: 'down' };
+    Object.assign(idp.fault, { discovery: 'down', jwks: 'down', userinfo: 'down' });
     try {
       assert.equal((await mcpWhoami(server, opaque, ids[0]!)).sub, 'steady-opaque');
       assert.equal((await mcpWhoami(server, jwt, ids[1]!)).sub, 'steady-jwt');
@@ -95,7 +95,7 @@ describe('Identity-provider faults: userinfo (RFC 6750 §3.1, RFC 9700 §2, MCP 
       assert.equal(res.status, 200);
       await assertUnavailable(await postMcp(server, INIT, bearer(idp.opaqueToken({ sub: 'new' }))), idp, 'new opaque');
     } finally {
-      idp.fault = { discovery: 'ok', jwks: 'ok', userinfo: 'ok' };
+      Object.assign(idp.fault, { discovery: 'ok', jwks: 'ok', userinfo: 'ok' });
     }
   });
 });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../src/server.js';
 import { startFakeIdp, type Fault, type FakeIdp } from '../support/fake-idp.js';
-import { connectClient, LogCapture, postMcp, startTestServer, whoami } from '../support/harness.js';
+import { LogCapture, postMcp, startTestServer, whoamiAs } from '../support/harness.js';
 
 /**
  * whoami's Logto profile against a misbehaving Management API (the fake IdP's /oidc/token and /api,
@@ -28,15 +28,6 @@ function seedUser(idp: FakeIdp, sub: string): void {
     roles: [{ tenantId: 'default', id: 'r1', name: 'admin', description: '', type: 'User', isDefault: false }],
     organizations: [{ tenantId: 'default', id: 'o1', name: 'Acme', description: null, customData: {}, organizationRoles: [{ id: 'or1', name: 'member' }] }],
   });
-}
-
-async function whoamiFor(server: RunningServer, token: string): Promise<Record<string, unknown>> {
-  const client = await connectClient(server, 'streamable', token);
-  try {
-    return await whoami(client);
-  } finally {
-    await client.close();
-  }
 }
 
 describe('whoami enrichment: every Management API failure → the token claims still answer, profile unavailable', () => {
@@ -68,7 +59,7 @@ describe('whoami enrichment: every Management API failure → the token claims s
   it('healthy: the profile arrives under `logto`, apart from the verified claims', async () => {
     const sub = fresh('ok');
     seedUser(idp, sub);
-    const me = await whoamiFor(server, await jwtFor(sub));
+    const me = await whoamiAs(server, await jwtFor(sub));
     assert.equal(me['sub'], sub);
     assert.equal(me['username'], undefined, 'nothing from the Management API among the claims');
     assert.deepEqual(me['logto'], {
@@ -107,7 +98,7 @@ describe('whoami enrichment: every Management API failure → the token claims s
       const token = await jwtFor(sub);
       idp.fault[where] = fault;
       try {
-        const me = await whoamiFor(server, token);
+        const me = await whoamiAs(server, token);
         assert.equal(me['sub'], sub);
         assert.equal(me['token_type'], 'jwt');
         assert.deepEqual(me['logto'], { available: false, error });
@@ -124,7 +115,7 @@ describe('whoami enrichment: every Management API failure → the token claims s
   it('the Management API never decides who the caller is: a 200 about another user is refused, the sub stays the token’s', async () => {
     const sub = fresh('impostor');
     idp.managementUsers.set(sub, { user: { id: 'someone-else', username: 'mallory' }, roles: [], organizations: [] });
-    const me = await whoamiFor(server, await jwtFor(sub));
+    const me = await whoamiAs(server, await jwtFor(sub));
     assert.equal(me['sub'], sub);
     assert.deepEqual(me['logto'], { available: false, error: 'bad_response' });
     assert.ok(!JSON.stringify(me).includes('mallory'));
@@ -132,12 +123,9 @@ describe('whoami enrichment: every Management API failure → the token claims s
 
   it('a token the IdP refuses is 401 whatever the Management API could say (it is never asked)', async () => {
     const before = idp.calls.management;
-    const forged = await (await idp.unpublishedKey()).privateKey; // a key that is not in the JWKS
-    const { SignJWT } = await import('jose');
     const now = Math.floor(Date.now() / 1000);
-    const bad = await new SignJWT({ iss: idp.issuer, sub: 'forged', aud: server.resource, iat: now, exp: now + 600 })
-      .setProtectedHeader({ alg: 'ES384', typ: 'at+jwt', kid: 'nope' })
-      .sign(forged);
+    // Signed with a key that is not in the JWKS.
+    const bad = await idp.sign({ iss: idp.issuer, sub: 'forged', aud: server.resource, iat: now, exp: now + 600 }, { key: await idp.unpublishedKey() });
     assert.equal((await postMcp(server.mcpUrl, { authorization: `Bearer ${bad}` })).status, 401);
     assert.equal(idp.calls.management, before);
   });
@@ -165,7 +153,7 @@ describe('whoami enrichment: the M2M token is cached and renewed single-flight',
     const subs = Array.from({ length: 30 }, (_, i) => `cc-${i}-${randomBytes(3).toString('hex')}`);
     for (const sub of subs) seedUser(idp, sub);
     const tokens = await Promise.all(subs.map((s) => idp.accessToken(s, server.resource)));
-    const answers = await Promise.all(tokens.map((t) => whoamiFor(server, t)));
+    const answers = await Promise.all(tokens.map((t) => whoamiAs(server, t)));
     for (const [i, me] of answers.entries()) {
       assert.equal(me['sub'], subs[i]);
       assert.equal((me['logto'] as { available: boolean }).available, true);
@@ -173,7 +161,7 @@ describe('whoami enrichment: the M2M token is cached and renewed single-flight',
     assert.equal(idp.calls.token, 1, 'one client-credentials request for 30 cold callers');
     const later = `cc-later-${randomBytes(3).toString('hex')}`;
     seedUser(idp, later);
-    await whoamiFor(server, await idp.accessToken(later, server.resource));
+    await whoamiAs(server, await idp.accessToken(later, server.resource));
     assert.equal(idp.calls.token, 1, 'the cached token is reused');
   });
 
@@ -182,12 +170,12 @@ describe('whoami enrichment: the M2M token is cached and renewed single-flight',
     seedUser(idp, sub);
     const before = idp.calls.token;
     idp.fault.management = '401';
-    const me = await whoamiFor(server, await idp.accessToken(sub, server.resource));
+    const me = await whoamiAs(server, await idp.accessToken(sub, server.resource));
     idp.fault.management = 'ok';
     assert.deepEqual(me['logto'], { available: false, error: 'unauthorized' });
     const next = `rot2-${randomBytes(3).toString('hex')}`;
     seedUser(idp, next);
-    const ok = await whoamiFor(server, await idp.accessToken(next, server.resource));
+    const ok = await whoamiAs(server, await idp.accessToken(next, server.resource));
     assert.equal((ok['logto'] as { available: boolean }).available, true);
     assert.equal(idp.calls.token, before + 1);
   });
@@ -196,16 +184,16 @@ describe('whoami enrichment: the M2M token is cached and renewed single-flight',
     const sub = `cache-${randomBytes(3).toString('hex')}`;
     seedUser(idp, sub);
     const token = await idp.accessToken(sub, server.resource);
-    await whoamiFor(server, token);
+    await whoamiAs(server, token);
     const calls = idp.calls.management;
-    await whoamiFor(server, token);
+    await whoamiAs(server, token);
     assert.equal(idp.calls.management, calls);
   });
 
   it('field limiting: default fields (no email, phone, custom_data) → none of them anywhere, whatever the Management API returns', async () => {
     const sub = `limit-${randomBytes(3).toString('hex')}`;
     seedUser(idp, sub);
-    const me = await whoamiFor(server, await idp.accessToken(sub, server.resource));
+    const me = await whoamiAs(server, await idp.accessToken(sub, server.resource));
     const text = JSON.stringify(me);
     assert.deepEqual(Object.keys(me['logto'] as object).sort(), ['available', 'avatar', 'name', 'organizations', 'roles', 'username']);
     for (const leaked of [`${sub}@example.com`, '+15555550123', 'gold']) assert.ok(!text.includes(leaked), `${leaked} in ${text}`);
@@ -215,7 +203,7 @@ describe('whoami enrichment: the M2M token is cached and renewed single-flight',
     const sub = `opq-${randomBytes(3).toString('hex')}`;
     seedUser(idp, sub);
     const token = idp.opaqueToken({ sub, username: 'from-userinfo', name: 'Userinfo Name', picture: 'https://example.com/u.png' });
-    const me = await whoamiFor(server, token);
+    const me = await whoamiAs(server, token);
     assert.equal(me['token_type'], 'opaque');
     assert.equal(me['username'], 'from-userinfo');
     assert.deepEqual(me['logto'], { available: true, roles: ['admin'], organizations: [{ id: 'o1', name: 'Acme', roles: ['member'] }] });
@@ -248,7 +236,7 @@ describe('whoami enrichment: bounded concurrency towards the Management API', ()
     const tokens = await Promise.all(subs.map((s) => idp.accessToken(s, server.resource)));
     idp.fault.management = 'slow';
     try {
-      const answers = await Promise.all(tokens.map((t) => whoamiFor(server, t)));
+      const answers = await Promise.all(tokens.map((t) => whoamiAs(server, t)));
       for (const [i, me] of answers.entries()) {
         assert.equal(me['sub'], subs[i]);
         assert.equal((me['logto'] as { available: boolean }).available, true, JSON.stringify(me['logto']));

@@ -41,8 +41,7 @@ export interface FakeIdp {
   readonly url: string;
   /** `${url}/oidc` */
   readonly issuer: string;
-  /** token / management unset → ok (suites that replace the object name only the OIDC endpoints). */
-  fault: Record<'discovery' | 'jwks' | 'userinfo', Fault> & { token?: Fault; management?: Fault };
+  fault: Record<Endpoint, Fault>;
   slowMs: number;
   /** Requests seen per endpoint. */
   readonly calls: Record<Endpoint, number>;
@@ -60,8 +59,6 @@ export interface FakeIdp {
   m2m: { appId: string; appSecret: string; expiresIn: number; scope: string };
   /** Management API users by id; unknown → 404. */
   readonly managementUsers: Map<string, FakeManagementUser>;
-  /** Management API requests that carried a token the fake issued. */
-  managementAuthorized: number;
   /** A new signing key; `keepOld` keeps the previous ones in the JWKS. */
   rotate(keepOld?: boolean): Promise<SigningKey>;
   /** A new key that is NOT published in the JWKS. */
@@ -111,7 +108,6 @@ export async function startFakeIdp(): Promise<FakeIdp> {
     onUserinfo: undefined,
     m2m: { appId: 'fake-m2m', appSecret: randomBytes(16).toString('hex'), expiresIn: 3600, scope: 'all' },
     managementUsers: new Map(),
-    managementAuthorized: 0,
     async rotate(keepOld = false) {
       const key = await newKey();
       if (!keepOld) keys.splice(0, keys.length);
@@ -172,7 +168,7 @@ export async function startFakeIdp(): Promise<FakeIdp> {
       idp.inflight.maxManagement = Math.max(idp.inflight.maxManagement, idp.inflight.management);
       res.once('close', () => idp.inflight.management--);
     }
-    const fault = idp.fault[endpoint] ?? 'ok';
+    const fault = idp.fault[endpoint];
     switch (fault) {
       case 'down':
         req.socket.destroy();
@@ -257,7 +253,6 @@ export async function startFakeIdp(): Promise<FakeIdp> {
   /** GET /api/users/{id}, …/roles, …/organizations for {@link FakeIdp.managementUsers}; a fake-issued M2M token required. */
   function management(req: IncomingMessage, res: ServerResponse, path: string): void {
     if (!m2mTokens.has((req.headers.authorization ?? '').replace(/^Bearer /, ''))) return json(res, 401, { code: 'auth.unauthorized', message: 'Unauthorized.' });
-    idp.managementAuthorized++;
     const m = /^\/api\/users\/([^/]+)(\/roles|\/organizations)?$/.exec(path);
     const entry = m ? idp.managementUsers.get(decodeURIComponent(m[1]!)) : undefined;
     if (!m || !entry) return json(res, 404, { code: 'entity.not_exists_with_id', message: 'Not found.' });

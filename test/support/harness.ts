@@ -16,13 +16,19 @@ export class LogCapture extends Writable {
   get text(): string {
     return this.chunks.join('');
   }
-  /** The `era` of every /mcp request line logged since chunk `from` (a `chunks.length` taken before). */
+  /**
+   * The `era` (`modern` = 2026-07-28, `legacy` = 2025) of every authenticated /mcp request logged
+   * since chunk `from` (a `chunks.length` taken before; LOG_LEVEL info or lower). Only requests that
+   * passed the bearer gate (their line has a `sub`) reach the era router, so each of these names one.
+   */
   mcpErasSince(from: number): Array<string | undefined> {
     return this.chunks
       .slice(from)
       .flatMap((chunk) => chunk.split('\n'))
       .filter((line) => line.includes('"msg":"request"') && line.includes('"path":"/mcp"'))
-      .map((line) => (JSON.parse(line) as { era?: string }).era);
+      .map((line) => JSON.parse(line) as { sub?: string; era?: string })
+      .filter((entry) => entry.sub !== undefined)
+      .map((entry) => entry.era);
   }
 }
 
@@ -75,6 +81,16 @@ export async function whoami(client: Client): Promise<Record<string, unknown>> {
   const result = await client.callTool({ name: 'whoami', arguments: {} });
   if (result.isError) throw new Error(`whoami failed: ${JSON.stringify(result.content)}`);
   return result.structuredContent as Record<string, unknown>;
+}
+
+/** whoami once as `token`, over a Streamable HTTP client opened for it and closed after. */
+export async function whoamiAs(server: RunningServer, token: string): Promise<Record<string, unknown>> {
+  const client = await connectClient(server, 'streamable', token);
+  try {
+    return await whoami(client);
+  } finally {
+    await client.close();
+  }
 }
 
 /** A port that was free a moment ago (for tests that must know the URL before the server starts). */

@@ -2,7 +2,7 @@
 
 export const MODERN_VERSION = '2026-07-28';
 
-export function envelope(version = MODERN_VERSION) {
+function envelope(version = MODERN_VERSION) {
   return {
     'io.modelcontextprotocol/protocolVersion': version,
     'io.modelcontextprotocol/clientInfo': { name: 'e2e-raw', version: '1.0.0' },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { announcedUrls, ConfigError, loadConfig } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('defaults: dev IdP, port 3001 on loopback, auto validation', () => {
@@ -59,8 +59,7 @@ describe('loadConfig', () => {
     assert.equal(c.resource, 'https://mcp.example/whoami');
   });
 
-  it('canonical resource (WHATWG URL): an origin-only resource ends in /, as mcp-remote sends it; a path is kept as written', async () => {
-    const { announcedUrls } = await import('../../src/config.js');
+  it('canonical resource (WHATWG URL): an origin-only resource ends in /, as mcp-remote sends it; a path is kept as written', () => {
     assert.equal(loadConfig({ MCP_RESOURCE: 'http://localhost:3001' }).resource, 'http://localhost:3001/');
     assert.equal(loadConfig({ MCP_RESOURCE: 'HTTP://LocalHost:3001' }).resource, 'http://localhost:3001/');
     assert.equal(announcedUrls(loadConfig({})).resource, 'http://localhost:3001/', 'the default, from PUBLIC_URL');

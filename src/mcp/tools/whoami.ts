@@ -13,7 +13,6 @@ export interface WhoamiDeps {
 
 const organization = z.object({ id: z.string(), name: z.string(), roles: z.array(z.string()).describe("The caller's organization roles.") });
 
-/** Declared in the output schema; never mixed into the token's claims. */
 /**
  * A string or null as `anyOf` with one `type` each: zod's `.nullable()` (and a union with `z.null()`)
  * writes `type: ["string", "null"]`, legal JSON Schema that MCP Inspector flags as a portability
@@ -21,7 +20,8 @@ const organization = z.object({ id: z.string(), name: z.string(), roles: z.array
  */
 const nullableString = z.union([z.string(), z.literal(null)]).optional();
 
-export const logtoProfileSchema = z
+/** Declared in the output schema; never mixed into the token's claims. */
+const logtoProfileSchema = z
   .object({
     available: z.boolean().describe('false: the Management API could not be asked; the claims above still hold.'),
     error: z.string().optional().describe('Why the profile is unavailable (timeout, unauthorized, not_found, …).'),

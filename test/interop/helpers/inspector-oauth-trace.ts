@@ -86,3 +86,30 @@ export function lostResumeState(trace: string, callback: CallbackStorage | undef
   const removedWhileLeaving = before.slice(hideAt + 1).some((l) => l.includes(' remove mcp-inspector:oauth-resume at / '));
   return !resumeSet || removedWhileLeaving;
 }
+
+/**
+ * Inspector 2.12's web client lost the state its /oauth/callback page needs to resume the flow. On the
+ * SSE connect path its backend answers the 401 with a 500 ("Failed to start transport: SSE error: MCP
+ * auth challenge (401)") instead of an auth challenge, so the browser client calls `InspectorClient.authenticate()`,
+ * whose SDK `auth()` → `redirectToAuthorization` navigates to the IdP at once (navigation is not
+ * suppressed there, unlike `handleStandardAuthChallenge`). Only afterwards does `prepareOAuthRedirect`
+ * store `mcp-inspector:oauth-resume` and call `beginInteractiveAuthorization`; when the first
+ * navigation commits while that call is still awaiting, its rejection runs
+ * `.catch(() => { YX(attemptId) … })`, which deletes the resume state again (or the page is gone
+ * before it is stored). The callback then finds only the PKCE verifier, shows "OAuth callback could
+ * not be matched" and stays disconnected. Recognised from the storage trace, never from a timeout.
+ */
+export class LostResumeState extends Error {
+  override name = 'LostResumeState';
+}
+
+/**
+ * Throws {@link LostResumeState} when the trace shows that race ({@link lostResumeState}); the page
+ * must be back on Inspector's origin, its /oauth/callback loaded (then it will never connect, so the
+ * caller learns it at once instead of waiting for "connected").
+ */
+export async function throwIfResumeStateLost(page: Page): Promise<void> {
+  if (lostResumeState(await inspectorOAuthTrace(page), await callbackStorage(page))) {
+    throw new LostResumeState("Inspector's callback page found the PKCE verifier but not mcp-inspector:oauth-resume");
+  }
+}

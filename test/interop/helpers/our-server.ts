@@ -43,17 +43,3 @@ export function whoamiClaims(result: unknown): Record<string, unknown> {
   if (!text) throw new Error(`whoami result has no text content: ${JSON.stringify(result)}`);
   return JSON.parse(text) as Record<string, unknown>;
 }
-
-/**
- * The `era` (`modern` = 2026-07-28, `legacy` = 2025) of every authenticated /mcp request in our
- * server's request log (`chunks`: log output, one JSON line per request; LOG_LEVEL info or lower).
- * Only requests that passed the bearer gate reach the era router, so each of these names one.
- */
-export function mcpErasLogged(chunks: readonly string[]): Array<string | undefined> {
-  return chunks
-    .flatMap((chunk) => chunk.split('\n'))
-    .filter((line) => line.includes('"msg":"request"') && line.includes('"path":"/mcp"'))
-    .map((line) => JSON.parse(line) as { sub?: string; era?: string })
-    .filter((entry) => entry.sub !== undefined)
-    .map((entry) => entry.era);
-}

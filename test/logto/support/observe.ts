@@ -4,6 +4,7 @@
  * providers compare with deepEqual; token values, codes and secrets never appear in them.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { pkceAuthorizationRequest } from '../../../src/dev-idp/token-helper.js';
 import type { AuthorizationResult, Credentials } from '../../support/browser-tab.js';
 
@@ -35,10 +36,6 @@ const LOGTO_REFRESH_REUSE_INTERVAL_MS = 3000;
 function shape(token: unknown): Json {
   if (typeof token !== 'string') return 'absent';
   return token.split('.').length === 3 ? 'jwt' : `opaque(${token.length} chars)`;
-}
-
-function decode(token: string, part: 0 | 1): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[part] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
 }
 
 function sortedKeys(value: Record<string, unknown>): string[] {
@@ -142,8 +139,8 @@ export async function observe(idp: IdpUnderTest): Promise<Observations> {
   const info = await userinfo(idp, opaque);
   o['userinfo with the opaque token'] = { status: info.status, claims: sortedKeys(info.body) };
   const idToken = plainBody['id_token'];
-  o['id token: header alg/typ'] = typeof idToken === 'string' ? `${String(decode(idToken, 0)['alg'])}/${String(decode(idToken, 0)['typ'])}` : 'absent';
-  o['id token: claims'] = typeof idToken === 'string' ? sortedKeys(decode(idToken, 1)) : 'absent';
+  o['id token: header alg/typ'] = typeof idToken === 'string' ? `${String(decodeProtectedHeader(idToken)['alg'])}/${String(decodeProtectedHeader(idToken)['typ'])}` : 'absent';
+  o['id token: claims'] = typeof idToken === 'string' ? sortedKeys(decodeJwt(idToken)) : 'absent';
 
   // With resource: a JWT for the API resource.
   const withResource = await codeFlow(idp, { scope: `openid profile email offline_access ${idp.resourceScope}`, resource: idp.resource });
@@ -152,8 +149,8 @@ export async function observe(idp: IdpUnderTest): Promise<Observations> {
   const jwt = resBody['access_token'] as string;
   o['resource: token response'] = tokenResponse(withResource.token);
   if (typeof jwt === 'string' && shape(jwt) === 'jwt') {
-    const header = decode(jwt, 0);
-    const payload = decode(jwt, 1);
+    const header = decodeProtectedHeader(jwt);
+    const payload = decodeJwt(jwt);
     o['resource JWT: header'] = { alg: header['alg'] as Json, typ: header['typ'] as Json, kid: typeof header['kid'] === 'string' ? 'present' : 'absent' };
     o['resource JWT: claims'] = sortedKeys(payload);
     o['resource JWT: aud = resource'] = payload['aud'] === idp.resource;

@@ -66,12 +66,3 @@ export async function revoke(issuer: string, clientId: string, token: string): P
   await response.body?.cancel();
   return response.status;
 }
-
-/** The payload of a JWT, unverified (for assertions on what the issuer put in it). */
-export function jwtPayload(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
-}
-
-export function jwtHeader(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
-}
