@@ -127,13 +127,12 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
 
   // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions). With
   // replicas, a 2025 session held elsewhere is routed to its holder first.
-  const deps = o.mcp ? { mcp: o.mcp } : {};
-  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, ...deps, extendModernServer: o.extendModernServer });
+  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, mcp: o.mcp, extendModernServer: o.extendModernServer });
   const pass: MiddlewareHandler = (_c, next) => next();
   const route = (kind: 'streamable' | 'sse') => (cluster ? cluster.route(kind) : pass);
   app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), route('streamable'), mcp);
 
-  const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes, ...deps };
+  const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes, mcp: o.mcp };
   app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('/sse'), route('sse'), sseStreamHandler(sse));
   app.on(['POST', 'OPTIONS'], '/messages', mcpCors, guard, gate('/sse'), route('sse'), sseMessageHandler(sse));
 

@@ -98,8 +98,10 @@ const bool = z
   .optional()
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-const int = (def: number, min: number, max: number) =>
-  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min).max(max).default(def));
+/** An empty variable (`FOO=` in a .env) counts as unset. */
+const emptyIsUnset = <T extends z.ZodType>(inner: T) => z.preprocess((v) => (v === '' ? undefined : v), inner);
+
+const int = (def: number, min: number, max: number) => emptyIsUnset(z.coerce.number().int().min(min).max(max).default(def));
 
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -109,14 +111,14 @@ const httpUrl = z
   }, 'must not contain a query, fragment or credentials')
   .transform((v) => v.replace(/\/+$/, ''));
 
-const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional());
+const optionalUrl = emptyIsUnset(httpUrl.optional());
 
 const schema = z.object({
   LOGTO_ENDPOINT: optionalUrl,
   PORT: int(3001, 0, 65535),
   HOST: z.string().min(1).default('127.0.0.1'),
   PUBLIC_URL: optionalUrl,
-  MCP_RESOURCE: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+  MCP_RESOURCE: emptyIsUnset(z.url({ protocol: /^https?$/ }).optional()),
   TOKEN_VALIDATION: z.enum(['auto', 'jwt', 'userinfo']).default('auto'),
   REQUIRED_SCOPES: words,
   SCOPES_SUPPORTED: words,
@@ -139,15 +141,12 @@ const schema = z.object({
   MAX_SESSIONS_PER_SUBJECT: int(100, 1, 1_000_000),
   MAX_BODY_BYTES: int(1_048_576, 1024, 64 * 1_048_576),
   DEV_IDP_PORT: int(3002, 0, 65535),
-  REDIS_URL: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
-  ),
-  REPLICA_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (at most 64)').optional()),
+  REDIS_URL: emptyIsUnset(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional()),
+  REPLICA_ID: emptyIsUnset(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (at most 64)').optional()),
   REPLICA_URL: optionalUrl,
   LOGTO_M2M_APP_ID: z.string().optional(),
   LOGTO_M2M_APP_SECRET: z.string().optional(),
-  LOGTO_MANAGEMENT_API_RESOURCE: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional()),
+  LOGTO_MANAGEMENT_API_RESOURCE: emptyIsUnset(z.url({ protocol: /^https?$/ }).optional()),
   WHOAMI_PROFILE_FIELDS: z
     .string()
     .optional()

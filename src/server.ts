@@ -5,13 +5,11 @@ import { createLogger } from './log.js';
 import { startClusterFor } from './server/cluster.js';
 import { createEnrichment } from './logto/enrichment.js';
 import { createHttpServer, type HttpTimeouts } from './server/http-server.js';
-import { INSPECTOR_REDIRECT_URIS, printBanner } from './server/banner.js';
+import { printBanner } from './server/banner.js';
 import { assertDevIdpAllowed, startDevIdpFor, type DevM2m } from './server/dev-idp.js';
 import { startDiscoveryLoop, type DiscoveryLoop } from './server/discovery-loop.js';
 import { loadIssuerState, type IssuerState } from './server/issuer-state.js';
 import { SessionRegistry } from './transports/sessions.js';
-
-export { INSPECTOR_REDIRECT_URIS };
 
 export interface RunningServer {
   /** PUBLIC_URL (resolved). */
@@ -143,8 +141,6 @@ export async function startServer(env: Record<string, string | undefined>, optio
       await Promise.allSettled(closers.map((c) => c()));
     },
   };
-  if (options.banner ?? config.logLevel !== 'silent') printBanner({ ...running, devM2m: dev }, logger, !config.logtoEndpoint);
+  if (options.banner ?? config.logLevel !== 'silent') printBanner({ ...running, devM2m: dev }, logger);
   return running;
 }
-
-export { createLogger, loadConfig };

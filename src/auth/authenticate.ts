@@ -1,5 +1,5 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { tokenHash, ValidationCache } from './cache.js';
+import { tokenHash, ValidationCache, type SharedCache } from './cache.js';
 import { AuthError } from './errors.js';
 import { judgeTokenShape, type TokenShapeOptions } from './token-shape.js';
 
@@ -25,11 +25,8 @@ export interface AuthenticatorOptions {
   /** Seconds an opaque token's userinfo result is trusted. */
   userinfoTtlSeconds: number;
   cacheMaxEntries: number;
-  /**
-   * A cache level shared by replicas (src/cluster/), behind the local one: called on a local miss
-   * of an opaque token with the cache key (a hash, never the token) and the upstream loader.
-   */
-  sharedCache?: <V>(key: string, load: () => Promise<{ value: V; expiresAt: number }>) => Promise<{ value: V; expiresAt: number }>;
+  /** A cache level shared by replicas (src/cluster/), behind the local one; opaque tokens only. */
+  sharedCache?: SharedCache;
   /** The plausibility gate's bounds (see judgeTokenShape): nothing refused by it reaches a verifier. */
   shape: TokenShapeOptions;
   now?: () => number;

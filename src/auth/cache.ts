@@ -5,6 +5,15 @@ export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
+/** A loaded value and when it stops being valid (ms since the epoch). */
+export type Loaded<V> = { value: V; expiresAt: number };
+
+/**
+ * A cache level behind {@link ValidationCache}, e.g. one shared by replicas (src/cluster/): called on
+ * a local miss with the key (a hash, never the token) and the upstream loader.
+ */
+export type SharedCache = <V>(key: string, load: () => Promise<Loaded<V>>) => Promise<Loaded<V>>;
+
 /**
  * A bounded LRU cache of successful validations with per-entry expiry and single-flight loading:
  * concurrent misses for the same key share one upstream call. Failures are never stored.
@@ -12,7 +21,7 @@ export function tokenHash(token: string): string {
  * Keys are hashes (see {@link tokenHash}); the caller scopes them (validation path, audience).
  */
 export class ValidationCache<V> {
-  readonly #entries = new Map<string, { value: V; expiresAt: number }>();
+  readonly #entries = new Map<string, Loaded<V>>();
   readonly #inflight = new Map<string, Promise<V>>();
 
   constructor(
@@ -54,7 +63,7 @@ export class ValidationCache<V> {
    * `load` returns the value and its expiry (ms since epoch); a rejection reaches every waiter
    * and leaves nothing behind.
    */
-  async getOrLoad(key: string, load: () => Promise<{ value: V; expiresAt: number }>): Promise<V> {
+  async getOrLoad(key: string, load: () => Promise<Loaded<V>>): Promise<V> {
     const hit = this.get(key);
     if (hit !== undefined) return hit;
     let pending = this.#inflight.get(key);

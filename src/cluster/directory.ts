@@ -35,6 +35,9 @@ export interface DirectoryOptions {
   aliveMs?: number;
 }
 
+/** A session's entry (see ./scripts.ts for the key layout). */
+const sessionKey = (id: string) => `${KEY_PREFIX}s:${id}`;
+
 /** The directory's form of an owner (`iss`+`sub`): a hash, so subjects are not spelled out in Redis. */
 export function ownerHash(owner: string): string {
   return createHash('sha256').update(owner).digest('base64url').slice(0, 22);
@@ -113,14 +116,8 @@ export class RedisSessionDirectory implements SessionDirectory {
       this.#dirty = true;
       return;
     }
-    const key = `${KEY_PREFIX}s:${session.id}`;
-    this.#track(
-      this.#link.client
-        .multi()
-        .hSet(key, { o: ownerHash(session.owner), r: this.#o.replicaId, k: session.kind })
-        .pExpire(key, this.#o.idleTimeoutMs)
-        .exec(),
-    );
+    const [key, fields] = this.#entry(session);
+    this.#track(this.#link.client.multi().hSet(key, fields).pExpire(key, this.#o.idleTimeoutMs).exec());
   }
 
   /**
@@ -139,7 +136,7 @@ export class RedisSessionDirectory implements SessionDirectory {
 
   removed(session: Session): void {
     this.#touched.delete(session.id);
-    this.#release(session.owner, `${KEY_PREFIX}s:${session.id}`);
+    this.#release(session.owner, sessionKey(session.id));
   }
 
   /** Keeps an active session's entry from expiring (at most once per tenth of the idle timeout). */
@@ -148,7 +145,7 @@ export class RedisSessionDirectory implements SessionDirectory {
     if (this.#closed || !this.#link.up || now - (this.#touched.get(id) ?? 0) < this.#o.idleTimeoutMs / 10) return;
     this.#touched.set(id, now);
     // Not tracked: nothing a client does next depends on it.
-    this.#link.client.pExpire(`${KEY_PREFIX}s:${id}`, this.#o.idleTimeoutMs).catch((error: unknown) => this.#failed(error));
+    this.#link.client.pExpire(sessionKey(id), this.#o.idleTimeoutMs).catch((error: unknown) => this.#failed(error));
   }
 
   /** Where session `id` lives. Throws {@link DirectoryUnavailableError} when Redis cannot tell. */
@@ -158,7 +155,7 @@ export class RedisSessionDirectory implements SessionDirectory {
     if (!this.#link.up) throw new DirectoryUnavailableError();
     let reply: unknown;
     try {
-      reply = await runScript(this.#link.client, LOCATE, { keys: [`${KEY_PREFIX}s:${id}`, `${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`] });
+      reply = await runScript(this.#link.client, LOCATE, { keys: [sessionKey(id), `${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`] });
     } catch (error) {
       throw new DirectoryUnavailableError({ cause: error });
     }
@@ -174,7 +171,7 @@ export class RedisSessionDirectory implements SessionDirectory {
   /** Drops the entry of a session whose replica refused the connection (it is gone). */
   forget(id: string): void {
     this.#located.delete(id);
-    if (this.#link.up) this.#link.client.del(`${KEY_PREFIX}s:${id}`).catch(() => {});
+    if (this.#link.up) this.#link.client.del(sessionKey(id)).catch(() => {});
   }
 
   /** Removes this replica from the directory (its sessions, counts, heartbeat). Bounded by the command timeout. */
@@ -188,7 +185,7 @@ export class RedisSessionDirectory implements SessionDirectory {
       .zRem(`${KEY_PREFIX}replicas`, this.#o.replicaId)
       .hDel(`${KEY_PREFIX}urls`, this.#o.replicaId)
       .del(this.#countsKey);
-    for (const s of this.#snapshot().sessions) m.del(`${KEY_PREFIX}s:${s.id}`);
+    for (const s of this.#snapshot().sessions) m.del(sessionKey(s.id));
     await m.exec().catch(() => {});
   }
 
@@ -199,6 +196,11 @@ export class RedisSessionDirectory implements SessionDirectory {
       return;
     }
     this.#track(runScript(this.#link.client, RELEASE, { keys: [this.#countsKey, sessionKey], arguments: [ownerHash(owner)] }));
+  }
+
+  /** A held session's directory entry: its key, and owner hash, replica, kind. */
+  #entry(session: Session): [key: string, fields: { o: string; r: string; k: string }] {
+    return [sessionKey(session.id), { o: ownerHash(session.owner), r: this.#o.replicaId, k: session.kind }];
   }
 
   #failed(error: unknown): void {
@@ -222,8 +224,8 @@ export class RedisSessionDirectory implements SessionDirectory {
         const m = client.multi().del(this.#countsKey);
         if (total > 0) m.hSet(this.#countsKey, { '*': total, ...Object.fromEntries(counts) });
         for (const s of sessions) {
-          const key = `${KEY_PREFIX}s:${s.id}`;
-          m.hSet(key, { o: ownerHash(s.owner), r: this.#o.replicaId, k: s.kind }).pExpire(key, this.#o.idleTimeoutMs);
+          const [key, fields] = this.#entry(s);
+          m.hSet(key, fields).pExpire(key, this.#o.idleTimeoutMs);
         }
         await m.exec();
         this.#o.logger.info({ sessions: sessions.length }, 'session directory: replica state published');

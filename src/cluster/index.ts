@@ -1,9 +1,10 @@
+import type { SharedCache } from '../auth/cache.js';
 import type { Logger } from '../log.js';
 import type { SessionRegistry } from '../transports/sessions.js';
 import { RedisSessionDirectory } from './directory.js';
 import { connectRedis, type RedisLink } from './redis.js';
 import { sessionRoute } from './route.js';
-import { createSharedCache, type SharedCache } from './shared-cache.js';
+import { createSharedCache } from './shared-cache.js';
 
 export interface ClusterOptions {
   redisUrl: string;
@@ -60,7 +61,6 @@ export function startCluster(o: ClusterOptions): Cluster {
       if (!registry) throw new Error('cluster: attach the session registry first');
       return sessionRoute({
         kind,
-        sessionId: kind === 'streamable' ? (c) => c.req.header('mcp-session-id') : (c) => c.req.query('sessionId'),
         registry,
         directory,
         replicaId: o.replicaId,

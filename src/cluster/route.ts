@@ -7,9 +7,8 @@ import { ownerHash, type RedisSessionDirectory } from './directory.js';
 import { FORWARDED_HEADER, forwardRequest } from './forward.js';
 
 export interface SessionRouteOptions {
+  /** `streamable`: `/mcp`, the id in `Mcp-Session-Id`; `sse`: `/messages`, the id in `?sessionId=`. */
   kind: Session['kind'];
-  /** Where this endpoint carries the session id. */
-  sessionId: (c: Context) => string | undefined;
   registry: SessionRegistry;
   directory: RedisSessionDirectory;
   replicaId: string;
@@ -35,8 +34,9 @@ export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variab
     await next();
     await o.directory.settled();
   };
+  const sessionId = (c: Context): string | undefined => (o.kind === 'streamable' ? c.req.header('mcp-session-id') : c.req.query('sessionId'));
   return async (c, next) => {
-    const id = o.sessionId(c);
+    const id = sessionId(c);
     if (id === undefined) return local(next);
     if (o.registry.has(id)) {
       o.directory.touch(id);

@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { Loaded, SharedCache } from '../auth/cache.js';
 import type { Logger } from '../log.js';
 import { KEY_PREFIX, type RedisLink } from './redis.js';
 import { runScript, UNLOCK } from './scripts.js';
-
-export type Loaded<V> = { value: V; expiresAt: number };
-
-/** A validation-result cache level shared by every replica: see {@link createSharedCache}. */
-export type SharedCache = <V>(key: string, load: () => Promise<Loaded<V>>) => Promise<Loaded<V>>;
 
 export interface SharedCacheOptions {
   /** How long the holder of a key's lock may take (the upstream timeout); also bounds how long others wait. */

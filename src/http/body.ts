@@ -32,7 +32,7 @@ export async function readLimited(
  * it stops reading (cancels the stream) and answers `over`. `text` is undefined when more than `keep`
  * bytes came (they were read and thrown away).
  */
-async function readChunks(body: ReadableStream<Uint8Array>, keep: number, stopAfter: number): Promise<{ text: string | undefined; size: number } | 'over'> {
+async function readChunks(body: ReadableStream<Uint8Array>, keep: number, stopAfter: number): Promise<{ text: string | undefined } | 'over'> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -47,7 +47,7 @@ async function readChunks(body: ReadableStream<Uint8Array>, keep: number, stopAf
     if (size <= keep) chunks.push(value);
     else chunks.length = 0;
   }
-  return { text: size <= keep ? Buffer.concat(chunks).toString('utf8') : undefined, size };
+  return { text: size <= keep ? Buffer.concat(chunks).toString('utf8') : undefined };
 }
 
 /**
@@ -57,7 +57,7 @@ async function readChunks(body: ReadableStream<Uint8Array>, keep: number, stopAf
  * client sees EPIPE/ECONNRESET instead of the 413. Reading the rest keeps the connection healthy;
  * past this bound (or past the server's requestTimeout) the answer says `Connection: close`.
  */
-export function drainLimit(maxBytes: number): number {
+function drainLimit(maxBytes: number): number {
   return Math.max(4 * maxBytes, 8 * 1024 * 1024);
 }
 

@@ -34,14 +34,15 @@ function forbidden(description: string): Response {
  * is still CORS's exact list, enforced by the browser.
  */
 export function originGuard(options: GuardOptions): MiddlewareHandler {
-  const names = options.allowedHostnames;
+  // Copied once: the SDK's validators take a mutable array, and this runs on every MCP request.
+  const names = options.allowedHostnames ? [...options.allowedHostnames] : undefined;
   return async (c, next) => {
     const origin = c.req.header('origin');
     if (origin !== undefined && !options.allowedOrigins.has(origin)) {
-      const byName = names && /^https?:\/\//i.test(origin) && validateOriginHeader(origin, [...names]).ok;
+      const byName = names && /^https?:\/\//i.test(origin) && validateOriginHeader(origin, names).ok;
       if (!byName) return forbidden('origin not allowed');
     }
-    if (names && !validateHostHeader(c.req.header('host'), [...names]).ok) return forbidden('host not allowed');
+    if (names && !validateHostHeader(c.req.header('host'), names).ok) return forbidden('host not allowed');
     await next();
   };
 }

@@ -3,8 +3,6 @@ import { isLoopbackHost } from '../config.js';
 import { DiscoveryConfigError, UpstreamError } from './errors.js';
 import { createJsonRequester, HttpStatusError } from './requester.js';
 
-// Callers that catch discovery failures import them from here or from ./errors.js.
-
 /** The parts of the issuer's OpenID configuration this server uses, plus the raw document. */
 export interface IssuerMetadata {
   issuer: string;

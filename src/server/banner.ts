@@ -15,8 +15,10 @@ export interface BannerFacts {
 }
 
 /** One structured "listening" log line, and the human banner on stderr. */
-export function printBanner(s: BannerFacts, logger: Logger, dev: boolean): void {
+export function printBanner(s: BannerFacts, logger: Logger): void {
   const c = s.config;
+  // Without LOGTO_ENDPOINT the embedded development IdP is the issuer.
+  const dev = !c.logtoEndpoint;
   logger.info(
     { mcp: s.mcpUrl, sse: s.sseUrl, issuer: s.issuer, resource: s.resource, tokenValidation: c.tokenValidation, stateless: c.stateless, devIdp: dev },
     'listening',

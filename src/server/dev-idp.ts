@@ -1,14 +1,11 @@
 import type { Config } from '../config.js';
+import type { DevIdp } from '../dev-idp/index.js';
 import { isLoopbackHost } from '../config.js';
 import type { Logger } from '../log.js';
 import { DiscoveryConfigError } from '../oidc/errors.js';
 
 /** The dev IdP's machine-to-machine app for its Management API (dev only; new secret per start). */
-export interface DevM2m {
-  appId: string;
-  appSecret: string;
-  resource: string;
-}
+export type DevM2m = DevIdp['m2m'];
 
 /**
  * Refuses to run the development IdP where it must not (NODE_ENV=production or a non-loopback
@@ -30,12 +27,11 @@ export async function startDevIdpFor(
   config: Config,
   resource: string,
   logger: Logger,
-): Promise<{ issuer: string; origin: string; m2m: DevM2m; close(): Promise<void> }> {
+): Promise<DevIdp> {
   const { startDevIdp } = await import('../dev-idp/index.js');
-  const idp = await startDevIdp({
+  return startDevIdp({
     port: config.devIdpPort,
     resources: { [resource]: config.requiredScopes.length ? [...config.requiredScopes] : ['whoami:read'] },
     logger: logger.child({ component: 'dev-idp' }),
   });
-  return { issuer: idp.issuer, origin: idp.origin, m2m: idp.m2m, close: () => idp.close() };
 }

@@ -1,8 +1,8 @@
 import { createRemoteJWKSet, customFetch } from 'jose';
 import { createAuthenticator, type Authenticator } from '../auth/authenticate.js';
+import type { SharedCache } from '../auth/cache.js';
 import { createJwtVerifier } from '../auth/verify-jwt.js';
 import { createUserinfoVerifier } from '../auth/verify-userinfo.js';
-import type { SharedCache } from '../cluster/shared-cache.js';
 import type { Config } from '../config.js';
 import { discoverIssuer, type IssuerMetadata } from '../oidc/discover.js';
 import { limitedFetch } from '../oidc/limited-fetch.js';

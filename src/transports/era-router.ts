@@ -17,7 +17,7 @@ export interface EraRouterOptions {
   /** Test seam, passed to the 2026-07-28 handler. */
   extendModernServer?: ((server: McpServer) => void) | undefined;
   /** Passed to every MCP server, whatever the era. */
-  mcp?: McpDeps;
+  mcp?: McpDeps | undefined;
 }
 
 /** Which protocol era served the request (for the request log): `2026-07-28` or `2025` (SDK v1). */
@@ -33,14 +33,8 @@ type Ctx = Context<{ Variables: GateVariables & EraVariables }>;
  * The body is read once, under `maxBodyBytes`, and handed to both as `parsedBody`.
  */
 export function eraRouter(options: EraRouterOptions) {
-  const mcp = options.mcp ? { mcp: options.mcp } : {};
-  const legacy = streamableHandler({ sessions: options.sessions, stateless: options.stateless, ...mcp });
-  const modern = modernHandler({
-    maxBodyBytes: options.maxBodyBytes,
-    logger: options.logger,
-    ...mcp,
-    ...(options.extendModernServer ? { extendServer: options.extendModernServer } : {}),
-  });
+  const legacy = streamableHandler({ sessions: options.sessions, stateless: options.stateless, mcp: options.mcp });
+  const modern = modernHandler({ maxBodyBytes: options.maxBodyBytes, logger: options.logger, mcp: options.mcp, extendServer: options.extendModernServer });
   return async (c: Ctx): Promise<Response> => {
     let parsedBody: unknown;
     if (c.req.method === 'POST') {

@@ -7,9 +7,9 @@ export interface ModernOptions {
   maxBodyBytes: number;
   logger: Logger;
   /** Test seam: adds to every 2026-07-28 server instance (see createModernMcpServer). */
-  extendServer?: (server: McpServer) => void;
+  extendServer?: ((server: McpServer) => void) | undefined;
   /** Passed to every MCP server this handler creates. */
-  mcp?: McpDeps;
+  mcp?: McpDeps | undefined;
 }
 
 /**

@@ -56,7 +56,7 @@ export interface SessionRegistryOptions {
 export class SessionRegistry {
   readonly #sessions = new Map<string, Session>();
   readonly #perOwner = new Map<string, number>();
-  /** Places reserved by sessions being opened (see {@link reserve}). */
+  /** Places reserved by sessions being opened (see {@link admit}). */
   readonly #pending = new Map<string, number>();
   #pendingTotal = 0;
   /** Directory reservations not yet turned into a session, per owner. */
@@ -74,13 +74,8 @@ export class SessionRegistry {
     return this.#sessions.size;
   }
 
-  /**
-   * Reserves a place for a session `owner` is about to open, or throws {@link SessionLimitError}.
-   * Check and reservation are one synchronous step, so concurrent `initialize` requests cannot
-   * overshoot the caps. Call the returned release (idempotent) once the session is added, or if
-   * opening it failed.
-   */
-  reserve(owner: string): () => void {
+  /** {@link admit}'s local half: checks this process's caps and counts the place, or throws. */
+  #reserve(owner: string): () => void {
     if ((this.#perOwner.get(owner) ?? 0) + (this.#pending.get(owner) ?? 0) >= this.options.maxPerOwner) throw new SessionLimitError(429);
     if (this.#sessions.size + this.#pendingTotal >= this.options.maxSessions) throw new SessionLimitError(503);
     this.#pending.set(owner, (this.#pending.get(owner) ?? 0) + 1);
@@ -97,12 +92,14 @@ export class SessionRegistry {
   }
 
   /**
-   * {@link reserve}, then — with a directory — the same across every replica. Resolves to the
-   * release; pass `opened = true` when releasing right after {@link add}ing the session, so the
-   * directory keeps counting the place. Rejects with {@link SessionLimitError}.
+   * Reserves a place for a session `owner` is about to open: here (one synchronous step, so
+   * concurrent `initialize` requests cannot overshoot the caps), then — with a directory — across
+   * every replica. Resolves to the release (idempotent): call it once the session is added, passing
+   * `opened = true` so the directory keeps counting the place, or bare if opening it failed.
+   * Rejects with {@link SessionLimitError}.
    */
   async admit(owner: string): Promise<(opened?: boolean) => void> {
-    const releaseLocal = this.reserve(owner);
+    const releaseLocal = this.#reserve(owner);
     const directory = this.options.directory;
     if (!directory) return releaseLocal;
     try {

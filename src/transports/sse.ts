@@ -14,7 +14,7 @@ export interface SseOptions {
   keepAliveMs: number;
   maxBodyBytes: number;
   /** Passed to every MCP server this transport creates. */
-  mcp?: McpDeps;
+  mcp?: McpDeps | undefined;
 }
 
 type Ctx = Context<{ Variables: GateVariables }>;

@@ -9,7 +9,7 @@ export interface StreamableOptions {
   sessions: SessionRegistry;
   stateless: boolean;
   /** Passed to every MCP server this transport creates. */
-  mcp?: McpDeps;
+  mcp?: McpDeps | undefined;
 }
 
 const isInitialize = (body: unknown) => (Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body));
