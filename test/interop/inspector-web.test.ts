@@ -23,7 +23,7 @@ import type { Page } from 'playwright-core';
 import { launchFreshBrowser, type FreshBrowser } from './helpers/browser.js';
 import { assertIdentity } from './helpers/identity.js';
 import { startInspectorWeb, tempHome, type InspectorWeb } from './helpers/inspector.js';
-import { inspectorOAuthTrace, LostResumeState, throwIfResumeStateLost, traceInspectorOAuth } from './helpers/inspector-oauth-trace.js';
+import { inspectorOAuthTrace, LOST_RESUME_STATE_MAX_ATTEMPTS, LostResumeState, throwIfResumeStateLost, traceInspectorOAuth } from './helpers/inspector-oauth-trace.js';
 import { ALICE, startOurServer, type RunningServer } from './helpers/our-server.js';
 import { addServer, claimsFromText, STEP_TIMEOUT, type ProtocolEra } from './helpers/inspector-ui.js';
 import { ARTIFACTS, interopTools } from './helpers/tools.js';
@@ -86,7 +86,7 @@ describe('MCP Inspector web UI in Chromium, full OAuth login', () => {
           if (attempt > 1) t.diagnostic(`passed on attempt ${attempt}: ${attempt - 1} retr${attempt === 2 ? 'y' : 'ies'} for Inspector's lost OAuth resume state`);
           return;
         } catch (error) {
-          if (!(error instanceof LostResumeState) || attempt >= MAX_ATTEMPTS) throw error;
+          if (!(error instanceof LostResumeState) || attempt >= LOST_RESUME_STATE_MAX_ATTEMPTS) throw error;
           lostResumeStateRetries++;
           t.diagnostic(`attempt ${attempt}: ${error.message}; retrying from scratch`);
           process.stderr.write(`inspector-web: ${slug} attempt ${attempt}: Inspector lost its OAuth resume state (its own race); retrying\n`);
@@ -96,8 +96,6 @@ describe('MCP Inspector web UI in Chromium, full OAuth login', () => {
   }
 });
 
-/** The race hit 4 of 27 measured runs of "SSE, pre-registered" (0 of 10 "SSE, dynamic"): with three retries a red run from it alone is about 1 in 2,000. */
-const MAX_ATTEMPTS = 4;
 let lostResumeStateRetries = 0;
 
 async function attemptScenario(server: RunningServer, logs: LogCapture, scenario: Scenario, slug: string, attempt: number): Promise<void> {

@@ -14,7 +14,7 @@ import { before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { launchFreshBrowser, type FreshBrowser } from '../interop/helpers/browser.js';
 import { startInspectorWeb, tempHome, type InspectorWeb } from '../interop/helpers/inspector.js';
-import { LostResumeState, throwIfResumeStateLost, traceInspectorOAuth } from '../interop/helpers/inspector-oauth-trace.js';
+import { LOST_RESUME_STATE_MAX_ATTEMPTS, LostResumeState, throwIfResumeStateLost, traceInspectorOAuth } from '../interop/helpers/inspector-oauth-trace.js';
 import { addServer, claimsFromText, STEP_TIMEOUT, type ProtocolEra } from '../interop/helpers/inspector-ui.js';
 import { ARTIFACTS, interopTools } from '../interop/helpers/tools.js';
 import { logtoServerHooks } from './support/hooks.js';
@@ -23,8 +23,6 @@ import { signInOnLogtoPage } from './support/sign-in-page.js';
 import type { LogtoServer, Suite } from './support/suite.js';
 
 type Transport = 'http' | 'sse';
-/** Same named cause and bound as test/interop/inspector-web.test.ts: Inspector 2.12 loses its OAuth resume state ({@link LostResumeState}). */
-const MAX_ATTEMPTS = 4;
 
 describe('MCP Inspector web UI against the real Logto (its real sign-in page)', () => {
   before(() => {
@@ -43,7 +41,7 @@ describe('MCP Inspector web UI against the real Logto (its real sign-in page)', 
           return;
         } catch (error) {
           // Only that race is retried, from scratch; any other failure fails the test.
-          if (!(error instanceof LostResumeState) || attempt >= MAX_ATTEMPTS) throw error;
+          if (!(error instanceof LostResumeState) || attempt >= LOST_RESUME_STATE_MAX_ATTEMPTS) throw error;
           t.diagnostic(`attempt ${attempt}: ${error.message}; retrying from scratch`);
         }
       }

@@ -88,6 +88,14 @@ export function lostResumeState(trace: string, callback: CallbackStorage | undef
 }
 
 /**
+ * How many times a scenario may run when each failure is {@link LostResumeState} (never for any other
+ * failure). Measured on 2026-12-01 for "SSE, pre-registered": 3 of 7 attempts lost on a quiet machine, 22 of
+ * 25 with other suites and the bench sharing the two cores (4 of 27 in an earlier measurement). At 3 of 7
+ * a run of eight losses is about 1 in 900; each lost attempt costs ~30 s.
+ */
+export const LOST_RESUME_STATE_MAX_ATTEMPTS = 8;
+
+/**
  * Inspector 2.12's web client lost the state its /oauth/callback page needs to resume the flow. On the
  * SSE connect path its backend answers the 401 with a 500 ("Failed to start transport: SSE error: MCP
  * auth challenge (401)") instead of an auth challenge, so the browser client calls `InspectorClient.authenticate()`,
