@@ -59,6 +59,11 @@ export interface Config {
   readonly profileFields: readonly ProfileField[];
   /** Seconds a subject's Management API profile is cached. */
   readonly profileCacheTtl: number;
+  /**
+   * CLIENT_REDIRECT_URIS: the redirect URIs the user's MCP clients use, for the banner, --setup and
+   * --doctor; empty → MCP Inspector's defaults (src/server/banner.ts).
+   */
+  readonly clientRedirectUris: readonly string[];
 }
 
 export interface ManagementApiConfig {
@@ -157,6 +162,8 @@ const schema = z.object({
     .transform((v) => (v ?? '').split(/[\s,]+/).filter(Boolean))
     .pipe(z.array(z.enum([...PROFILE_FIELDS, 'none'], { error: `each entry must be one of ${PROFILE_FIELDS.join(', ')} (or none)` }))),
   WHOAMI_PROFILE_CACHE_TTL: int(60, 0, 3600),
+  // Issue 18: the redirect URIs of the user's own clients (Inspector on another port, …).
+  CLIENT_REDIRECT_URIS: words.pipe(z.array(z.string().refine(isRedirectUri, 'each entry must be an absolute URL like http://localhost:6274/oauth/callback'))),
 });
 
 const DEFAULT_SCOPES = ['openid', 'profile', 'email'];
@@ -236,6 +243,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : [...new Set(e.WHOAMI_PROFILE_FIELDS.filter((f): f is ProfileField => f !== 'none'))],
     ),
     profileCacheTtl: e.WHOAMI_PROFILE_CACHE_TTL,
+    clientRedirectUris: Object.freeze([...new Set(e.CLIENT_REDIRECT_URIS)]),
   });
 }
 
@@ -307,6 +315,11 @@ export function singleResourceWarning(urls: AnnouncedUrls): string | undefined {
 function coversEndpoint(resource: URL, endpoint: URL): boolean {
   const path = resource.pathname.replace(/\/$/, '');
   return resource.origin === endpoint.origin && (endpoint.pathname === path || endpoint.pathname.startsWith(`${path}/`));
+}
+
+/** An absolute redirect URI with an authority (`http://localhost:6274/oauth/callback`, `com.example.app://cb`): not `localhost:6274`. */
+export function isRedirectUri(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]/i.test(value) && URL.canParse(value);
 }
 
 /** True for hosts that only this machine can reach: localhost, 127.0.0.0/8, ::1 (bracketed or not). */

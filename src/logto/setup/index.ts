@@ -8,8 +8,10 @@ export { SetupError };
 export interface SetupOptions {
   dryRun: boolean;
   appId?: string | undefined;
-  /** MCP Inspector's redirect URIs. */
+  /** The redirect URIs the client's app must list (the user's, else MCP Inspector's defaults). */
   redirectUris: readonly string[];
+  /** True when they are the user's own (--redirect-uri, CLIENT_REDIRECT_URIS): the .env lines then keep them. */
+  userRedirectUris?: boolean;
 }
 
 export interface SetupReport {
@@ -47,7 +49,7 @@ export async function runSetup(config: Config, options: SetupOptions): Promise<S
     resources,
     permissions,
     appId,
-    env: envLines(config, permissions, appId),
+    env: envLines(config, permissions, appId, options.userRedirectUris ? options.redirectUris : []),
   });
   if (options.dryRun) return report(describePlan(plan), plan.app?.id);
   const result = await applyPlan(management.api, plan);
@@ -65,7 +67,7 @@ function managementFrom(config: Config): ManagementClient {
   return management;
 }
 
-function envLines(config: Config, permissions: string[], appId: string | undefined): string[] {
+function envLines(config: Config, permissions: string[], appId: string | undefined, redirectUris: readonly string[]): string[] {
   const lines = [`LOGTO_ENDPOINT=${config.logtoEndpoint ?? ''}`];
   if (config.publicUrl) lines.push(`PUBLIC_URL=${config.publicUrl}`);
   // Only when set: MCP_RESOURCE switches to single-resource mode, the resources follow PUBLIC_URL without it.
@@ -76,6 +78,7 @@ function envLines(config: Config, permissions: string[], appId: string | undefin
       : `# REQUIRED_SCOPES=${permissions.join(' ')}   # once your users' roles have it: Logto console → Roles → Permissions`,
   );
   if (config.managementApi) lines.push(`LOGTO_M2M_APP_ID=${config.managementApi.appId}`, 'LOGTO_M2M_APP_SECRET=<unchanged>');
+  if (redirectUris.length) lines.push(`CLIENT_REDIRECT_URIS=${redirectUris.join(' ')}`);
   lines.push(`# MCP Inspector → OAuth Settings → Client ID: ${appId ?? '<the App ID setup creates>'}`);
   return lines;
 }
