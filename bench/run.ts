@@ -259,8 +259,13 @@ async function main(): Promise<void> {
     // The IdP runs in its own process, as Logto does; each server child gets a port (and so a
     // resource) known to it in advance.
     const ports = { stateless: await freePort(), mcpauth: await freePort(), info: await freePort(), stateful: await freePort(), sessions: await freePort(), balancer: await freePort() };
-    // The canonical identifier each server announces (WHATWG href: an origin-only resource ends in /).
-    const idp = await start('idp', { BENCH_RESOURCES: Object.values(ports).map((p) => new URL(`http://localhost:${p}`).href).join(' ') });
+    // The identifiers each server announces: ours one per endpoint (…/mcp, …/sse); mcp-auth's the
+    // origin (WHATWG href: an origin-only resource ends in /).
+    const idp = await start('idp', {
+      BENCH_RESOURCES: Object.values(ports)
+        .flatMap((p) => ['/', '/mcp', '/sse'].map((path) => new URL(path, `http://localhost:${p}`).href))
+        .join(' '),
+    });
     const issuer = idp.info['issuer']!;
     const serverEnv = { ...sharedEnv, LOGTO_ENDPOINT: idp.info['origin']! };
     const stateless = await start('server', { ...serverEnv, PORT: String(ports.stateless), MCP_STATELESS: 'true' }, { execArgv: profArgs('stateless') });

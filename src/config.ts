@@ -16,7 +16,11 @@ export interface Config {
   readonly port: number;
   /** Externally visible base URL, no trailing slash. Undefined → `http://localhost:<port>` after listen. */
   readonly publicUrl: string | undefined;
-  /** RFC 8707 resource identifier, canonical ({@link canonicalResource}); undefined → the public URL's. */
+  /**
+   * MCP_RESOURCE, canonical ({@link canonicalResource}): one resource identifier for every endpoint
+   * (single-resource mode). Undefined → each endpoint is its own resource, named by its URL
+   * ({@link announcedUrls}).
+   */
   readonly resource: string | undefined;
   readonly tokenValidation: 'auto' | 'jwt' | 'userinfo';
   readonly requiredScopes: readonly string[];
@@ -181,7 +185,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (resource) {
     const r = new URL(resource);
     if (r.hash) problems.push('MCP_RESOURCE: must not contain a fragment (RFC 8707 §2)');
-    // One identifier must cover both endpoints so a single Logto API resource serves /mcp and /sse.
+    // Single-resource mode: the one identifier must cover both endpoints (a prefix of each URL).
     const base = publicUrl ?? `http://localhost:${e.PORT}`;
     if (!publicUrl && e.PORT === 0) {
       problems.push('MCP_RESOURCE: with PORT=0 set PUBLIC_URL too (the resource must match the URL clients use)');
@@ -254,15 +258,57 @@ export function canonicalResource(url: string): string {
   return new URL(url).href;
 }
 
+/** The resources of this server and what it announces, once it listens ({@link announcedUrls}). */
+export interface AnnouncedUrls {
+  /** PUBLIC_URL, else `http://localhost:<port>`; no trailing slash. */
+  publicUrl: string;
+  /**
+   * The resource identifier each endpoint announces (RFC 9728 `resource`, RFC 8707 `resource`):
+   * `mcp` for /mcp, `sse` for /sse and /messages. Canonical ({@link canonicalResource}).
+   */
+  resources: { readonly mcp: string; readonly sse: string };
+  /**
+   * Every distinct resource identifier of this server, /mcp's first: the Logto API resources that must
+   * exist, and the JWT audiences accepted on every endpoint (a token whose `aud` names any of them).
+   */
+  audiences: readonly string[];
+  /** True when MCP_RESOURCE names one resource for every endpoint (the deployments of before per-endpoint resources). */
+  singleResource: boolean;
+}
+
 /**
- * The public URL and the resource the server announces once it listens on `port`: PUBLIC_URL (else
- * `http://localhost:<port>`) and MCP_RESOURCE (else that URL), the resource in its canonical form
- * ({@link canonicalResource}). One definition for the server and for `--doctor`/`--setup`, which
- * must name the API identifier the server will announce.
+ * What the server announces once it listens on `port`. By default each endpoint is its own
+ * protected resource, named by its own URL (the MCP authorization spec's canonical server URI;
+ * RFC 9728 §3.3): `${publicUrl}/mcp` for /mcp, `${publicUrl}/sse` for /sse and /messages. With
+ * MCP_RESOURCE, that one identifier for every endpoint. One definition for the server and for
+ * `--doctor`/`--setup`, which must name the API identifiers the server will announce.
  */
-export function announcedUrls(config: Config, port: number = config.port): { publicUrl: string; resource: string } {
+export function announcedUrls(config: Config, port: number = config.port): AnnouncedUrls {
   const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
-  return { publicUrl, resource: canonicalResource(config.resource ?? publicUrl) };
+  const resources = config.resource
+    ? { mcp: config.resource, sse: config.resource }
+    : { mcp: canonicalResource(`${publicUrl}/mcp`), sse: canonicalResource(`${publicUrl}/sse`) };
+  return {
+    publicUrl,
+    resources: Object.freeze(resources),
+    audiences: Object.freeze([...new Set([resources.mcp, resources.sse])]),
+    singleResource: config.resource !== undefined,
+  };
+}
+
+/**
+ * Why single-resource mode (MCP_RESOURCE) locks out clients, and how to move: the banner and
+ * `--doctor` say it. Undefined without MCP_RESOURCE.
+ */
+export function singleResourceWarning(urls: AnnouncedUrls): string | undefined {
+  if (!urls.singleResource) return undefined;
+  const originOnly = new URL(urls.resources.mcp).pathname === '/';
+  return (
+    `MCP_RESOURCE=${urls.resources.mcp} names one resource for every endpoint: ` +
+    `Gemini CLI cannot sign in (it wants the metadata of /mcp to name ${urls.publicUrl}/mcp, of /sse ${urls.publicUrl}/sse)` +
+    (originOnly ? ', nor can the Vercel AI SDK (it strips the trailing / of an origin-only identifier and gets invalid_target)' : '') +
+    `. To move: unset MCP_RESOURCE, run --setup (creates the API resources ${urls.publicUrl}/mcp and ${urls.publicUrl}/sse with the same permissions), then --doctor`
+  );
 }
 
 /** Same origin, and the resource's path is the endpoint's path or a whole-segment prefix of it. */

@@ -18,7 +18,12 @@ export interface BannerFacts {
   mcpUrl: string;
   sseUrl: string;
   issuer: string;
-  resource: string;
+  /** Each endpoint's resource identifier (equal with MCP_RESOURCE). */
+  resources: { readonly mcp: string; readonly sse: string };
+  /** Every distinct one: the Logto API identifiers to create. */
+  audiences: readonly string[];
+  /** Set in single-resource mode (MCP_RESOURCE): which clients cannot sign in, and how to move. */
+  singleResourceWarning?: string | undefined;
   config: Config;
   /** The dev IdP's M2M app, printed (development only) so the Management API can be tried by hand. */
   devM2m?: { appId: string; appSecret: string; resource: string; endpoint: string } | undefined;
@@ -30,16 +35,23 @@ export function printBanner(s: BannerFacts, logger: Logger): void {
   // Without LOGTO_ENDPOINT the embedded development IdP is the issuer.
   const dev = !c.logtoEndpoint;
   logger.info(
-    { mcp: s.mcpUrl, sse: s.sseUrl, issuer: s.issuer, resource: s.resource, tokenValidation: c.tokenValidation, stateless: c.stateless, devIdp: dev },
+    { mcp: s.mcpUrl, sse: s.sseUrl, issuer: s.issuer, resources: s.audiences, tokenValidation: c.tokenValidation, stateless: c.stateless, devIdp: dev },
     'listening',
   );
+  if (s.singleResourceWarning) logger.warn({ resource: s.resources.mcp }, s.singleResourceWarning);
   const lines = [
     '',
     `  logto-whoami-mcp${dev ? ' (development IdP — not Logto)' : ''}`,
     `  Streamable HTTP  ${s.mcpUrl}${c.stateless ? '  (stateless)' : ''}`,
     `  SSE (legacy)     ${s.sseUrl}`,
     `  Issuer           ${s.issuer}`,
-    `  Resource         ${s.resource}   (the Logto API identifier to create — exactly this, with any trailing /)`,
+    ...(s.audiences.length === 1
+      ? [`  Resource         ${s.resources.mcp}   (the Logto API identifier to create — exactly this, with any trailing /; /mcp and /sse)`]
+      : [
+          `  Resource /mcp    ${s.resources.mcp}   (the Logto API identifier to create — exactly this)`,
+          `  Resource /sse    ${s.resources.sse}   (the Logto API identifier to create — exactly this; same permissions)`,
+        ]),
+    ...(s.singleResourceWarning ? [`  WARNING          ${s.singleResourceWarning}`] : []),
     `  Token validation ${c.tokenValidation}`,
     `  Redirect URIs to register in Logto for your client (${clientRedirectUris(c).source}):`,
     ...clientRedirectUris(c).uris.map((u) => `    ${u}`),

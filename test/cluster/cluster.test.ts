@@ -47,7 +47,7 @@ const replicaUrl = (r: 'r1' | 'r2') => `http://127.0.0.1:${replicas[r].port}`;
 const userinfoCalls = () => Object.values(replicas).reduce((n, r) => n + (r.proc.output().match(/^upstream userinfo$/gm)?.length ?? 0), 0);
 
 function token(username: string, kind: 'jwt' | 'opaque'): Promise<string> {
-  return getDevToken({ issuer: idp.issuer, username, password: pass(username), ...(kind === 'jwt' ? { resource: base } : {}) }).then((t) => t.access_token);
+  return getDevToken({ issuer: idp.issuer, username, password: pass(username), ...(kind === 'jwt' ? { resource: `${base}/mcp` } : {}) }).then((t) => t.access_token);
 }
 
 function headers(tok: string, sessionId?: string): Record<string, string> {
@@ -135,7 +135,7 @@ describe('several instances: two replicas behind nginx, sharing Redis', { timeou
     redisPort = await freePort();
     redisDir = mkdtempSync(join(tmpdir(), 'lwm-redis-'));
     redis = await startRedis(redisPort, redisDir);
-    idp = await startDevIdp({ port: 0, resources: { [base]: ['whoami:read'] }, logger: { info() {}, warn() {}, error() {} } });
+    idp = await startDevIdp({ port: 0, resources: { [`${base}/mcp`]: ['whoami:read'], [`${base}/sse`]: ['whoami:read'] }, logger: { info() {}, warn() {}, error() {} } });
     await startReplicaNamed('r1', await freePort());
     await startReplicaNamed('r2', await freePort());
     nginx = await startNginx(nginxPort, [replicas.r1.port, replicas.r2.port]);

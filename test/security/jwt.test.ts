@@ -43,6 +43,14 @@ describe('JWT access tokens (RFC 9068, RFC 8725, RFC 8707, MCP authorization spe
     assert.deepEqual(await gate(server, await idp.accessToken(sub, aud, { aud: ['https://a.example', aud] })), { status: 200 });
   });
 
+  it("per-endpoint resources: a JWT for either endpoint's resource passes (aud names any of this server's resources)", async () => {
+    assert.deepEqual(server.audiences, [`${server.url}/mcp`, `${server.url}/sse`]);
+    assert.deepEqual(await gate(server, await idp.accessToken(sub, server.resources.sse)), { status: 200 });
+    // The bare origin was the identifier before per-endpoint resources; it is no resource of this server now.
+    assert.deepEqual(await gate(server, await idp.accessToken(sub, `${server.url}/`)), REJECTED);
+    assert.deepEqual(await gate(server, await idp.accessToken(sub, `${server.url}/messages`)), REJECTED);
+  });
+
   it('RFC 9068 §4 / RFC 8414 §3.3: iss must equal the discovered issuer exactly → else 401', async () => {
     for (const iss of [`${idp.issuer}/`, idp.url, idp.issuer.toUpperCase(), attacker.issuer, undefined]) {
       assert.deepEqual(await gate(server, await idp.accessToken(sub, aud, { iss })), REJECTED, `iss ${iss}`);

@@ -67,7 +67,7 @@ export async function runDoctor(config: Config, options: DoctorOptions): Promise
     ...(await checkTenant({
       management,
       managementResource: config.managementApi.resource,
-      resource: announcedUrls(config).resource,
+      resources: announcedUrls(config).audiences,
       requiredScopes: config.requiredScopes,
       appId: options.appId,
       redirectUris: options.redirectUris,

@@ -10,8 +10,8 @@ export interface TenantCheckInput {
   management: ManagementClient;
   /** The Management API indicator the M2M token is asked for (for the fix text). */
   managementResource: string;
-  /** The resource the server announces: the API identifier that must exist. */
-  resource: string;
+  /** The resources the server announces (announcedUrls' `audiences`): each an API identifier that must exist. */
+  resources: readonly string[];
   requiredScopes: readonly string[];
   /** The application a client (MCP Inspector) signs in with, when given. */
   appId: string | undefined;
@@ -39,36 +39,44 @@ export async function checkTenant(input: TenantCheckInput): Promise<Check[]> {
   }
   const checks: Check[] = [{ id: 'm2m.token', status: 'ok', summary: 'Management API: the machine-to-machine app signs in and may read the tenant' }];
 
-  const match = resources.find((r) => r.indicator === input.resource);
-  if (!match) {
-    // Closest first: another port is the weakest hint (local setups often have several).
-    const all = resources
-      .flatMap((r) => {
-        const why = nearMiss(input.resource, r.indicator);
-        return why ? [{ rank: (why.includes('port') ? 10 : 0) + why.split(', ').length, line: `near miss: "${r.name}" has API identifier ${r.indicator}: ${why}` }] : [];
-      })
-      .sort((a, b) => a.rank - b.rank)
-      .map((m) => m.line);
-    const misses = all.length > MAX_NEAR_MISSES ? [...all.slice(0, MAX_NEAR_MISSES), `… and ${all.length - MAX_NEAR_MISSES} more`] : all;
-    checks.push({
-      id: 'tenant.api_resource',
-      status: 'fail',
-      summary: `no API resource has the API identifier ${input.resource}: clients that send it get invalid_target`,
-      details: misses,
-      fix:
-        `Logto console → API resources → Create API resource, API identifier: ${input.resource} (an identifier cannot be edited)` +
-        (misses.length ? ', or set MCP_RESOURCE to the near miss if that is the URL clients use' : '') +
-        ' — or run with --setup',
-    });
-    checks.push({ id: 'tenant.permissions', status: 'skip', summary: 'permissions: not checked (no API resource)' });
-  } else {
-    checks.push({ id: 'tenant.api_resource', status: 'ok', summary: `API resource "${match.name}" has the API identifier ${input.resource}` });
-    const permissions = checkPermissions(match, input.requiredScopes);
-    checks.push(permissions);
-    if (permissions.status === 'ok' && input.requiredScopes.length > 0) checks.push(await checkRoles(input.management, match, input.requiredScopes));
-  }
+  for (const wanted of input.resources) checks.push(...(await checkApiResource(input.management, resources, wanted, input.requiredScopes)));
   checks.push(await checkApplication(input));
   return checks;
+}
+
+/** `wanted` exists as an API identifier (else its near misses), its permissions, and the roles that grant them. */
+async function checkApiResource(management: ManagementClient, resources: readonly ApiResource[], wanted: string, requiredScopes: readonly string[]): Promise<Check[]> {
+  const match = resources.find((r) => r.indicator === wanted);
+  if (match) {
+    const permissions = checkPermissions(match, requiredScopes);
+    return [
+      { id: 'tenant.api_resource', status: 'ok', summary: `API resource "${match.name}" has the API identifier ${wanted}` },
+      permissions,
+      ...(permissions.status === 'ok' && requiredScopes.length > 0 ? [await checkRoles(management, match, requiredScopes)] : []),
+    ];
+  }
+  // Closest first: another port is the weakest hint (local setups often have several).
+  const all = resources
+    .flatMap((r) => {
+      const why = nearMiss(wanted, r.indicator);
+      return why ? [{ rank: (why.includes('port') ? 10 : 0) + why.split(', ').length, line: `near miss: "${r.name}" has API identifier ${r.indicator}: ${why}` }] : [];
+    })
+    .sort((a, b) => a.rank - b.rank)
+    .map((m) => m.line);
+  const misses = all.length > MAX_NEAR_MISSES ? [...all.slice(0, MAX_NEAR_MISSES), `… and ${all.length - MAX_NEAR_MISSES} more`] : all;
+  return [
+    {
+      id: 'tenant.api_resource',
+      status: 'fail',
+      summary: `no API resource has the API identifier ${wanted}: clients that send it get invalid_target`,
+      details: misses,
+      fix:
+        `Logto console → API resources → Create API resource, API identifier: ${wanted} (an identifier cannot be edited)` +
+        (misses.length ? ', or set MCP_RESOURCE to the near miss if that is the URL clients use' : '') +
+        ' — or run with --setup',
+    },
+    { id: 'tenant.permissions', status: 'skip', summary: `permissions of ${wanted}: not checked (no API resource)` },
+  ];
 }
 
 function checkPermissions(resource: ApiResource, required: readonly string[]): Check {
