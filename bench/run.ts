@@ -426,7 +426,9 @@ async function main(): Promise<void> {
       // connection pinned to its own session; with two replicas about half the calls land on
       // the replica that does not hold the session and are forwarded to the one that does.
       const redis = await startRedisForBench(await freePort());
-      const replicaEnv = (id: string) => ({ ...serverEnv, PORT: '0', PUBLIC_URL: `http://localhost:${ports.balancer}`, REDIS_URL: redis.url, REPLICA_ID: id });
+      // Required with REDIS_URL (issue 19): the replicas seal what they share and sign their forwards.
+      const BENCH_CLUSTER_SECRET = 'bench-cluster-secret-not-for-production-0123456789';
+      const replicaEnv = (id: string) => ({ ...serverEnv, PORT: '0', PUBLIC_URL: `http://localhost:${ports.balancer}`, REDIS_URL: redis.url, CLUSTER_SECRET: BENCH_CLUSTER_SECRET, REPLICA_ID: id });
       // The replicas of this block only: each is stopped here, before redis goes away.
       const replicas: Child[] = [];
       try {

@@ -2,6 +2,9 @@ import { isIP } from 'node:net';
 import * as z from 'zod';
 import { Secret } from './secret.js';
 
+/** The shortest CLUSTER_SECRET accepted, in bytes (UTF-8): 256 bits if it is random text. */
+export const MIN_CLUSTER_SECRET_BYTES = 32;
+
 /**
  * The validated, frozen configuration. Built from an environment object by {@link loadConfig};
  * `src/index.ts` is the only place that passes `process.env`.
@@ -50,6 +53,8 @@ export interface Config {
   readonly replicaId: string | undefined;
   /** How the other replicas reach this one; undefined → http://HOST:PORT. */
   readonly replicaUrl: string | undefined;
+  /** CLUSTER_SECRET: keys the MACs on what replicas share and forward (src/cluster/seal.ts); set whenever redisUrl is. */
+  readonly clusterSecret: Secret | undefined;
   /**
    * Logto Management API access (a machine-to-machine app with the `all` permission), or undefined
    * when LOGTO_M2M_APP_ID / LOGTO_M2M_APP_SECRET are unset. The dev IdP brings its own M2M app.
@@ -153,6 +158,7 @@ const schema = z.object({
   REDIS_URL: emptyIsUnset(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional()),
   REPLICA_ID: emptyIsUnset(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (at most 64)').optional()),
   REPLICA_URL: optionalUrl,
+  CLUSTER_SECRET: emptyIsUnset(z.string().optional()),
   LOGTO_M2M_APP_ID: z.string().optional(),
   LOGTO_M2M_APP_SECRET: z.string().optional(),
   LOGTO_MANAGEMENT_API_RESOURCE: emptyIsUnset(z.url({ protocol: /^https?$/ }).optional()),
@@ -199,6 +205,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (Boolean(m2mId) !== Boolean(m2mSecret)) problems.push('LOGTO_M2M_APP_ID and LOGTO_M2M_APP_SECRET: set both or neither');
   if (e.WHOAMI_PROFILE_FIELDS.includes('none') && e.WHOAMI_PROFILE_FIELDS.length > 1) problems.push('WHOAMI_PROFILE_FIELDS: "none" stands alone');
   if (e.OPAQUE_TOKEN_MIN_LENGTH > e.OPAQUE_TOKEN_MAX_LENGTH) problems.push('OPAQUE_TOKEN_MIN_LENGTH: must not exceed OPAQUE_TOKEN_MAX_LENGTH');
+  // Replicas believe nothing in Redis without it (src/cluster/seal.ts). Never its value in a message.
+  const clusterSecret = e.REDIS_URL ? e.CLUSTER_SECRET : undefined;
+  if (e.REDIS_URL && clusterSecret === undefined) {
+    problems.push(`CLUSTER_SECRET: required with REDIS_URL — the same random value on every replica, at least ${MIN_CLUSTER_SECRET_BYTES} bytes (e.g. openssl rand -base64 48)`);
+  } else if (clusterSecret !== undefined && Buffer.byteLength(clusterSecret) < MIN_CLUSTER_SECRET_BYTES) {
+    problems.push(`CLUSTER_SECRET: too short — at least ${MIN_CLUSTER_SECRET_BYTES} bytes (e.g. openssl rand -base64 48)`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const scopesSupported = [...new Set([...(e.SCOPES_SUPPORTED.length ? e.SCOPES_SUPPORTED : DEFAULT_SCOPES), ...e.REQUIRED_SCOPES])];
@@ -229,6 +242,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisUrl: e.REDIS_URL,
     replicaId: e.REPLICA_ID,
     replicaUrl: e.REPLICA_URL,
+    clusterSecret: clusterSecret === undefined ? undefined : new Secret(clusterSecret),
     managementApi:
       m2mId && m2mSecret
         ? Object.freeze({
