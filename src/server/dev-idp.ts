@@ -21,17 +21,20 @@ export function assertDevIdpAllowed(config: Config, nodeEnv: string | undefined)
 
 /**
  * Starts the embedded Logto-shaped IdP with `resource` registered as its one API resource. Loaded
- * lazily, so a production process never imports oidc-provider's dev wiring.
+ * lazily, so a production process never imports oidc-provider's dev wiring. `fetch` is what it fetches
+ * client ID metadata documents with (default: global fetch).
  */
 export async function startDevIdpFor(
   config: Config,
   resource: string,
   logger: Logger,
+  fetch?: typeof globalThis.fetch,
 ): Promise<DevIdp> {
   const { startDevIdp } = await import('../dev-idp/index.js');
   return startDevIdp({
     port: config.devIdpPort,
     resources: { [resource]: config.requiredScopes.length ? [...config.requiredScopes] : ['whoami:read'] },
     logger: logger.child({ component: 'dev-idp' }),
+    ...(fetch ? { fetch } : {}),
   });
 }
