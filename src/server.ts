@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { createApp } from './app.js';
-import { announcedUrls, loadConfig, type Config } from './config.js';
+import { announcedUrls, loadConfig, singleResourceWarning, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { Scrubber } from './secret.js';
 import { startClusterFor } from './server/cluster.js';
@@ -17,7 +17,12 @@ export interface RunningServer {
   url: string;
   mcpUrl: string;
   sseUrl: string;
+  /** /mcp's resource identifier (the primary one; the root metadata document names it). */
   resource: string;
+  /** Each endpoint's resource identifier: /mcp → `mcp`, /sse and /messages → `sse` (equal with MCP_RESOURCE). */
+  resources: { readonly mcp: string; readonly sse: string };
+  /** Every distinct resource identifier (the API resources Logto must have; the accepted JWT audiences). */
+  audiences: readonly string[];
   issuer: string;
   port: number;
   config: Config;
@@ -66,14 +71,15 @@ export async function startServer(env: Record<string, string | undefined>, optio
   const http = createHttpServer(options.httpTimeouts);
   const port = await http.listen(config.port, config.host);
   // The one definition doctor/setup use too, so the API identifier they name is the one announced here.
-  const { publicUrl, resource } = announcedUrls(config, port);
+  const urls = announcedUrls(config, port);
+  const { publicUrl, resources, audiences } = urls;
 
   const closers: Array<() => Promise<void>> = [];
   let issuer = config.issuer;
   let dev: (DevM2m & { endpoint: string }) | undefined;
   if (!issuer) {
     try {
-      const idp = await startDevIdpFor(config, resource, logger, options.fetch);
+      const idp = await startDevIdpFor(config, audiences, logger, options.fetch);
       closers.push(() => idp.close());
       issuer = idp.issuer;
       dev = { ...idp.m2m, endpoint: idp.origin };
@@ -95,7 +101,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
   let state: IssuerState | undefined;
   const app = createApp({
     publicUrl,
-    resource,
+    resources,
     listenHost: config.host,
     scopesSupported: config.scopesSupported,
     requiredScopes: config.requiredScopes,
@@ -106,6 +112,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     logger,
     ...(cluster ? { cluster } : {}),
     state: () => state,
+    publicUrlDefaulted: !config.publicUrl,
     extendModernServer: options.extendModernServer,
     // whoami's Logto profile (Management API), the same for every era.
     mcp: { profile: createEnrichment({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, scrubber, fetch: options.fetch }) },
@@ -117,7 +124,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
   try {
     discovery = await startDiscoveryLoop(
       async () => {
-        state = await loadIssuerState(expectedIssuer, resource, config, options.fetch, cluster?.sharedCache);
+        state = await loadIssuerState(expectedIssuer, audiences, config, options.fetch, cluster?.sharedCache);
       },
       expectedIssuer,
       logger,
@@ -132,7 +139,9 @@ export async function startServer(env: Record<string, string | undefined>, optio
     url: publicUrl,
     mcpUrl: `${publicUrl}/mcp`,
     sseUrl: `${publicUrl}/sse`,
-    resource,
+    resource: resources.mcp,
+    resources,
+    audiences,
     issuer: expectedIssuer,
     port,
     config,
@@ -150,6 +159,6 @@ export async function startServer(env: Record<string, string | undefined>, optio
       await Promise.allSettled(closers.map((c) => c()));
     },
   };
-  if (options.banner ?? config.logLevel !== 'silent') printBanner({ ...running, devM2m: dev }, logger);
+  if (options.banner ?? config.logLevel !== 'silent') printBanner({ ...running, singleResourceWarning: singleResourceWarning(urls), devM2m: dev }, logger);
   return running;
 }
