@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install the third-party MCP clients the interop tests drive (MCP Inspector 2.x, the MCP conformance
 # suite) into .cache/interop-tools/, from the pinned manifest test/interop/tools/package{,-lock}.json,
-# with the Node 22 binary from scripts/node22.sh (both tools require Node >= 22; the project runs on 20).
+# with the Node 22 binary from scripts/node22.sh (the tools require Node >= 22.19).
 # Kept out of the project's package.json on purpose: ~220 packages (vite, react, ink) the server never
-# uses, engine warnings under Node 20, and Inspector pins its own @modelcontextprotocol/client.
+# uses, engine requirements of their own, and Inspector pins its own @modelcontextprotocol/client.
 # Idempotent: skipped when the installed lockfile matches the manifest. Prints the install directory.
 set -euo pipefail
 
@@ -11,7 +11,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 src="$root/test/interop/tools"
 dest="$root/.cache/interop-tools"
 node22="$("$root/scripts/node22.sh")"
-npm_cli="$(npm root -g 2>/dev/null)/npm/bin/npm-cli.js"
+# The npm on PATH, resolved to its script (`npm root -g` would name the global folder of whichever node
+# is first on PATH — .cache/node22 in CI, which has no npm of its own).
+npm_cli="$(readlink -f "$(command -v npm)")"
+[[ "$npm_cli" == *.js ]] || npm_cli="$(dirname "$npm_cli")/../lib/node_modules/npm/bin/npm-cli.js"
 [[ -f "$npm_cli" ]] || { echo "interop-tools.sh: npm-cli.js not found at $npm_cli" >&2; exit 1; }
 
 stamp="$dest/.installed-lock.sha256"

@@ -8,6 +8,7 @@ import type { Cluster } from './cluster/index.js';
 import { isLoopbackHost } from './config.js';
 import { loopbackHostnames, originGuard } from './http/guard.js';
 import { metadataRoutes } from './http/metadata.js';
+import { publicUrlHint } from './http/public-url-hint.js';
 import { redactedPath, subjectTag, type Logger } from './log.js';
 import type { McpDeps } from './mcp/server.js';
 import type { IssuerMetadata } from './oidc/discover.js';
@@ -19,7 +20,8 @@ import { eraRouter, type EraVariables } from './transports/era-router.js';
 export interface AppOptions {
   /** Externally visible base URL, no trailing slash. */
   publicUrl: string;
-  resource: string;
+  /** Each endpoint's resource identifier: /mcp → `mcp`, /sse and /messages → `sse` (config's announcedUrls). */
+  resources: { readonly mcp: string; readonly sse: string };
   /** Where the server listens; on loopback the Host header is checked too (DNS rebinding). */
   listenHost: string;
   scopesSupported: readonly string[];
@@ -36,6 +38,8 @@ export interface AppOptions {
   cluster?: Cluster;
   /** What the MCP tools need (whoami's Logto profile). */
   mcp?: McpDeps;
+  /** True when PUBLIC_URL is unset (the server announces localhost): a request under another Host gets a warning naming the fix. */
+  publicUrlDefaulted?: boolean;
   /** Live readiness: undefined until discovery has succeeded. */
   state: () => { metadata: IssuerMetadata; authenticator: Authenticator } | undefined;
 }
@@ -58,7 +62,9 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
     const started = performance.now();
     await next();
     const status = c.res.status;
-    const level = status === 401 || c.req.path === '/healthz' || c.req.path === '/readyz' ? 'debug' : status >= 500 ? 'warn' : 'info';
+    const refusal = c.get('refusal') as GateVariables['refusal'] | undefined;
+    // A 401 without a token is every client's first contact (debug); a refused token is worth a line.
+    const level = (status === 401 && !refusal) || c.req.path === '/healthz' || c.req.path === '/readyz' ? 'debug' : status >= 500 ? 'warn' : 'info';
     // Build the line only when it will be written (401s are debug: at the default level they are not).
     if (!o.logger.isLevelEnabled(level)) return;
     const identity = c.get('identity') as Identity | undefined;
@@ -69,9 +75,12 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
       ms: Math.round((performance.now() - started) * 10) / 10,
       ...(identity ? { sub: subjectTag(identity.issuer, identity.subject), via: identity.tokenType } : {}),
       ...(c.get('era') ? { era: c.get('era') } : {}),
+      ...(refusal ? { refusal } : {}),
     };
     o.logger[level](line, 'request');
   });
+
+  if (o.publicUrlDefaulted) app.use('*', publicUrlHint(publicUrl, o.logger));
 
   const cluster = o.cluster;
   if (cluster) {
@@ -89,7 +98,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
   app.route(
     '/',
     metadataRoutes({
-      resource: o.resource,
+      resources: o.resources,
       publicPath,
       issuer: () => o.state()?.metadata.issuer,
       issuerMetadata: () => o.state()?.metadata.raw,
@@ -115,11 +124,12 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
   // Response stream; requests without Origin (and not a preflight) skip it.
   const mcpCors: MiddlewareHandler = (c, next) =>
     c.req.method === 'OPTIONS' || c.req.header('origin') !== undefined ? corsMiddleware(c, next) : next();
-  const gate = (suffix: string) =>
+  // Each endpoint's challenge points at its own resource's document (RFC 9728 §5.1).
+  const gate = (endpoint: 'mcp' | 'sse') =>
     bearerGate({
       authenticator: () => o.state()?.authenticator,
-      resource: o.resource,
-      resourceMetadata: prm(suffix),
+      resource: o.resources[endpoint],
+      resourceMetadata: prm(`/${endpoint}`),
       scopesSupported: o.scopesSupported,
       requiredScopes: o.requiredScopes,
       logger: o.logger,
@@ -130,11 +140,11 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
   const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, mcp: o.mcp, extendModernServer: o.extendModernServer });
   const pass: MiddlewareHandler = (_c, next) => next();
   const route = (kind: 'streamable' | 'sse') => (cluster ? cluster.route(kind) : pass);
-  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('/mcp'), route('streamable'), mcp);
+  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('mcp'), route('streamable'), mcp);
 
   const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes, mcp: o.mcp };
-  app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('/sse'), route('sse'), sseStreamHandler(sse));
-  app.on(['POST', 'OPTIONS'], '/messages', mcpCors, guard, gate('/sse'), route('sse'), sseMessageHandler(sse));
+  app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('sse'), route('sse'), sseStreamHandler(sse));
+  app.on(['POST', 'OPTIONS'], '/messages', mcpCors, guard, gate('sse'), route('sse'), sseMessageHandler(sse));
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404));
   app.onError((error, c) => {

@@ -1,7 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { createApp } from './app.js';
-import { announcedUrls, loadConfig, type Config } from './config.js';
+import { announcedUrls, loadConfig, singleResourceWarning, type Config } from './config.js';
 import { createLogger } from './log.js';
+import { Scrubber } from './secret.js';
 import { startClusterFor } from './server/cluster.js';
 import { createEnrichment } from './logto/enrichment.js';
 import { createHttpServer, type HttpTimeouts } from './server/http-server.js';
@@ -16,7 +17,12 @@ export interface RunningServer {
   url: string;
   mcpUrl: string;
   sseUrl: string;
+  /** /mcp's resource identifier (the primary one; the root metadata document names it). */
   resource: string;
+  /** Each endpoint's resource identifier: /mcp → `mcp`, /sse and /messages → `sse` (equal with MCP_RESOURCE). */
+  resources: { readonly mcp: string; readonly sse: string };
+  /** Every distinct resource identifier (the API resources Logto must have; the accepted JWT audiences). */
+  audiences: readonly string[];
   issuer: string;
   port: number;
   config: Config;
@@ -50,21 +56,25 @@ export interface StartOptions {
  */
 export async function startServer(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningServer> {
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel, options.logDestination);
+  // The tenant's M2M secret and every M2M access token are scrubbed from every log line and refused in whoami's profile.
+  const scrubber = new Scrubber();
+  if (config.managementApi) scrubber.addSecret(config.managementApi.appSecret);
+  const logger = createLogger(config.logLevel, options.logDestination, scrubber);
   assertDevIdpAllowed(config, env['NODE_ENV']);
 
   // Listen first: with PORT=0 the public URL (hence the resource) depends on the bound port.
   const http = createHttpServer(options.httpTimeouts);
   const port = await http.listen(config.port, config.host);
   // The one definition doctor/setup use too, so the API identifier they name is the one announced here.
-  const { publicUrl, resource } = announcedUrls(config, port);
+  const urls = announcedUrls(config, port);
+  const { publicUrl, resources, audiences } = urls;
 
   const closers: Array<() => Promise<void>> = [];
   let issuer = config.issuer;
   let dev: (DevM2m & { endpoint: string }) | undefined;
   if (!issuer) {
     try {
-      const idp = await startDevIdpFor(config, resource, logger);
+      const idp = await startDevIdpFor(config, audiences, logger);
       closers.push(() => idp.close());
       issuer = idp.issuer;
       dev = { ...idp.m2m, endpoint: idp.origin };
@@ -86,7 +96,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
   let state: IssuerState | undefined;
   const app = createApp({
     publicUrl,
-    resource,
+    resources,
     listenHost: config.host,
     scopesSupported: config.scopesSupported,
     requiredScopes: config.requiredScopes,
@@ -97,9 +107,10 @@ export async function startServer(env: Record<string, string | undefined>, optio
     logger,
     ...(cluster ? { cluster } : {}),
     state: () => state,
+    publicUrlDefaulted: !config.publicUrl,
     extendModernServer: options.extendModernServer,
     // whoami's Logto profile (Management API), the same for every era.
-    mcp: { profile: createEnrichment({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, fetch: options.fetch }) },
+    mcp: { profile: createEnrichment({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, scrubber, fetch: options.fetch }) },
   });
   http.setHandler((req, bindings) => app.fetch(req, bindings));
 
@@ -108,7 +119,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
   try {
     discovery = await startDiscoveryLoop(
       async () => {
-        state = await loadIssuerState(expectedIssuer, resource, config, options.fetch, cluster?.sharedCache);
+        state = await loadIssuerState(expectedIssuer, audiences, config, options.fetch, cluster?.sharedCache);
       },
       expectedIssuer,
       logger,
@@ -123,7 +134,9 @@ export async function startServer(env: Record<string, string | undefined>, optio
     url: publicUrl,
     mcpUrl: `${publicUrl}/mcp`,
     sseUrl: `${publicUrl}/sse`,
-    resource,
+    resource: resources.mcp,
+    resources,
+    audiences,
     issuer: expectedIssuer,
     port,
     config,
@@ -141,6 +154,6 @@ export async function startServer(env: Record<string, string | undefined>, optio
       await Promise.allSettled(closers.map((c) => c()));
     },
   };
-  if (options.banner ?? config.logLevel !== 'silent') printBanner({ ...running, devM2m: dev }, logger);
+  if (options.banner ?? config.logLevel !== 'silent') printBanner({ ...running, singleResourceWarning: singleResourceWarning(urls), devM2m: dev }, logger);
   return running;
 }

@@ -1,6 +1,6 @@
 import { ManagementApiError } from './errors.js';
 
-/** The part of @logto/api's `ClientCredentials` this module relies on. */
+/** What a token source answers: the shape of @logto/api's `ClientCredentials`, which {@link clientCredentialsSource} mirrors. */
 export interface AccessTokenSource {
   getAccessToken(): Promise<{ value: string; expiresAt: number; scope?: string }>;
 }
@@ -22,11 +22,9 @@ export interface M2mToken {
 }
 
 /**
- * Wraps @logto/api's `ClientCredentials`, which already caches the token until 60 s before it
- * expires, with what it lacks: single-flight (its cache check and fetch are not guarded, so N
- * concurrent cold callers make N token requests), a timeout (its `fetch` has none), and
- * invalidation. A timed-out request is abandoned, not aborted (its fetch takes no signal): the next
- * caller starts a new one, so a hung token endpoint holds at most one socket per timeout period.
+ * Wraps a token source that caches the token until shortly before it expires (./client-credentials.ts)
+ * with what a cache alone lacks: single-flight (N concurrent cold callers make one token request), a
+ * caller-side timeout, and invalidation (after a 401 from the Management API).
  */
 export function createM2mToken(options: M2mTokenOptions): M2mToken {
   let source = options.createSource();
@@ -38,9 +36,10 @@ export function createM2mToken(options: M2mTokenOptions): M2mToken {
     const pending = current
       .getAccessToken()
       .catch((error: unknown) => {
-        // @logto/api's ClientCredentialsError says "Failed to fetch access token: 401 Unauthorized":
-        // the status, never the secret it sent.
-        throw new ManagementApiError('token_failed', `M2M token request failed (${error instanceof Error ? error.message : 'unknown error'})`, { cause: error });
+        // A source's own ManagementApiError says what failed in words it chose; any other error's
+        // message could repeat what the token endpoint answered (an echo of the secret), so it is dropped.
+        if (error instanceof ManagementApiError) throw error;
+        throw new ManagementApiError('token_failed', 'M2M token request failed', { cause: error });
       })
       .finally(() => {
         if (inflight === pending) inflight = undefined;

@@ -1,7 +1,8 @@
-import { createApiClient, createManagementApi } from '@logto/api/management';
+import { createApiClient } from '@logto/api/management';
 import type { Config } from '../config.js';
 import type { Secret } from '../secret.js';
 import { readLimited } from '../http/body.js';
+import { clientCredentialsSource } from './client-credentials.js';
 import { ManagementApiError } from './errors.js';
 import { createM2mToken, type M2mToken } from './m2m-token.js';
 
@@ -16,8 +17,10 @@ export interface ManagementClientOptions {
   timeoutMs: number;
   /** Largest accepted response body. Default 1 MiB. */
   maxBytes?: number;
-  /** For the API requests only: @logto/api's token request always uses the global fetch. */
+  /** For the token request and the API requests (tests inject one). */
   fetch?: typeof fetch;
+  /** Told every M2M access token obtained (the logs scrub it). */
+  onToken?: (value: string) => void;
   /** Told (once per token) when the M2M token's scope is not `all`. */
   onScopeMismatch?: (scope: string | undefined) => void;
 }
@@ -36,10 +39,11 @@ export interface ManagementClient {
 }
 
 /**
- * Management API access with Logto's official `@logto/api`: its `ClientCredentials` (client
- * credentials grant, `resource` = the Management API indicator, `scope=all`) behind
- * {@link createM2mToken} (single-flight, timeout), and its `createApiClient` with one middleware
- * that performs the request itself so it can bound it. A 401 drops the cached token.
+ * Management API access with Logto's official `@logto/api` `createApiClient` (typed, openapi-fetch)
+ * and one middleware that performs each request itself so it can bound it; the M2M token from the
+ * client-credentials grant (`resource` = the Management API indicator, `scope=all`, sent as
+ * @logto/api's `ClientCredentials` sends it, but never following a redirect) behind
+ * {@link createM2mToken} (single-flight, timeout). A 401 drops the cached token.
  */
 export function createManagementClient(options: ManagementClientOptions): ManagementClient {
   const baseUrl = options.endpoint.replace(/\/+$/, '');
@@ -47,14 +51,18 @@ export function createManagementClient(options: ManagementClientOptions): Manage
   const doFetch = options.fetch ?? fetch;
   const token = createM2mToken({
     timeoutMs: options.timeoutMs,
-    // createManagementApi's own apiClient is not used: it has no single-flight and warns on stdout.
+    // Not @logto/api's ClientCredentials: it follows redirects with the secret (see ./client-credentials.ts).
     createSource: () =>
-      createManagementApi('default', {
+      clientCredentialsSource({
+        tokenEndpoint: `${baseUrl}/oidc/token`,
         clientId: options.appId,
-        clientSecret: options.appSecret.reveal(),
-        baseUrl,
-        apiIndicator: options.resource,
-      }).clientCredentials,
+        clientSecret: options.appSecret,
+        resource: options.resource,
+        timeoutMs: options.timeoutMs,
+        maxBytes,
+        fetch: doFetch,
+        ...(options.onToken ? { onToken: options.onToken } : {}),
+      }),
     ...(options.onScopeMismatch ? { onScopeMismatch: options.onScopeMismatch } : {}),
   });
   const api = createApiClient({ baseUrl, getToken: () => token.get() });

@@ -24,5 +24,10 @@ export function createMcpServer(deps: McpDeps = {}): McpServer {
     instructions: INSTRUCTIONS,
   });
   server.registerTool(whoamiTool.name, whoamiTool.config, (extra) => whoamiTool.handler(extra.authInfo, deps));
+  // McpServer re-registers every capability it installs handlers for with `listChanged: true`
+  // (sdk/server/mcp.js, setToolRequestHandlers & co., run from its constructor and registerTool).
+  // Registering the declared ones last (the SDK's Server.registerCapabilities, before any connect)
+  // merges them over that, so initialize announces exactly CAPABILITIES, as server/discover does.
+  server.server.registerCapabilities(CAPABILITIES);
   return server;
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
  * otherwise — and then the cluster code (and node-redis) is never even loaded.
  */
 export async function startClusterFor(config: Config, port: number, logger: Logger): Promise<Cluster | undefined> {
-  if (!config.redisUrl) return undefined;
+  if (!config.redisUrl || !config.clusterSecret) return undefined;
   const { startCluster } = await import('../cluster/index.js');
   return startCluster({
     redisUrl: config.redisUrl,
@@ -18,6 +18,7 @@ export async function startClusterFor(config: Config, port: number, logger: Logg
     maxSessions: config.maxSessions,
     maxPerOwner: config.maxSessionsPerSubject,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    secret: config.clusterSecret,
     logger,
   });
 }
