@@ -152,7 +152,11 @@ export class GeminiCli {
       await this.#tmux('send-keys', '-t', 'gemini', '-l', '/mcp ');
       await this.#waitForScreen(/Authenticate with an OAuth-enabled MCP server/, 'the /mcp subcommands');
       await this.#tmux('send-keys', '-t', 'gemini', '-l', `auth ${name}`);
-      await this.#waitForScreen(new RegExp(`> /mcp auth ${name}`), 'the typed command');
+      // Enter accepts the highlighted completion. The menu is computed asynchronously: pressed while it
+      // still lists the subcommands of `/mcp ` (seen on a loaded machine), Enter inserts `list` and runs
+      // `/mcp listauth NAME`. So: the typed line, no subcommand menu, and the screen still for a moment.
+      const typed = `> /mcp auth ${name}`;
+      await this.#waitForScreen((screen) => screen.includes(typed) && !screen.includes('List configured MCP servers and tools'), 'the typed command', { settled: true });
       await this.#tmux('send-keys', '-t', 'gemini', 'Enter');
       await this.#waitForScreen(/Do you want to continue\?/, 'the consent dialog');
       await this.#tmux('send-keys', '-t', 'gemini', 'Enter'); // "1. Yes" is selected
@@ -196,18 +200,30 @@ export class GeminiCli {
     return this.#tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'gemini');
   }
 
-  async #waitForScreen(pattern: RegExp, what: string, timeoutMs = STEP_TIMEOUT): Promise<string> {
+  /**
+   * Polls the screen until `expected` holds (with `settled`, on two identical captures 400 ms apart);
+   * throws at once when the UI reports a failed sign-in or the CLI exited.
+   */
+  async #waitForScreen(expected: RegExp | ((screen: string) => boolean), what: string, { timeoutMs = STEP_TIMEOUT, settled = false } = {}): Promise<string> {
+    const holds = typeof expected === 'function' ? expected : (screen: string) => expected.test(screen);
     const deadline = Date.now() + timeoutMs;
     let screen = '';
+    let previous: string | undefined;
     while (Date.now() < deadline) {
       screen = await this.#screen();
-      if (pattern.test(screen)) return screen;
+      if (holds(screen)) {
+        if (!settled || screen === previous) return screen;
+        previous = screen;
+        await sleep(400);
+        continue;
+      }
+      previous = undefined;
       const failed = /✕ (Failed to authenticate[^\n]*)/.exec(screen);
       if (failed) throw new Error(`Gemini CLI: ${failed[1]!.trim()}`);
       if (await this.#paneDead()) break;
       await sleep(250);
     }
-    throw new Error(`Gemini CLI: no ${what} (${pattern}) within ${timeoutMs} ms; screen:\n${tidy(screen)}`);
+    throw new Error(`Gemini CLI: no ${what} within ${timeoutMs} ms; screen:\n${tidy(screen)}`);
   }
 
   async #waitForOpenedUrl(): Promise<URL> {
