@@ -55,6 +55,13 @@ export interface Config {
   readonly profileFields: readonly ProfileField[];
   /** Seconds a subject's Management API profile is cached. */
   readonly profileCacheTtl: number;
+  // Observability (docs/observability.md).
+  /** Prometheus `GET /metrics` on a listener of its own (METRICS_PORT / METRICS_HOST); undefined → no listener. */
+  readonly metrics: { readonly port: number; readonly host: string } | undefined;
+  /** One info line per tool call (AUDIT_LOG, default on). */
+  readonly auditLog: boolean;
+  /** OpenTelemetry tracing, switched on by the standard OTEL_* variables; undefined → off (nothing loaded). */
+  readonly tracing: { readonly url: string; readonly serviceName: string } | undefined;
 }
 
 export interface ManagementApiConfig {
@@ -153,6 +160,20 @@ const schema = z.object({
     .transform((v) => (v ?? '').split(/[\s,]+/).filter(Boolean))
     .pipe(z.array(z.enum([...PROFILE_FIELDS, 'none'], { error: `each entry must be one of ${PROFILE_FIELDS.join(', ')} (or none)` }))),
   WHOAMI_PROFILE_CACHE_TTL: int(60, 0, 3600),
+  // Observability (docs/observability.md).
+  METRICS_PORT: emptyIsUnset(z.coerce.number().int().min(0).max(65535).optional()),
+  METRICS_HOST: emptyIsUnset(z.string().min(1).default('127.0.0.1')),
+  AUDIT_LOG: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => !(v === 'false' || v === '0' || v === 'no')),
+  OTEL_SDK_DISABLED: bool,
+  OTEL_TRACES_EXPORTER: emptyIsUnset(z.string().optional()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: emptyIsUnset(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: emptyIsUnset(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  OTEL_EXPORTER_OTLP_PROTOCOL: emptyIsUnset(z.string().optional()),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: emptyIsUnset(z.string().optional()),
+  OTEL_SERVICE_NAME: emptyIsUnset(z.string().optional()),
 });
 
 const DEFAULT_SCOPES = ['openid', 'profile', 'email'];
@@ -188,6 +209,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (Boolean(m2mId) !== Boolean(m2mSecret)) problems.push('LOGTO_M2M_APP_ID and LOGTO_M2M_APP_SECRET: set both or neither');
   if (e.WHOAMI_PROFILE_FIELDS.includes('none') && e.WHOAMI_PROFILE_FIELDS.length > 1) problems.push('WHOAMI_PROFILE_FIELDS: "none" stands alone');
   if (e.OPAQUE_TOKEN_MIN_LENGTH > e.OPAQUE_TOKEN_MAX_LENGTH) problems.push('OPAQUE_TOKEN_MIN_LENGTH: must not exceed OPAQUE_TOKEN_MAX_LENGTH');
+  // Observability: tracing is off unless an OTLP endpoint (or OTEL_TRACES_EXPORTER=otlp) asks for it.
+  const tracesExporter = e.OTEL_TRACES_EXPORTER?.trim().toLowerCase();
+  const tracesProtocol = e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL;
+  const tracingOn =
+    !e.OTEL_SDK_DISABLED && tracesExporter !== 'none' && (tracesExporter === 'otlp' || e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined);
+  if (tracesExporter !== undefined && tracesExporter !== 'otlp' && tracesExporter !== 'none') problems.push(`OTEL_TRACES_EXPORTER: only otlp (or none) is supported (got ${tracesExporter})`);
+  if (tracingOn && tracesProtocol !== undefined && tracesProtocol !== 'http/json') problems.push(`OTEL_EXPORTER_OTLP_PROTOCOL: only http/json is supported (got ${tracesProtocol})`);
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) problems.push('METRICS_PORT: must differ from PORT (metrics never share the public listener)');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const scopesSupported = [...new Set([...(e.SCOPES_SUPPORTED.length ? e.SCOPES_SUPPORTED : DEFAULT_SCOPES), ...e.REQUIRED_SCOPES])];
@@ -232,6 +261,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : [...new Set(e.WHOAMI_PROFILE_FIELDS.filter((f): f is ProfileField => f !== 'none'))],
     ),
     profileCacheTtl: e.WHOAMI_PROFILE_CACHE_TTL,
+    metrics: e.METRICS_PORT === undefined ? undefined : Object.freeze({ port: e.METRICS_PORT, host: e.METRICS_HOST }),
+    auditLog: e.AUDIT_LOG,
+    tracing: tracingOn
+      ? Object.freeze({
+          url:
+            e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+            (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : 'http://localhost:4318/v1/traces'),
+          serviceName: e.OTEL_SERVICE_NAME ?? 'logto-whoami-mcp',
+        })
+      : undefined,
   });
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log.js';
+import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
 import { SessionLimitError, type Session, type SessionDirectory } from '../transports/sessions.js';
 import { KEY_PREFIX, type RedisLink } from './redis.js';
 import { HEARTBEAT, LOCATE, RELEASE, RESERVE, runScript } from './scripts.js';
@@ -33,6 +34,8 @@ export interface DirectoryOptions {
   /** Heartbeat period, ms (default 2000); a replica is dead `aliveMs` (default 3 × period) after its last one. */
   heartbeatMs?: number;
   aliveMs?: number;
+  /** Told of every Redis failure. */
+  observer?: Observer | undefined;
 }
 
 /** A session's entry (see ./scripts.ts for the key layout). */
@@ -53,7 +56,8 @@ export function ownerHash(owner: string): string {
  */
 export class RedisSessionDirectory implements SessionDirectory {
   readonly #link: RedisLink;
-  readonly #o: Required<Omit<DirectoryOptions, 'logger'>> & { logger: Logger };
+  readonly #o: Required<Omit<DirectoryOptions, 'logger' | 'observer'>> & { logger: Logger };
+  readonly #observer: Observer;
   readonly #countsKey: string;
   #snapshot: () => { sessions: Session[]; reserved: ReadonlyMap<string, number> } = () => ({ sessions: [], reserved: new Map() });
   #timer: NodeJS.Timeout | undefined;
@@ -72,7 +76,9 @@ export class RedisSessionDirectory implements SessionDirectory {
   constructor(link: RedisLink, options: DirectoryOptions) {
     const heartbeatMs = options.heartbeatMs ?? 2000;
     this.#link = link;
-    this.#o = { heartbeatMs, aliveMs: options.aliveMs ?? heartbeatMs * 3, ...options };
+    const { observer, ...rest } = options;
+    this.#o = { heartbeatMs, aliveMs: options.aliveMs ?? heartbeatMs * 3, ...rest };
+    this.#observer = observer ?? NOOP_OBSERVER;
     this.#countsKey = `${KEY_PREFIX}counts:${options.replicaId}`;
   }
 
@@ -157,6 +163,7 @@ export class RedisSessionDirectory implements SessionDirectory {
     try {
       reply = await runScript(this.#link.client, LOCATE, { keys: [sessionKey(id), `${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`] });
     } catch (error) {
+      this.#observer.redisError('directory');
       throw new DirectoryUnavailableError({ cause: error });
     }
     if (!Array.isArray(reply)) return { state: 'unknown' };
@@ -205,6 +212,7 @@ export class RedisSessionDirectory implements SessionDirectory {
 
   #failed(error: unknown): void {
     this.#dirty = true;
+    this.#observer.redisError('directory');
     this.#o.logger.debug({ reason: error instanceof Error ? error.message : String(error) }, 'session directory: redis write failed');
   }
 

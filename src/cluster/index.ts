@@ -1,5 +1,6 @@
 import type { SharedCache } from '../auth/cache.js';
 import type { Logger } from '../log.js';
+import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
 import type { SessionRegistry } from '../transports/sessions.js';
 import { RedisSessionDirectory } from './directory.js';
 import { connectRedis, type RedisLink } from './redis.js';
@@ -16,6 +17,8 @@ export interface ClusterOptions {
   /** The upstream (IdP) timeout: bounds lock holding, waiting for another replica, forwarding. */
   upstreamTimeoutMs: number;
   logger: Logger;
+  /** Told of forwards, shared-cache lookups and Redis failures. */
+  observer?: Observer | undefined;
 }
 
 export interface Cluster {
@@ -39,7 +42,8 @@ export interface Cluster {
  */
 export function startCluster(o: ClusterOptions): Cluster {
   const logger = o.logger.child({ component: 'cluster', replica: o.replicaId });
-  const link: RedisLink = connectRedis(o.redisUrl, logger);
+  const observer = o.observer ?? NOOP_OBSERVER;
+  const link: RedisLink = connectRedis(o.redisUrl, logger, undefined, () => observer.redisError('connection'));
   const directory = new RedisSessionDirectory(link, {
     replicaId: o.replicaId,
     replicaUrl: o.replicaUrl,
@@ -47,12 +51,13 @@ export function startCluster(o: ClusterOptions): Cluster {
     maxSessions: o.maxSessions,
     maxPerOwner: o.maxPerOwner,
     logger,
+    observer,
   });
   let registry: SessionRegistry | undefined;
   return {
     replicaId: o.replicaId,
     directory,
-    sharedCache: createSharedCache(link, { lockMs: o.upstreamTimeoutMs + 1000, logger }),
+    sharedCache: createSharedCache(link, { lockMs: o.upstreamTimeoutMs + 1000, logger, observer }),
     attach(r) {
       registry = r;
       directory.start(() => r.snapshot());
@@ -66,6 +71,7 @@ export function startCluster(o: ClusterOptions): Cluster {
         replicaId: o.replicaId,
         forwardTimeoutMs: o.upstreamTimeoutMs + 2000,
         logger,
+        observer,
       });
     },
     redisUp: () => link.up,

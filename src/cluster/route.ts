@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
 import { jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
 import type { Logger } from '../log.js';
+import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
 import { ownerOf, type Session, type SessionRegistry } from '../transports/sessions.js';
 import { ownerHash, type RedisSessionDirectory } from './directory.js';
 import { FORWARDED_HEADER, forwardRequest } from './forward.js';
@@ -15,6 +16,8 @@ export interface SessionRouteOptions {
   /** Longest wait for another replica's answer headers, ms. */
   forwardTimeoutMs: number;
   logger: Logger;
+  /** Told of every forward and how it ended. */
+  observer?: Observer | undefined;
 }
 
 const RETRY_AFTER = { 'retry-after': '2' };
@@ -34,6 +37,7 @@ export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variab
     await next();
     await o.directory.settled();
   };
+  const observer = o.observer ?? NOOP_OBSERVER;
   const sessionId = (c: Context): string | undefined => (o.kind === 'streamable' ? c.req.header('mcp-session-id') : c.req.query('sessionId'));
   return async (c, next) => {
     const id = sessionId(c);
@@ -54,6 +58,7 @@ export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variab
       return local(next);
     }
     const outcome = await forwardRequest(c.req.raw, where.url, where.replicaId, o.forwardTimeoutMs);
+    observer.forwarded(outcome.kind === 'response' ? 'ok' : outcome.kind);
     if (outcome.kind === 'refused') {
       // Nothing listens there any more: the replica is gone, and its sessions with it. Answered
       // here, as the handler would: the request body went to the forward attempt.

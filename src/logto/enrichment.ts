@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { Observer } from '../observe/observer.js';
 import { Secret } from '../secret.js';
 import { createManagementClient } from './management-client.js';
 import { createProfileLoader, type ProfileLoader } from './profile.js';
@@ -12,6 +13,8 @@ export interface EnrichmentInput {
   devM2m?: { appId: string; appSecret: string; resource: string } | undefined;
   logger: Logger;
   fetch?: typeof fetch | undefined;
+  /** Told of the Management API's token requests and calls. */
+  observer?: Observer | undefined;
 }
 
 /**
@@ -33,6 +36,7 @@ export function createEnrichment(input: EnrichmentInput): ProfileLoader | undefi
     resource: m2m.resource,
     timeoutMs: config.upstreamTimeoutMs,
     ...(input.fetch ? { fetch: input.fetch } : {}),
+    observer: input.observer,
     onScopeMismatch: (scope) =>
       log.warn({ scope: scope ?? null }, 'the M2M token lacks the Management API permission `all`: assign the "Logto Management API access" role to the M2M app'),
   });

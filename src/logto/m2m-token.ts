@@ -1,3 +1,5 @@
+import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
+import { observedCall } from '../observe/upstream.js';
 import { ManagementApiError } from './errors.js';
 
 /** The part of @logto/api's `ClientCredentials` this module relies on. */
@@ -12,6 +14,8 @@ export interface M2mTokenOptions {
   timeoutMs: number;
   /** Called once per token whose `scope` is not `all` (the Management API then answers 403s). */
   onScopeMismatch?: (scope: string | undefined) => void;
+  /** Told of each token request that goes to the token endpoint (not the source's cached answers). */
+  observer?: Observer | undefined;
 }
 
 export interface M2mToken {
@@ -32,11 +36,19 @@ export function createM2mToken(options: M2mTokenOptions): M2mToken {
   let source = options.createSource();
   let inflight: Promise<{ value: string; scope?: string }> | undefined;
   let warnedFor: string | undefined;
+  const observer = options.observer ?? NOOP_OBSERVER;
+  /** The source's last answer: while it is valid (its own 60 s leeway) the source asks nobody. */
+  let last: { expiresAt: number } | undefined;
 
   const load = () => {
     const current = source;
-    const pending = current
-      .getAccessToken()
+    const fetches = last === undefined || last.expiresAt <= Math.floor(Date.now() / 1000) + 60;
+    const request = fetches ? observedCall('m2m_token', observer, () => current.getAccessToken()) : current.getAccessToken();
+    const pending = request
+      .then((token) => {
+        if (current === source) last = token;
+        return token;
+      })
       .catch((error: unknown) => {
         // @logto/api's ClientCredentialsError says "Failed to fetch access token: 401 Unauthorized":
         // the status, never the secret it sent.
@@ -73,6 +85,7 @@ export function createM2mToken(options: M2mTokenOptions): M2mToken {
     invalidate() {
       source = options.createSource();
       inflight = undefined;
+      last = undefined;
     },
   };
 }

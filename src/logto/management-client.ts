@@ -2,6 +2,8 @@ import { createApiClient, createManagementApi } from '@logto/api/management';
 import type { Config } from '../config.js';
 import type { Secret } from '../secret.js';
 import { readLimited } from '../http/body.js';
+import type { Observer } from '../observe/observer.js';
+import { observedFetch } from '../observe/upstream.js';
 import { ManagementApiError } from './errors.js';
 import { createM2mToken, type M2mToken } from './m2m-token.js';
 
@@ -20,6 +22,8 @@ export interface ManagementClientOptions {
   fetch?: typeof fetch;
   /** Told (once per token) when the M2M token's scope is not `all`. */
   onScopeMismatch?: (scope: string | undefined) => void;
+  /** Told of every token request and API call (metrics, spans). */
+  observer?: Observer | undefined;
 }
 
 /** Logto's typed Management API client (openapi-fetch over Logto's published OpenAPI document). */
@@ -44,7 +48,7 @@ export interface ManagementClient {
 export function createManagementClient(options: ManagementClientOptions): ManagementClient {
   const baseUrl = options.endpoint.replace(/\/+$/, '');
   const maxBytes = options.maxBytes ?? 1024 * 1024;
-  const doFetch = options.fetch ?? fetch;
+  const doFetch = options.observer ? observedFetch('management_api', options.observer, options.fetch) : (options.fetch ?? fetch);
   const token = createM2mToken({
     timeoutMs: options.timeoutMs,
     // createManagementApi's own apiClient is not used: it has no single-flight and warns on stdout.
@@ -56,6 +60,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
         apiIndicator: options.resource,
       }).clientCredentials,
     ...(options.onScopeMismatch ? { onScopeMismatch: options.onScopeMismatch } : {}),
+    observer: options.observer,
   });
   const api = createApiClient({ baseUrl, getToken: () => token.get() });
   api.use({
