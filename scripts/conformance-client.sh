@@ -16,12 +16,12 @@
 #            clients mid-flow. A real hang still fails, just later.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-node20="$(command -v node)"
+project_node="$(command -v node)" # the project's Node (22 or 24; CI puts one first on PATH)
 node22="$("$root/scripts/node22.sh")"
 tools="$("$root/scripts/interop-tools.sh")"
 out="$root/artifacts/conformance-client"
 rm -rf "$out" && mkdir -p "$out"
-client_cmd="$node20 --import tsx $root/src/cli/conformance.ts"
+client_cmd="$project_node --import tsx $root/src/cli/conformance.ts"
 
 status=0
 for run in ${RUNS:-2026-07-28 auth backcompat}; do

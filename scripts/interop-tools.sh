@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install the third-party MCP clients the interop tests drive (MCP Inspector 2.x, the MCP conformance
 # suite) into .cache/interop-tools/, from the pinned manifest test/interop/tools/package{,-lock}.json,
-# with the Node 22 binary from scripts/node22.sh (both tools require Node >= 22; the project runs on 20).
+# with the Node 22 binary from scripts/node22.sh (the tools require Node >= 22.19).
 # Kept out of the project's package.json on purpose: ~220 packages (vite, react, ink) the server never
-# uses, engine warnings under Node 20, and Inspector pins its own @modelcontextprotocol/client.
+# uses, engine requirements of their own, and Inspector pins its own @modelcontextprotocol/client.
 # Idempotent: skipped when the installed lockfile matches the manifest. Prints the install directory.
 set -euo pipefail
 

@@ -1,15 +1,19 @@
 import { createHash } from 'node:crypto';
 import { pino, type Logger } from 'pino';
+import type { Scrubber } from './secret.js';
 
 export type { Logger };
 
 /**
  * Structured JSON logs (pino). Nothing here logs headers or bodies; the redact list is a second
- * line of defence should anyone ever log a request object.
+ * line of defence should anyone ever log a request object. With a `scrubber`, every serialized line
+ * is run through it (pino's `streamWrite` hook), whatever the level and whatever an upstream echoed
+ * into a message: the M2M secret and M2M access tokens never reach the destination.
  */
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(level: string, destination?: NodeJS.WritableStream, scrubber?: Scrubber): Logger {
   const options = {
     level,
+    ...(scrubber ? { hooks: { streamWrite: (line: string) => scrubber.scrub(line) } } : {}),
     base: { service: 'logto-whoami-mcp' },
     redact: {
       paths: ['req.headers.authorization', 'headers.authorization', 'authorization', 'token', 'access_token', 'refresh_token'],

@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { createApp } from './app.js';
 import { announcedUrls, loadConfig, type Config } from './config.js';
 import { createLogger } from './log.js';
+import { Scrubber } from './secret.js';
 import { replicaIdOf, startClusterFor } from './server/cluster.js';
 import { createEnrichment } from './logto/enrichment.js';
 import { createHttpServer, type HttpTimeouts } from './server/http-server.js';
@@ -53,7 +54,10 @@ export interface StartOptions {
  */
 export async function startServer(env: Record<string, string | undefined>, options: StartOptions = {}): Promise<RunningServer> {
   const config = loadConfig(env);
-  const logger = createLogger(config.logLevel, options.logDestination);
+  // The tenant's M2M secret and every M2M access token are scrubbed from every log line and refused in whoami's profile.
+  const scrubber = new Scrubber();
+  if (config.managementApi) scrubber.addSecret(config.managementApi.appSecret);
+  const logger = createLogger(config.logLevel, options.logDestination, scrubber);
   assertDevIdpAllowed(config, env['NODE_ENV']);
 
   // Listen first: with PORT=0 the public URL (hence the resource) depends on the bound port.
@@ -118,7 +122,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     state: () => state,
     extendModernServer: options.extendModernServer,
     // whoami's Logto profile (Management API), the same for every era.
-    mcp: { observer, profile: createEnrichment({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, fetch: options.fetch, observer }) },
+    mcp: { observer, profile: createEnrichment({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, scrubber, fetch: options.fetch, observer }) },
   });
   http.setHandler((req, bindings) => app.fetch(req, bindings));
 

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Observer } from '../observe/observer.js';
-import { Secret } from '../secret.js';
+import { Secret, type Scrubber } from '../secret.js';
 import { createManagementClient } from './management-client.js';
 import { createProfileLoader, type ProfileLoader } from './profile.js';
 
@@ -12,6 +12,8 @@ export interface EnrichmentInput {
   /** The dev IdP's own M2M app (development, no LOGTO_ENDPOINT). */
   devM2m?: { appId: string; appSecret: string; resource: string } | undefined;
   logger: Logger;
+  /** Learns each M2M access token; a profile that holds one (or the secret) is refused. */
+  scrubber?: Scrubber | undefined;
   fetch?: typeof fetch | undefined;
   /** Told of the Management API's token requests and calls. */
   observer?: Observer | undefined;
@@ -36,6 +38,7 @@ export function createEnrichment(input: EnrichmentInput): ProfileLoader | undefi
     resource: m2m.resource,
     timeoutMs: config.upstreamTimeoutMs,
     ...(input.fetch ? { fetch: input.fetch } : {}),
+    ...(input.scrubber ? { onToken: (value: string) => input.scrubber?.add(value) } : {}),
     observer: input.observer,
     onScopeMismatch: (scope) =>
       log.warn({ scope: scope ?? null }, 'the M2M token lacks the Management API permission `all`: assign the "Logto Management API access" role to the M2M app'),
@@ -48,5 +51,6 @@ export function createEnrichment(input: EnrichmentInput): ProfileLoader | undefi
     concurrency: config.upstreamConcurrency,
     queueTimeoutMs: config.upstreamTimeoutMs,
     logger: log,
+    ...(input.scrubber ? { leaks: (text: string) => input.scrubber?.leaks(text) ?? false } : {}),
   });
 }

@@ -1,8 +1,6 @@
-import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
-import { observedCall } from '../observe/upstream.js';
 import { ManagementApiError } from './errors.js';
 
-/** The part of @logto/api's `ClientCredentials` this module relies on. */
+/** What a token source answers: the shape of @logto/api's `ClientCredentials`, which {@link clientCredentialsSource} mirrors. */
 export interface AccessTokenSource {
   getAccessToken(): Promise<{ value: string; expiresAt: number; scope?: string }>;
 }
@@ -14,8 +12,6 @@ export interface M2mTokenOptions {
   timeoutMs: number;
   /** Called once per token whose `scope` is not `all` (the Management API then answers 403s). */
   onScopeMismatch?: (scope: string | undefined) => void;
-  /** Told of each token request that goes to the token endpoint (not the source's cached answers). */
-  observer?: Observer | undefined;
 }
 
 export interface M2mToken {
@@ -26,33 +22,24 @@ export interface M2mToken {
 }
 
 /**
- * Wraps @logto/api's `ClientCredentials`, which already caches the token until 60 s before it
- * expires, with what it lacks: single-flight (its cache check and fetch are not guarded, so N
- * concurrent cold callers make N token requests), a timeout (its `fetch` has none), and
- * invalidation. A timed-out request is abandoned, not aborted (its fetch takes no signal): the next
- * caller starts a new one, so a hung token endpoint holds at most one socket per timeout period.
+ * Wraps a token source that caches the token until shortly before it expires (./client-credentials.ts)
+ * with what a cache alone lacks: single-flight (N concurrent cold callers make one token request), a
+ * caller-side timeout, and invalidation (after a 401 from the Management API).
  */
 export function createM2mToken(options: M2mTokenOptions): M2mToken {
   let source = options.createSource();
   let inflight: Promise<{ value: string; scope?: string }> | undefined;
   let warnedFor: string | undefined;
-  const observer = options.observer ?? NOOP_OBSERVER;
-  /** The source's last answer: while it is valid (its own 60 s leeway) the source asks nobody. */
-  let last: { expiresAt: number } | undefined;
 
   const load = () => {
     const current = source;
-    const fetches = last === undefined || last.expiresAt <= Math.floor(Date.now() / 1000) + 60;
-    const request = fetches ? observedCall('m2m_token', observer, () => current.getAccessToken()) : current.getAccessToken();
-    const pending = request
-      .then((token) => {
-        if (current === source) last = token;
-        return token;
-      })
+    const pending = current
+      .getAccessToken()
       .catch((error: unknown) => {
-        // @logto/api's ClientCredentialsError says "Failed to fetch access token: 401 Unauthorized":
-        // the status, never the secret it sent.
-        throw new ManagementApiError('token_failed', `M2M token request failed (${error instanceof Error ? error.message : 'unknown error'})`, { cause: error });
+        // A source's own ManagementApiError says what failed in words it chose; any other error's
+        // message could repeat what the token endpoint answered (an echo of the secret), so it is dropped.
+        if (error instanceof ManagementApiError) throw error;
+        throw new ManagementApiError('token_failed', 'M2M token request failed', { cause: error });
       })
       .finally(() => {
         if (inflight === pending) inflight = undefined;
@@ -85,7 +72,6 @@ export function createM2mToken(options: M2mTokenOptions): M2mToken {
     invalidate() {
       source = options.createSource();
       inflight = undefined;
-      last = undefined;
     },
   };
 }

@@ -1,9 +1,10 @@
-import { createApiClient, createManagementApi } from '@logto/api/management';
+import { createApiClient } from '@logto/api/management';
 import type { Config } from '../config.js';
 import type { Secret } from '../secret.js';
 import { readLimited } from '../http/body.js';
-import type { Observer } from '../observe/observer.js';
+import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
 import { observedFetch } from '../observe/upstream.js';
+import { clientCredentialsSource } from './client-credentials.js';
 import { ManagementApiError } from './errors.js';
 import { createM2mToken, type M2mToken } from './m2m-token.js';
 
@@ -18,8 +19,10 @@ export interface ManagementClientOptions {
   timeoutMs: number;
   /** Largest accepted response body. Default 1 MiB. */
   maxBytes?: number;
-  /** For the API requests only: @logto/api's token request always uses the global fetch. */
+  /** For the token request and the API requests (tests inject one). */
   fetch?: typeof fetch;
+  /** Told every M2M access token obtained (the logs scrub it). */
+  onToken?: (value: string) => void;
   /** Told (once per token) when the M2M token's scope is not `all`. */
   onScopeMismatch?: (scope: string | undefined) => void;
   /** Told of every token request and API call (metrics, spans). */
@@ -40,27 +43,32 @@ export interface ManagementClient {
 }
 
 /**
- * Management API access with Logto's official `@logto/api`: its `ClientCredentials` (client
- * credentials grant, `resource` = the Management API indicator, `scope=all`) behind
- * {@link createM2mToken} (single-flight, timeout), and its `createApiClient` with one middleware
- * that performs the request itself so it can bound it. A 401 drops the cached token.
+ * Management API access with Logto's official `@logto/api` `createApiClient` (typed, openapi-fetch)
+ * and one middleware that performs each request itself so it can bound it; the M2M token from the
+ * client-credentials grant (`resource` = the Management API indicator, `scope=all`, sent as
+ * @logto/api's `ClientCredentials` sends it, but never following a redirect) behind
+ * {@link createM2mToken} (single-flight, timeout). A 401 drops the cached token.
  */
 export function createManagementClient(options: ManagementClientOptions): ManagementClient {
   const baseUrl = options.endpoint.replace(/\/+$/, '');
   const maxBytes = options.maxBytes ?? 1024 * 1024;
-  const doFetch = options.observer ? observedFetch('management_api', options.observer, options.fetch) : (options.fetch ?? fetch);
+  const observer = options.observer ?? NOOP_OBSERVER;
+  const doFetch = observedFetch('management_api', observer, options.fetch);
   const token = createM2mToken({
     timeoutMs: options.timeoutMs,
-    // createManagementApi's own apiClient is not used: it has no single-flight and warns on stdout.
+    // Not @logto/api's ClientCredentials: it follows redirects with the secret (see ./client-credentials.ts).
     createSource: () =>
-      createManagementApi('default', {
+      clientCredentialsSource({
+        tokenEndpoint: `${baseUrl}/oidc/token`,
         clientId: options.appId,
-        clientSecret: options.appSecret.reveal(),
-        baseUrl,
-        apiIndicator: options.resource,
-      }).clientCredentials,
+        clientSecret: options.appSecret,
+        resource: options.resource,
+        timeoutMs: options.timeoutMs,
+        maxBytes,
+        fetch: observedFetch('m2m_token', observer, options.fetch),
+        ...(options.onToken ? { onToken: options.onToken } : {}),
+      }),
     ...(options.onScopeMismatch ? { onScopeMismatch: options.onScopeMismatch } : {}),
-    observer: options.observer,
   });
   const api = createApiClient({ baseUrl, getToken: () => token.get() });
   api.use({

@@ -54,6 +54,8 @@ export interface ProfileLoaderOptions {
   concurrency: number;
   queueTimeoutMs: number;
   logger?: Logger;
+  /** True when a text holds the M2M secret or an M2M access token: such an answer is never shown. */
+  leaks?: (text: string) => boolean;
   now?: () => number;
 }
 
@@ -122,6 +124,8 @@ export function createProfileLoader(options: ProfileLoaderOptions) {
     return cache.getOrLoad(key, async () => {
       try {
         const value = await load(identity.subject, fields);
+        // A Management API that echoes the credential it was called with must not hand it to the caller.
+        if (options.leaks?.(JSON.stringify(value))) throw new ManagementApiError('bad_response', 'the Management API answer holds the M2M credential');
         return { value, expiresAt: now() + options.ttlSeconds * 1000 };
       } catch (error) {
         const code = error instanceof ManagementApiError ? error.code : 'bad_response';

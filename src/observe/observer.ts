@@ -1,4 +1,4 @@
-import type { Span, TextMapPropagator, Tracer } from '@opentelemetry/api';
+import type { TextMapPropagator, Tracer } from '@opentelemetry/api';
 
 /**
  * What the rooms of the server tell the outside about their work: one small vocabulary of events
@@ -95,6 +95,3 @@ export const NOOP_OBSERVER: Observer = Object.freeze({
   forwarded: nothing,
   redisError: nothing,
 });
-
-/** The span of the MCP request being served, if tracing is on (for attributes set deep inside, e.g. a tool error). */
-export type ActiveSpan = Span | undefined;

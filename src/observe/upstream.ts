@@ -47,36 +47,9 @@ export function observedFetch(target: UpstreamTarget, observer: Observer, inner:
   };
 }
 
-/**
- * Times one call of `run` as an upstream call to `target` (for clients whose HTTP request is not
- * ours to wrap: @logto/api's token request uses the global fetch), with a client span when tracing.
- */
-export async function observedCall<T>(target: UpstreamTarget, observer: Observer, run: () => Promise<T>): Promise<T> {
-  if (!observer.metrics && !observer.tracing) return run();
-  const span = observer.tracing?.tracer.startSpan(`POST ${target}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': 'POST', 'logto_whoami.upstream.target': target } });
-  const started = performance.now();
-  let outcome: UpstreamOutcome = 'error';
-  try {
-    const value = await run();
-    outcome = 'ok';
-    return value;
-  } catch (error) {
-    outcome = failureOutcome(error);
-    span?.setAttribute('error.type', outcome);
-    span?.setStatus({ code: SpanStatusCode.ERROR });
-    throw error;
-  } finally {
-    observer.upstream(target, outcome, (performance.now() - started) / 1000);
-    span?.end();
-  }
-}
-
 function failureOutcome(error: unknown): UpstreamOutcome {
   const name = error instanceof Error ? error.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') return 'timeout';
   if (error instanceof TypeError) return 'unreachable';
-  // @logto/api: "Failed to fetch access token: 401 Unauthorized".
-  const status = /: (\d{3}) /.exec(error instanceof Error ? error.message : '')?.[1];
-  if (status) return status.startsWith('5') ? 'http_5xx' : 'http_4xx';
   return 'error';
 }

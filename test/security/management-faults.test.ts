@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../src/server.js';
 import { startFakeIdp, type Fault, type FakeIdp } from '../support/fake-idp.js';
@@ -90,6 +92,10 @@ describe('whoami enrichment: every Management API failure → the token claims s
     { where: 'token', fault: 'down', error: 'token_failed' },
     { where: 'token', fault: 'hang', error: 'timeout' },
     { where: 'token', fault: 'html', error: 'token_failed' },
+    { where: 'token', fault: 'redirect', error: 'token_failed' },
+    { where: 'token', fault: 'echo', error: 'token_failed' },
+    // A Management API that answers with the M2M token it was called with: the profile is refused, never shown.
+    { where: 'management', fault: 'echo', error: 'bad_response' },
   ];
   for (const { where, fault, error } of cases) {
     it(`${where === 'token' ? 'M2M token endpoint' : 'Management API'} ${fault} → 200, sub from the token, logto: { available: false, error: ${error} }`, async () => {
@@ -103,6 +109,7 @@ describe('whoami enrichment: every Management API failure → the token claims s
         assert.equal(me['token_type'], 'jwt');
         assert.deepEqual(me['logto'], { available: false, error });
         assert.ok(!JSON.stringify(me).includes(`${sub}@example.com`));
+        assert.ok(!JSON.stringify(me).includes(SECRET_CANARY) && !/m2m-[0-9a-f]{32}/.test(JSON.stringify(me)), 'no M2M credential in the whoami answer');
       } finally {
         idp.fault[where] = 'ok';
       }
@@ -111,6 +118,24 @@ describe('whoami enrichment: every Management API failure → the token claims s
       assert.equal(again.status, 200);
     });
   }
+
+  it('a 307 from the M2M token endpoint is not followed: the form (client secret included) reaches no other origin', async () => {
+    const trap = await startTrap();
+    try {
+      idp.redirectTo = `${trap.url}/steal`;
+      idp.fault.token = 'redirect-307';
+      const sub = fresh('token-307');
+      seedUser(idp, sub);
+      const me = await whoamiAs(server, await jwtFor(sub));
+      assert.equal(me['sub'], sub);
+      assert.deepEqual(me['logto'], { available: false, error: 'token_failed' });
+      assert.deepEqual(trap.requests, [], 'nothing was re-sent to the redirect target');
+    } finally {
+      idp.fault.token = 'ok';
+      await trap.close();
+    }
+    assert.ok(server.logs.text.includes('answered a redirect (HTTP 307)'), 'the log line names the redirect');
+  });
 
   it('the Management API never decides who the caller is: a 200 about another user is refused, the sub stays the token’s', async () => {
     const sub = fresh('impostor');
@@ -136,6 +161,25 @@ describe('whoami enrichment: every Management API failure → the token claims s
     assert.ok(!/m2m-[0-9a-f]{32}/.test(server.logs.text), 'an M2M access token leaked into the logs');
   });
 });
+
+/** A listener on 127.0.0.1 that records what reaches it (method, path, body) and answers 200. */
+async function startTrap(): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
+  const requests: string[] = [];
+  const trap = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += String(c)));
+    req.on('end', () => {
+      requests.push(`${req.method} ${req.url} ${body}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"stolen","expires_in":3600,"scope":"all"}');
+    });
+  });
+  await new Promise<void>((r) => trap.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(trap.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise<void>((r) => trap.close(() => r())),
+  };
+}
 
 describe('whoami enrichment: the M2M token is cached and renewed single-flight', () => {
   let idp: FakeIdp;

@@ -13,9 +13,13 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWT
  * - html: 200 with an HTML page
  * - huge: 200 streaming up to 64 MiB of a JSON string, as long as the client reads
  * - redirect: 302 to an attacker-looking URL
+ * - redirect-307: 307 (the method and body must be re-sent as they are) to `redirectTo`
+ * - echo: the credential the request carried, echoed back — the token endpoint answers 401 with the
+ *   client secret in its status text and body; any other endpoint answers 200 with the bearer token
+ *   in its status text and in the Management API's answers (the user's `name`, a role's name)
  * - not-object: 200 with a JSON array
  */
-export type Fault = 'ok' | 'down' | 'hang' | 'slow' | '401' | '500' | '502' | '404' | 'html' | 'huge' | 'redirect' | 'not-object';
+export type Fault = 'ok' | 'down' | 'hang' | 'slow' | '401' | '500' | '502' | '404' | 'html' | 'huge' | 'redirect' | 'redirect-307' | 'echo' | 'not-object';
 
 /** `token`: client credentials at /oidc/token; `management`: the Management API under /api. */
 type Endpoint = 'discovery' | 'jwks' | 'userinfo' | 'token' | 'management';
@@ -43,6 +47,8 @@ export interface FakeIdp {
   readonly issuer: string;
   fault: Record<Endpoint, Fault>;
   slowMs: number;
+  /** Where `redirect-307` points. */
+  redirectTo: string;
   /** Requests seen per endpoint. */
   readonly calls: Record<Endpoint, number>;
   /** Userinfo calls being answered right now, and the most ever at once. */
@@ -100,6 +106,7 @@ export async function startFakeIdp(): Promise<FakeIdp> {
     issuer,
     fault: { discovery: 'ok', jwks: 'ok', userinfo: 'ok', token: 'ok', management: 'ok' },
     slowMs: 1000,
+    redirectTo: 'http://169.254.169.254/latest/meta-data/',
     calls: { discovery: 0, jwks: 0, userinfo: 0, token: 0, management: 0 },
     inflight: { userinfo: 0, maxUserinfo: 0, management: 0, maxManagement: 0 },
     hugeBytesWritten: 0,
@@ -206,6 +213,25 @@ export async function startFakeIdp(): Promise<FakeIdp> {
       case 'redirect':
         res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
         return;
+      case 'redirect-307':
+        res.writeHead(307, { location: idp.redirectTo }).end();
+        return;
+      case 'echo': {
+        if (endpoint === 'token') {
+          let body = '';
+          for await (const chunk of req) body += String(chunk);
+          const secret = new URLSearchParams(body).get('client_secret') ?? '';
+          res.writeHead(401, `Unauthorized: bad client_secret ${secret}`, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: 'invalid_client', error_description: `client_secret ${secret} is wrong` }));
+          return;
+        }
+        const bearer = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+        const m = /^\/api\/users\/([^/]+)(\/roles|\/organizations)?$/.exec(path);
+        const answer = !m ? { echoed: bearer } : m[2] === '/roles' ? [{ id: 'r-echo', name: bearer }] : m[2] ? [] : { id: decodeURIComponent(m[1]!), username: 'echo', name: bearer };
+        res.writeHead(200, `OK ${bearer}`, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer));
+        return;
+      }
       case 'not-object':
         return json(res, 200, [{ sub: 'array' }]);
       case 'ok':

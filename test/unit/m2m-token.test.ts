@@ -34,19 +34,21 @@ describe('M2M token wrapper (single-flight, timeout, invalidation)', () => {
     assert.equal(await next, 'tok-2');
   });
 
-  it('a failed token request is token_failed, names the status, and is not remembered', async () => {
+  it("a failed token request is token_failed, is not remembered, and repeats no foreign error's words", async () => {
     let n = 0;
     const token = createM2mToken({
       createSource: () => ({
         getAccessToken: async () => {
           n++;
-          if (n === 1) throw new Error('Failed to fetch access token: 401 Unauthorized');
+          if (n === 1) throw new ManagementApiError('token_failed', 'the M2M token endpoint answered HTTP 401: invalid_client');
+          if (n === 2) throw new Error('Failed to fetch access token: 401 echoed-secret');
           return { value: 'ok', expiresAt: 0, scope: 'all' };
         },
       }),
       timeoutMs: 1_000,
     });
-    await assert.rejects(token.get(), (e: unknown) => e instanceof ManagementApiError && e.code === 'token_failed' && /401/.test(e.message));
+    await assert.rejects(token.get(), (e: unknown) => e instanceof ManagementApiError && e.code === 'token_failed' && /401: invalid_client/.test(e.message));
+    await assert.rejects(token.get(), (e: unknown) => e instanceof ManagementApiError && e.code === 'token_failed' && !e.message.includes('echoed-secret'));
     assert.equal(await token.get(), 'ok');
   });
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface InteropTools {
-  /** Node 22 binary (the tools need >= 22.19; the project runs on Node 20). */
+  /** Node 22 binary (the tools need >= 22.19), whatever Node runs the project (22 or 24). */
   node22: string;
   /** MCP Inspector launcher entry (`--web` / `--cli`). */
   inspector: string;
