@@ -260,8 +260,13 @@ async function main(): Promise<void> {
     // The IdP runs in its own process, as Logto does; each server child gets a port (and so a
     // resource) known to it in advance.
     const ports = { stateless: await freePort(), mcpauth: await freePort(), info: await freePort(), stateful: await freePort(), sessions: await freePort(), balancer: await freePort() };
-    // The canonical identifier each server announces (WHATWG href: an origin-only resource ends in /).
-    const idp = await start('idp', { BENCH_RESOURCES: Object.values(ports).map((p) => new URL(`http://localhost:${p}`).href).join(' ') });
+    // The identifiers each server announces: ours one per endpoint (…/mcp, …/sse); mcp-auth's the
+    // origin (WHATWG href: an origin-only resource ends in /).
+    const idp = await start('idp', {
+      BENCH_RESOURCES: Object.values(ports)
+        .flatMap((p) => ['/', '/mcp', '/sse'].map((path) => new URL(path, `http://localhost:${p}`).href))
+        .join(' '),
+    });
     const issuer = idp.info['issuer']!;
     const serverEnv = { ...sharedEnv, LOGTO_ENDPOINT: idp.info['origin']! };
     const stateless = await start('server', { ...serverEnv, PORT: String(ports.stateless), MCP_STATELESS: 'true' }, { execArgv: profArgs('stateless') });
@@ -440,7 +445,9 @@ async function main(): Promise<void> {
       // connection pinned to its own session; with two replicas about half the calls land on
       // the replica that does not hold the session and are forwarded to the one that does.
       const redis = await startRedisForBench(await freePort());
-      const replicaEnv = (id: string) => ({ ...serverEnv, PORT: '0', PUBLIC_URL: `http://localhost:${ports.balancer}`, REDIS_URL: redis.url, REPLICA_ID: id });
+      // Required with REDIS_URL (issue 19): the replicas seal what they share and sign their forwards.
+      const BENCH_CLUSTER_SECRET = 'bench-cluster-secret-not-for-production-0123456789';
+      const replicaEnv = (id: string) => ({ ...serverEnv, PORT: '0', PUBLIC_URL: `http://localhost:${ports.balancer}`, REDIS_URL: redis.url, CLUSTER_SECRET: BENCH_CLUSTER_SECRET, REPLICA_ID: id });
       // The replicas of this block only: each is stopped here, before redis goes away.
       const replicas: Child[] = [];
       try {

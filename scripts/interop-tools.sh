@@ -11,7 +11,10 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 src="$root/test/interop/tools"
 dest="$root/.cache/interop-tools"
 node22="$("$root/scripts/node22.sh")"
-npm_cli="$(npm root -g 2>/dev/null)/npm/bin/npm-cli.js"
+# The npm on PATH, resolved to its script (`npm root -g` would name the global folder of whichever node
+# is first on PATH — .cache/node22 in CI, which has no npm of its own).
+npm_cli="$(readlink -f "$(command -v npm)")"
+[[ "$npm_cli" == *.js ]] || npm_cli="$(dirname "$npm_cli")/../lib/node_modules/npm/bin/npm-cli.js"
 [[ -f "$npm_cli" ]] || { echo "interop-tools.sh: npm-cli.js not found at $npm_cli" >&2; exit 1; }
 
 stamp="$dest/.installed-lock.sha256"

@@ -24,7 +24,8 @@ import { eraRouter, type EraVariables } from './transports/era-router.js';
 export interface AppOptions {
   /** Externally visible base URL, no trailing slash. */
   publicUrl: string;
-  resource: string;
+  /** Each endpoint's resource identifier: /mcp → `mcp`, /sse and /messages → `sse` (config's announcedUrls). */
+  resources: { readonly mcp: string; readonly sse: string };
   /** Where the server listens; on loopback the Host header is checked too (DNS rebinding). */
   listenHost: string;
   scopesSupported: readonly string[];
@@ -97,7 +98,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
   app.route(
     '/',
     metadataRoutes({
-      resource: o.resource,
+      resources: o.resources,
       publicPath,
       issuer: () => o.state()?.metadata.issuer,
       issuerMetadata: () => o.state()?.metadata.raw,
@@ -123,11 +124,12 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
   // Response stream; requests without Origin (and not a preflight) skip it.
   const mcpCors: MiddlewareHandler = (c, next) =>
     c.req.method === 'OPTIONS' || c.req.header('origin') !== undefined ? corsMiddleware(c, next) : next();
-  const gate = (suffix: string) =>
+  // Each endpoint's challenge points at its own resource's document (RFC 9728 §5.1).
+  const gate = (endpoint: 'mcp' | 'sse') =>
     bearerGate({
       authenticator: () => o.state()?.authenticator,
-      resource: o.resource,
-      resourceMetadata: prm(suffix),
+      resource: o.resources[endpoint],
+      resourceMetadata: prm(`/${endpoint}`),
       scopesSupported: o.scopesSupported,
       requiredScopes: o.requiredScopes,
       logger: o.logger,
@@ -143,11 +145,11 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
   const tracing = o.observer?.tracing;
   const tools = new Set([whoamiTool.name]);
   const span = (transport: 'streamable-http' | 'sse') => (tracing ? mcpSpan({ tracing, transport, tools, eraOf }) : pass);
-  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', span('streamable-http'), mcpCors, guard, gate('/mcp'), route('streamable'), mcp);
+  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', span('streamable-http'), mcpCors, guard, gate('mcp'), route('streamable'), mcp);
 
   const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes, mcp: o.mcp };
-  app.on(['GET', 'OPTIONS'], '/sse', span('sse'), mcpCors, guard, gate('/sse'), route('sse'), sseStreamHandler(sse));
-  app.on(['POST', 'OPTIONS'], '/messages', span('sse'), mcpCors, guard, gate('/sse'), route('sse'), sseMessageHandler(sse));
+  app.on(['GET', 'OPTIONS'], '/sse', span('sse'), mcpCors, guard, gate('sse'), route('sse'), sseStreamHandler(sse));
+  app.on(['POST', 'OPTIONS'], '/messages', span('sse'), mcpCors, guard, gate('sse'), route('sse'), sseMessageHandler(sse));
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404));
   app.onError((error, c) => {

@@ -2,6 +2,9 @@ import { isIP } from 'node:net';
 import * as z from 'zod';
 import { Secret } from './secret.js';
 
+/** The shortest CLUSTER_SECRET accepted, in bytes (UTF-8): 256 bits if it is random text. */
+export const MIN_CLUSTER_SECRET_BYTES = 32;
+
 /**
  * The validated, frozen configuration. Built from an environment object by {@link loadConfig};
  * `src/index.ts` is the only place that passes `process.env`.
@@ -16,7 +19,11 @@ export interface Config {
   readonly port: number;
   /** Externally visible base URL, no trailing slash. Undefined → `http://localhost:<port>` after listen. */
   readonly publicUrl: string | undefined;
-  /** RFC 8707 resource identifier, canonical ({@link canonicalResource}); undefined → the public URL's. */
+  /**
+   * MCP_RESOURCE, canonical ({@link canonicalResource}): one resource identifier for every endpoint
+   * (single-resource mode). Undefined → each endpoint is its own resource, named by its URL
+   * ({@link announcedUrls}).
+   */
   readonly resource: string | undefined;
   readonly tokenValidation: 'auto' | 'jwt' | 'userinfo';
   readonly requiredScopes: readonly string[];
@@ -46,6 +53,8 @@ export interface Config {
   readonly replicaId: string | undefined;
   /** How the other replicas reach this one; undefined → http://HOST:PORT. */
   readonly replicaUrl: string | undefined;
+  /** CLUSTER_SECRET: keys the MACs on what replicas share and forward (src/cluster/seal.ts); set whenever redisUrl is. */
+  readonly clusterSecret: Secret | undefined;
   /**
    * Logto Management API access (a machine-to-machine app with the `all` permission), or undefined
    * when LOGTO_M2M_APP_ID / LOGTO_M2M_APP_SECRET are unset. The dev IdP brings its own M2M app.
@@ -55,6 +64,11 @@ export interface Config {
   readonly profileFields: readonly ProfileField[];
   /** Seconds a subject's Management API profile is cached. */
   readonly profileCacheTtl: number;
+  /**
+   * CLIENT_REDIRECT_URIS: the redirect URIs the user's MCP clients use, for the banner, --setup and
+   * --doctor; empty → MCP Inspector's defaults (src/server/banner.ts).
+   */
+  readonly clientRedirectUris: readonly string[];
   // Observability (docs/observability.md).
   /** Prometheus `GET /metrics` on a listener of its own (METRICS_PORT / METRICS_HOST); undefined → no listener. */
   readonly metrics: { readonly port: number; readonly host: string } | undefined;
@@ -151,6 +165,7 @@ const schema = z.object({
   REDIS_URL: emptyIsUnset(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional()),
   REPLICA_ID: emptyIsUnset(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, . _ - (at most 64)').optional()),
   REPLICA_URL: optionalUrl,
+  CLUSTER_SECRET: emptyIsUnset(z.string().optional()),
   LOGTO_M2M_APP_ID: z.string().optional(),
   LOGTO_M2M_APP_SECRET: z.string().optional(),
   LOGTO_MANAGEMENT_API_RESOURCE: emptyIsUnset(z.url({ protocol: /^https?$/ }).optional()),
@@ -160,6 +175,8 @@ const schema = z.object({
     .transform((v) => (v ?? '').split(/[\s,]+/).filter(Boolean))
     .pipe(z.array(z.enum([...PROFILE_FIELDS, 'none'], { error: `each entry must be one of ${PROFILE_FIELDS.join(', ')} (or none)` }))),
   WHOAMI_PROFILE_CACHE_TTL: int(60, 0, 3600),
+  // Issue 18: the redirect URIs of the user's own clients (Inspector on another port, …).
+  CLIENT_REDIRECT_URIS: words.pipe(z.array(z.string().refine(isRedirectUri, 'each entry must be an absolute URL like http://localhost:6274/oauth/callback'))),
   // Observability (docs/observability.md).
   METRICS_PORT: emptyIsUnset(z.coerce.number().int().min(0).max(65535).optional()),
   METRICS_HOST: emptyIsUnset(z.string().min(1).default('127.0.0.1')),
@@ -195,7 +212,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (resource) {
     const r = new URL(resource);
     if (r.hash) problems.push('MCP_RESOURCE: must not contain a fragment (RFC 8707 §2)');
-    // One identifier must cover both endpoints so a single Logto API resource serves /mcp and /sse.
+    // Single-resource mode: the one identifier must cover both endpoints (a prefix of each URL).
     const base = publicUrl ?? `http://localhost:${e.PORT}`;
     if (!publicUrl && e.PORT === 0) {
       problems.push('MCP_RESOURCE: with PORT=0 set PUBLIC_URL too (the resource must match the URL clients use)');
@@ -209,6 +226,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (Boolean(m2mId) !== Boolean(m2mSecret)) problems.push('LOGTO_M2M_APP_ID and LOGTO_M2M_APP_SECRET: set both or neither');
   if (e.WHOAMI_PROFILE_FIELDS.includes('none') && e.WHOAMI_PROFILE_FIELDS.length > 1) problems.push('WHOAMI_PROFILE_FIELDS: "none" stands alone');
   if (e.OPAQUE_TOKEN_MIN_LENGTH > e.OPAQUE_TOKEN_MAX_LENGTH) problems.push('OPAQUE_TOKEN_MIN_LENGTH: must not exceed OPAQUE_TOKEN_MAX_LENGTH');
+  // Replicas believe nothing in Redis without it (src/cluster/seal.ts). Never its value in a message.
+  const clusterSecret = e.REDIS_URL ? e.CLUSTER_SECRET : undefined;
+  if (e.REDIS_URL && clusterSecret === undefined) {
+    problems.push(`CLUSTER_SECRET: required with REDIS_URL — the same random value on every replica, at least ${MIN_CLUSTER_SECRET_BYTES} bytes (e.g. openssl rand -base64 48)`);
+  } else if (clusterSecret !== undefined && Buffer.byteLength(clusterSecret) < MIN_CLUSTER_SECRET_BYTES) {
+    problems.push(`CLUSTER_SECRET: too short — at least ${MIN_CLUSTER_SECRET_BYTES} bytes (e.g. openssl rand -base64 48)`);
+  }
   // Observability: tracing is off unless an OTLP endpoint (or OTEL_TRACES_EXPORTER=otlp) asks for it.
   const tracesExporter = e.OTEL_TRACES_EXPORTER?.trim().toLowerCase();
   const tracesProtocol = e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL;
@@ -247,6 +271,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     redisUrl: e.REDIS_URL,
     replicaId: e.REPLICA_ID,
     replicaUrl: e.REPLICA_URL,
+    clusterSecret: clusterSecret === undefined ? undefined : new Secret(clusterSecret),
     managementApi:
       m2mId && m2mSecret
         ? Object.freeze({
@@ -261,6 +286,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : [...new Set(e.WHOAMI_PROFILE_FIELDS.filter((f): f is ProfileField => f !== 'none'))],
     ),
     profileCacheTtl: e.WHOAMI_PROFILE_CACHE_TTL,
+    clientRedirectUris: Object.freeze([...new Set(e.CLIENT_REDIRECT_URIS)]),
     metrics: e.METRICS_PORT === undefined ? undefined : Object.freeze({ port: e.METRICS_PORT, host: e.METRICS_HOST }),
     auditLog: e.AUDIT_LOG,
     tracing: tracingOn
@@ -285,21 +311,68 @@ export function canonicalResource(url: string): string {
   return new URL(url).href;
 }
 
+/** The resources of this server and what it announces, once it listens ({@link announcedUrls}). */
+export interface AnnouncedUrls {
+  /** PUBLIC_URL, else `http://localhost:<port>`; no trailing slash. */
+  publicUrl: string;
+  /**
+   * The resource identifier each endpoint announces (RFC 9728 `resource`, RFC 8707 `resource`):
+   * `mcp` for /mcp, `sse` for /sse and /messages. Canonical ({@link canonicalResource}).
+   */
+  resources: { readonly mcp: string; readonly sse: string };
+  /**
+   * Every distinct resource identifier of this server, /mcp's first: the Logto API resources that must
+   * exist, and the JWT audiences accepted on every endpoint (a token whose `aud` names any of them).
+   */
+  audiences: readonly string[];
+  /** True when MCP_RESOURCE names one resource for every endpoint (the deployments of before per-endpoint resources). */
+  singleResource: boolean;
+}
+
 /**
- * The public URL and the resource the server announces once it listens on `port`: PUBLIC_URL (else
- * `http://localhost:<port>`) and MCP_RESOURCE (else that URL), the resource in its canonical form
- * ({@link canonicalResource}). One definition for the server and for `--doctor`/`--setup`, which
- * must name the API identifier the server will announce.
+ * What the server announces once it listens on `port`. By default each endpoint is its own
+ * protected resource, named by its own URL (the MCP authorization spec's canonical server URI;
+ * RFC 9728 §3.3): `${publicUrl}/mcp` for /mcp, `${publicUrl}/sse` for /sse and /messages. With
+ * MCP_RESOURCE, that one identifier for every endpoint. One definition for the server and for
+ * `--doctor`/`--setup`, which must name the API identifiers the server will announce.
  */
-export function announcedUrls(config: Config, port: number = config.port): { publicUrl: string; resource: string } {
+export function announcedUrls(config: Config, port: number = config.port): AnnouncedUrls {
   const publicUrl = config.publicUrl ?? `http://localhost:${port}`;
-  return { publicUrl, resource: canonicalResource(config.resource ?? publicUrl) };
+  const resources = config.resource
+    ? { mcp: config.resource, sse: config.resource }
+    : { mcp: canonicalResource(`${publicUrl}/mcp`), sse: canonicalResource(`${publicUrl}/sse`) };
+  return {
+    publicUrl,
+    resources: Object.freeze(resources),
+    audiences: Object.freeze([...new Set([resources.mcp, resources.sse])]),
+    singleResource: config.resource !== undefined,
+  };
+}
+
+/**
+ * Why single-resource mode (MCP_RESOURCE) locks out clients, and how to move: the banner and
+ * `--doctor` say it. Undefined without MCP_RESOURCE.
+ */
+export function singleResourceWarning(urls: AnnouncedUrls): string | undefined {
+  if (!urls.singleResource) return undefined;
+  const originOnly = new URL(urls.resources.mcp).pathname === '/';
+  return (
+    `MCP_RESOURCE=${urls.resources.mcp} names one resource for every endpoint: ` +
+    `Gemini CLI cannot sign in (it wants the metadata of /mcp to name ${urls.publicUrl}/mcp, of /sse ${urls.publicUrl}/sse)` +
+    (originOnly ? ', nor can the Vercel AI SDK (it strips the trailing / of an origin-only identifier and gets invalid_target)' : '') +
+    `. To move: unset MCP_RESOURCE, run --setup (creates the API resources ${urls.publicUrl}/mcp and ${urls.publicUrl}/sse with the same permissions), then --doctor`
+  );
 }
 
 /** Same origin, and the resource's path is the endpoint's path or a whole-segment prefix of it. */
 function coversEndpoint(resource: URL, endpoint: URL): boolean {
   const path = resource.pathname.replace(/\/$/, '');
   return resource.origin === endpoint.origin && (endpoint.pathname === path || endpoint.pathname.startsWith(`${path}/`));
+}
+
+/** An absolute redirect URI with an authority (`http://localhost:6274/oauth/callback`, `com.example.app://cb`): not `localhost:6274`. */
+export function isRedirectUri(value: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]/i.test(value) && URL.canParse(value);
 }
 
 /** True for hosts that only this machine can reach: localhost, 127.0.0.0/8, ::1 (bracketed or not). */

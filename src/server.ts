@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { createApp } from './app.js';
-import { announcedUrls, loadConfig, type Config } from './config.js';
+import { announcedUrls, loadConfig, singleResourceWarning, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { Scrubber } from './secret.js';
 import { replicaIdOf, startClusterFor } from './server/cluster.js';
@@ -18,7 +18,12 @@ export interface RunningServer {
   url: string;
   mcpUrl: string;
   sseUrl: string;
+  /** /mcp's resource identifier (the primary one; the root metadata document names it). */
   resource: string;
+  /** Each endpoint's resource identifier: /mcp → `mcp`, /sse and /messages → `sse` (equal with MCP_RESOURCE). */
+  resources: { readonly mcp: string; readonly sse: string };
+  /** Every distinct resource identifier (the API resources Logto must have; the accepted JWT audiences). */
+  audiences: readonly string[];
   issuer: string;
   port: number;
   config: Config;
@@ -64,7 +69,8 @@ export async function startServer(env: Record<string, string | undefined>, optio
   const http = createHttpServer(options.httpTimeouts);
   const port = await http.listen(config.port, config.host);
   // The one definition doctor/setup use too, so the API identifier they name is the one announced here.
-  const { publicUrl, resource } = announcedUrls(config, port);
+  const urls = announcedUrls(config, port);
+  const { publicUrl, resources, audiences } = urls;
 
   const closers: Array<() => Promise<void>> = [];
   // Metrics, audit line, tracing: first, so every room built below reports to it.
@@ -85,7 +91,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
   let dev: (DevM2m & { endpoint: string }) | undefined;
   if (!issuer) {
     try {
-      const idp = await startDevIdpFor(config, resource, logger);
+      const idp = await startDevIdpFor(config, audiences, logger);
       closers.push(() => idp.close());
       issuer = idp.issuer;
       dev = { ...idp.m2m, endpoint: idp.origin };
@@ -108,7 +114,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
   let state: IssuerState | undefined;
   const app = createApp({
     publicUrl,
-    resource,
+    resources,
     listenHost: config.host,
     scopesSupported: config.scopesSupported,
     requiredScopes: config.requiredScopes,
@@ -131,7 +137,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
   try {
     discovery = await startDiscoveryLoop(
       async () => {
-        state = await loadIssuerState(expectedIssuer, resource, config, options.fetch, cluster?.sharedCache, observer);
+        state = await loadIssuerState(expectedIssuer, audiences, config, options.fetch, cluster?.sharedCache, observer);
       },
       expectedIssuer,
       logger,
@@ -146,7 +152,9 @@ export async function startServer(env: Record<string, string | undefined>, optio
     url: publicUrl,
     mcpUrl: `${publicUrl}/mcp`,
     sseUrl: `${publicUrl}/sse`,
-    resource,
+    resource: resources.mcp,
+    resources,
+    audiences,
     issuer: expectedIssuer,
     port,
     config,
@@ -165,6 +173,6 @@ export async function startServer(env: Record<string, string | undefined>, optio
       await Promise.allSettled(closers.map((c) => c()));
     },
   };
-  if (options.banner ?? config.logLevel !== 'silent') printBanner({ ...running, devM2m: dev }, logger);
+  if (options.banner ?? config.logLevel !== 'silent') printBanner({ ...running, singleResourceWarning: singleResourceWarning(urls), devM2m: dev }, logger);
   return running;
 }

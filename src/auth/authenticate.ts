@@ -20,7 +20,7 @@ export interface Identity {
 export interface AuthenticatorOptions {
   mode: 'auto' | 'jwt' | 'userinfo';
   issuer: string;
-  resource: string;
+  /** Checks signature, `iss` and `aud` (one audience set — every resource of this server — for every endpoint). */
   verifyJwt: (token: string) => Promise<Record<string, unknown> & { sub: string; exp: number }>;
   verifyUserinfo: (token: string) => Promise<Record<string, unknown> & { sub: string }>;
   /** Seconds an opaque token's userinfo result is trusted. */
@@ -65,7 +65,9 @@ function scopesOf(claims: Record<string, unknown>): string[] {
  * a token that cannot be the issuer's is refused without any upstream call. Then the path by `mode`:
  * `auto` sends JWTs (anything with a dot) to jose and opaque tokens to userinfo; a JWT that fails is never
  * retried through userinfo. Successful results are cached by SHA-256 of the token, per path,
- * never past the token's expiry; concurrent cold requests share one upstream call. Final JWT
+ * never past the token's expiry; concurrent cold requests share one upstream call. One authenticator
+ * serves every endpoint and era with one `verifyJwt` (one audience set), so a cached identity means
+ * exactly what a fresh check would: a hit can never let through a token that `verifyJwt` refuses. Final JWT
  * refusals (bad signature, expired, wrong `iss`/`aud`, …) are remembered for 60 s; other failures
  * are never stored.
  */

@@ -4,8 +4,11 @@ import { AuthError } from './errors.js';
 
 export interface JwtVerifierOptions {
   issuer: string;
-  /** The RFC 8707 resource identifier; `aud` must contain it (one trailing slash of difference tolerated). */
-  audience: string;
+  /**
+   * This server's RFC 8707 resource identifiers (config's `announcedUrls().audiences`):
+   * `aud` must name at least one of them. An origin-only identifier is also accepted without its `/`.
+   */
+  audiences: readonly string[];
   /** The one remote JWKS built at start-up (jose `createRemoteJWKSet`), so its cache and cooldown work. */
   jwks: JWTVerifyGetKey;
   /** Asymmetric algorithms the issuer advertises. Symmetric ones and `none` never pass. */
@@ -20,17 +23,18 @@ const ACCESS_TOKEN_TYP = new Set(['at+jwt', 'application/at+jwt']);
 
 /**
  * Verifies a JWT access token (RFC 9068): signature against the issuer's JWKS, `iss` exact, `aud`
- * containing the resource, `exp` required, `typ` `at+jwt` when present. Keys in the token's header
+ * naming one of this server's resources, `exp` required, `typ` `at+jwt` when present. Keys in the token's header
  * (`jwk`, `jku`, `x5u`) are never used: jose resolves keys only through `jwks`.
  *
  * This does NOT check scopes; the bearer gate does that after verification.
  */
 export function createJwtVerifier(options: JwtVerifierOptions) {
-  // The resource is announced in its canonical form (`http://host:port/`), but a Logto API created
-  // before that (identifier without the slash) still mints `aud` without it: both spellings name
-  // the same resource, so one slash of difference is accepted — nothing else is.
-  const trimmed = options.audience.replace(/\/$/, '');
-  const audience = [trimmed, `${trimmed}/`];
+  // One verifier for every endpoint: a token for any of this server's resources passes on any of
+  // them (they are one server, with one set of permissions). An origin-only identifier is
+  // announced canonically (`http://host:port/`), but a Logto API created before that (identifier
+  // without the slash) still mints `aud` without it: both spellings are the same URL, so that one
+  // is accepted too. A resource with a path (`…/mcp`) is matched exactly: `…/mcp/` is another URL.
+  const audience = [...new Set(options.audiences.flatMap((a) => (new URL(a).pathname === '/' ? [a.replace(/\/$/, ''), a.replace(/\/?$/, '/')] : [a])))];
   return async (token: string): Promise<JWTPayload & { sub: string; exp: number }> => {
     try {
       const { payload, protectedHeader } = await jwtVerify(token, options.jwks, {

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { validateAuthorizationResponseIssuer } from '@modelcontextprotocol/client';
 import { CliError } from './errors.js';
@@ -8,16 +8,23 @@ export interface CallbackListener {
   readonly redirectUrl: string;
   /** Resolves with the query of the first request to /callback; rejects after `timeoutMs`. */
   waitForCallback(timeoutMs: number): Promise<URLSearchParams>;
+  /**
+   * Answers the browser's callback request, which is held open until the sign-in's outcome is known:
+   * "Signed in" only once the code was exchanged, else the failure (an `error=` response included).
+   */
+  respond(outcome: { ok: true } | { ok: false; message: string }): void;
   close(): Promise<void>;
 }
 
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 const PAGE = (title: string, body: string) =>
-  `<!doctype html><meta charset="utf-8"><title>${title}</title><h1>${title}</h1><p>${body}</p>`;
+  `<!doctype html><meta charset="utf-8"><title>${escapeHtml(title)}</title><h1>${escapeHtml(title)}</h1><p>${escapeHtml(body)}</p>`;
 
 /**
  * Loopback redirect listener (RFC 8252 §7.3), bound to 127.0.0.1 only. `port` 0 picks a free port.
- * Serves exactly one callback; other paths get 404. The browser page says nothing about the result
- * beyond "return to the terminal" — the code is validated by the caller.
+ * Serves exactly one callback; other paths get 404. The callback's page waits for {@link
+ * CallbackListener.respond}: the browser says "Signed in" only when the CLI is, and shows the
+ * failure (with the authorization server's `error` and description, HTML-escaped) otherwise.
  */
 export async function startCallbackListener(port: number): Promise<CallbackListener> {
   let deliver: ((params: URLSearchParams) => void) | undefined;
@@ -25,6 +32,9 @@ export async function startCallbackListener(port: number): Promise<CallbackListe
     deliver = resolve;
   });
   let done = false;
+  let pending: ServerResponse | undefined;
+  const answer = (res: ServerResponse, status: number, title: string, body: string) =>
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', connection: 'close' }).end(PAGE(title, body));
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -37,9 +47,7 @@ export async function startCallbackListener(port: number): Promise<CallbackListe
       return;
     }
     done = true;
-    res
-      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', connection: 'close' })
-      .end(PAGE('Signed in', 'You can close this window and return to the terminal.'));
+    pending = res;
     deliver?.(url.searchParams);
   });
 
@@ -51,6 +59,13 @@ export async function startCallbackListener(port: number): Promise<CallbackListe
     });
   });
   const actual = (server.address() as AddressInfo).port;
+  const respond: CallbackListener['respond'] = (outcome) => {
+    const res = pending;
+    pending = undefined;
+    if (!res || res.writableEnded) return;
+    if (outcome.ok) answer(res, 200, 'Signed in', 'You can close this window and return to the terminal.');
+    else answer(res, 400, 'Sign-in failed', `${outcome.message} Return to the terminal.`);
+  };
 
   return {
     redirectUrl: `http://127.0.0.1:${actual}/callback`,
@@ -58,13 +73,28 @@ export async function startCallbackListener(port: number): Promise<CallbackListe
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new CliError('callback_timeout', `No authorization response within ${Math.round(timeoutMs / 1000)} s.`)),
+          () =>
+            reject(
+              new CliError(
+                'callback_timeout',
+                `No authorization response within ${Math.round(timeoutMs / 1000)} s. If the browser shows an error of the authorization server ` +
+                  `(invalid_redirect_uri: "redirect_uri did not match"), register http://127.0.0.1:${actual}/callback for the app and pass --port ${actual}.`,
+              ),
+            ),
           timeoutMs,
         );
       });
       return Promise.race([received, timeout]).finally(() => clearTimeout(timer));
     },
-    close() {
+    respond,
+    async close() {
+      const res = pending;
+      if (res && !res.writableEnded) {
+        // Still held (the sign-in stopped before an outcome): say so, and let the page reach the browser.
+        const sent = new Promise<void>((resolve) => res.once('finish', resolve).once('close', resolve));
+        respond({ ok: false, message: 'The sign-in did not complete; the terminal says why.' });
+        await sent;
+      }
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

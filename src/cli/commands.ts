@@ -27,7 +27,9 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     const args = parseCliArgs(argv);
     await dispatch(args, deps);
     return 0;
-  } catch (error) {
+  } catch (thrown) {
+    // A CliError from the session's fetch reaches here wrapped by the SDK's transport: the CLI's own words win.
+    const error = cliErrorIn(thrown) ?? thrown;
     if (error instanceof CliError) {
       deps.stderr(`error (${error.code}): ${error.message}`);
       if (error.code === 'usage') deps.stderr(`\n${USAGE}`);
@@ -36,6 +38,13 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     deps.stderr(`error: ${describe(error)}`);
     return 1;
   }
+}
+
+function cliErrorIn(error: unknown): CliError | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof CliError) return e;
+  }
+  return undefined;
 }
 
 function describe(error: unknown): string {

@@ -9,6 +9,8 @@ export type CliErrorCode =
   | 'state_mismatch'
   | 'issuer_mismatch'
   | 'authorization_denied'
+  | 'invalid_target'
+  | 'port_in_use'
   | 'callback_timeout'
   | 'discovery_failed'
   | 'no_client'

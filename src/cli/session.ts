@@ -69,6 +69,8 @@ export class Session implements RecordHost {
   private migrations = 0;
   private stepUps = 0;
   private readonly attemptedScopes = new Set<string>();
+  /** The loopback port of this process's last sign-in: a step-up signs in on it again. */
+  private callbackPort: number | undefined;
 
   private constructor(options: SessionOptions, record: ServerRecord) {
     this.options = options;
@@ -193,21 +195,35 @@ export class Session implements RecordHost {
         ...(request.resourceMetadataUrl ? { resourceMetadataUrl: request.resourceMetadataUrl } : {}),
         fetchFn: this.registrationFetch(discovery),
       };
-      const first = await this.runAuth(() => auth(provider, authOptions));
+      const first = await this.runAuth(() => auth(provider, authOptions), discovery);
       if (first === 'AUTHORIZED') return;
       const authorizationUrl = provider.authorizationUrl;
       if (!authorizationUrl) throw new Error('auth() asked for a redirect without an authorization URL');
 
       const params = await this.collectResponse(listener, authorizationUrl.href);
-      const code = validateAuthorizationResponse(params, {
-        state: provider.expectedState,
-        issuer: discovery.issuer,
-        issRequired:
-          (discovery.authorizationServerMetadata as Record<string, unknown> | undefined)?.authorization_response_iss_parameter_supported === true,
-      });
-      const iss = params.get('iss');
-      const second = await this.runAuth(() => auth(provider, { ...authOptions, authorizationCode: code, ...(iss !== null ? { iss } : {}) }));
-      if (second !== 'AUTHORIZED') throw new CliError('unauthorized', 'The code exchange did not yield tokens.');
+      try {
+        const code = withResourceHint(discovery, () =>
+          validateAuthorizationResponse(params, {
+            state: provider.expectedState,
+            issuer: discovery.issuer,
+            issRequired:
+              (discovery.authorizationServerMetadata as Record<string, unknown> | undefined)?.authorization_response_iss_parameter_supported === true,
+          }),
+        );
+        const iss = params.get('iss');
+        const second = await this.runAuth(() => auth(provider, { ...authOptions, authorizationCode: code, ...(iss !== null ? { iss } : {}) }), discovery);
+        if (second !== 'AUTHORIZED') throw new CliError('unauthorized', 'The code exchange did not yield tokens.');
+      } catch (error) {
+        listener.respond({ ok: false, message: error instanceof CliError ? error.message : 'The code exchange failed.' });
+        throw error;
+      }
+      listener.respond({ ok: true });
+      if (this.record.client && this.record.client.kind !== 'dynamic') {
+        // A pre-registered (or metadata-document) client: its redirect URI is registered by hand, so
+        // the port that worked is kept for every later sign-in (--port overrides it).
+        this.record.client = { ...this.record.client, redirect_uris: [listener.redirectUrl] };
+        await this.persist();
+      }
       this.log(`Signed in to ${this.serverUrl} (issuer ${discovery.issuer}).`);
     } finally {
       await listener.close();
@@ -231,25 +247,54 @@ export class Session implements RecordHost {
     record.discovery = state;
 
     if (this.options.clientId) {
+      const previous = record.client?.kind === 'pre-registered' && record.client.client_id === this.options.clientId ? record.client : undefined;
+      const redirectUris = registeredRedirectUris(previous);
       record.client = {
         client_id: this.options.clientId,
         ...(this.options.clientSecret ? { client_secret: this.options.clientSecret } : {}),
+        ...(redirectUris.length ? { redirect_uris: redirectUris } : {}),
         issuer: String(discovery.authorizationServerUrl),
         kind: 'pre-registered',
       };
     }
   }
 
+  /**
+   * The loopback listener, on: --port; else the port this process signed in on before (a step-up);
+   * else the stored client's redirect URI; else any free port. Only a dynamic client may move to
+   * another port when its own is taken (it registers again); a pre-registered client's port is the
+   * one registered by hand, so a taken port is an error that says so, never a wait for a browser
+   * that the authorization server will not send back.
+   */
   private async listen(): Promise<CallbackListener> {
-    if (this.options.port !== undefined) return startCallbackListener(this.options.port);
-    const registered = this.record.client?.kind === 'dynamic' ? registeredRedirectUris(this.record.client)[0] : undefined;
-    const port = registered ? Number(new URL(registered).port) || 0 : 0;
+    const client = this.record.client;
+    const registered = registeredRedirectUris(client)[0];
+    const storedPort = registered ? Number(new URL(registered).port) || undefined : undefined;
+    const port = this.options.port ?? this.callbackPort ?? storedPort ?? 0;
+    const movable = this.options.port === undefined && this.callbackPort === undefined && client?.kind === 'dynamic';
+    let listener: CallbackListener;
     try {
-      return await startCallbackListener(port);
+      listener = await startCallbackListener(port);
     } catch (error) {
       if (port === 0 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-      return startCallbackListener(0);
+      if (!movable) {
+        throw new CliError(
+          'port_in_use',
+          `The callback port ${port} is in use, and the redirect URI http://127.0.0.1:${port}/callback is the one registered for this client. ` +
+            'Free the port, or register another redirect URI for the app and pass --port with its port.',
+          { cause: error },
+        );
+      }
+      listener = await startCallbackListener(0);
     }
+    this.callbackPort = Number(new URL(listener.redirectUrl).port);
+    if (port === 0 && client && client.kind !== 'dynamic') {
+      this.log(
+        `The sign-in redirects to ${listener.redirectUrl} (a free port: no --port given). Register exactly this redirect URI for the app, ` +
+          'or register http://127.0.0.1:<N>/callback and pass --port <N> (Logto: Applications → your app → Redirect URIs; a Native app also accepts another loopback port).',
+      );
+    }
+    return listener;
   }
 
   /** Adds the RFC 7591 initial access token to the registration request only. */
@@ -267,12 +312,15 @@ export class Session implements RecordHost {
     };
   }
 
-  /** Maps the SDK's registration failures to errors that say what to configure. */
-  private async runAuth<T>(run: () => Promise<T>): Promise<T> {
+  /** Maps the SDK's registration failures (and an unknown resource) to errors that say what to configure. */
+  private async runAuth<T>(run: () => Promise<T>, discovery?: Discovery): Promise<T> {
     try {
       return await run();
     } catch (error) {
       if (error instanceof CliError) throw error;
+      if (error instanceof OAuthError && error.code === OAuthErrorCode.InvalidTarget) {
+        throw new CliError('invalid_target', `The token request was refused: invalid_target. ${resourceHint(discovery)}`, { cause: error });
+      }
       const message = error instanceof Error ? error.message : String(error);
       if (/does not support dynamic client registration/.test(message)) {
         throw new CliError(
@@ -308,9 +356,12 @@ export class Session implements RecordHost {
         abort.abort();
       }
     }
-    const opened = await this.options.openBrowser(url).catch(() => false);
+    // Wait from the start: the callback's page is held until the sign-in's outcome is known, so a
+    // browser (or a stand-in) that waits for that page must not be waited for first.
+    const response = listener.waitForCallback(timeoutMs);
+    const opened = await Promise.race([this.options.openBrowser(url).catch(() => false), response.then(() => true, () => true)]);
     this.log(opened ? 'Opened the browser to sign in…' : `Could not open a browser. Open this URL to sign in:\n\n  ${url}\n`);
-    return listener.waitForCallback(timeoutMs);
+    return response;
   }
 
   /**
@@ -360,6 +411,42 @@ export class Session implements RecordHost {
       }
       break;
     }
+    if (response.status === 403) {
+      const challenge = extractWWWAuthenticateParams(response);
+      if (challenge.error === 'insufficient_scope' && challenge.scope) {
+        await response.body?.cancel().catch(() => undefined);
+        const granted = this.record.tokens?.scope;
+        throw new CliError(
+          'insufficient_scope',
+          `The server needs scope "${challenge.scope}", and the authorization server did not grant it${granted ? ` (granted: "${granted}")` : ''}. ` +
+            `In Logto: give the user a role with ${challenge.scope.split(' ').join(', ')} — a permission of the API resource ${this.record.resource ?? '(this server\'s)'} ` +
+            "(Roles → your role → Permissions, then the user's Roles). The MCP server's --doctor checks that a role grants it.",
+        );
+      }
+    }
     return response;
   };
+}
+
+/** What to do about `invalid_target`: the API identifier that must exist, exactly, and the doctor. */
+function resourceHint(discovery: Discovery | undefined): string {
+  const resource = discovery?.resourceMetadata?.resource;
+  return (
+    (resource
+      ? `The authorization server has no API resource with the identifier ${resource}, byte for byte. In Logto: API resources → Create API resource, API identifier ${resource}.`
+      : 'The authorization server does not know the resource this server names.') +
+    " The MCP server's --doctor checks it (npm run doctor, or node dist/index.js --doctor)."
+  );
+}
+
+/** Adds {@link resourceHint} to an `error=invalid_target` authorization response. */
+function withResourceHint<T>(discovery: Discovery, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof CliError && error.code === 'authorization_denied' && /^Authorization failed: invalid_target\b/.test(error.message)) {
+      throw new CliError('invalid_target', `${error.message} ${resourceHint(discovery)}`, { cause: error });
+    }
+    throw error;
+  }
 }

@@ -1,19 +1,28 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
 import { SessionLimitError, type Session, type SessionDirectory } from '../transports/sessions.js';
+import type { IntegrityLog } from './integrity.js';
 import { KEY_PREFIX, type RedisLink } from './redis.js';
-import { HEARTBEAT, LOCATE, RELEASE, RESERVE, runScript } from './scripts.js';
+import type { ClusterKeys } from './seal.js';
+import { HEARTBEAT, LOCATE, RESERVE, runScript } from './scripts.js';
 
 /** Where a session lives, as the directory knows it. */
 export type Location =
   | { state: 'unknown' }
   /** Its replica stopped sending heartbeats: the session is gone. */
   | { state: 'dead' }
-  | { state: 'alive'; ownerHash: string; replicaId: string; kind: string; url: string };
+  | { state: 'alive'; replicaId: string; kind: string; url: string };
 
 /** How long a lookup of a session held elsewhere is reused. */
 const LOCATED_TTL_MS = 5_000;
+
+/**
+ * A replica's URL entry is believed this long past its own aliveness window: the writer's and the
+ * reader's clocks may disagree by up to this much (replicas' clocks are expected to agree within
+ * seconds, NTP). Liveness itself comes from Redis' clock (./scripts.ts).
+ */
+const URL_SLACK_MS = 30_000;
 
 /** Redis is unreachable: whether a session exists elsewhere cannot be known now. */
 export class DirectoryUnavailableError extends Error {
@@ -36,6 +45,9 @@ export interface DirectoryOptions {
   aliveMs?: number;
   /** Told of every Redis failure. */
   observer?: Observer | undefined;
+  /** Seal what this replica writes, check what it reads (CLUSTER_SECRET). */
+  keys: ClusterKeys;
+  integrity: IntegrityLog;
 }
 
 /** A session's entry (see ./scripts.ts for the key layout). */
@@ -53,12 +65,44 @@ export function ownerHash(owner: string): string {
  * Every write that fails (Redis down) marks the mirror dirty; the next heartbeat that reaches
  * Redis rewrites this replica's whole state from the local registry — also after Redis restarts
  * empty — so the directory heals without a restart.
+ *
+ * Nothing read back is believed unless a replica with this CLUSTER_SECRET wrote it (./seal.ts):
+ * - a session entry carries a MAC over its key, replica, kind and expiry — and no owner: whether
+ *   a caller may use a session is decided by its holder alone, from the caller's own token;
+ * - a replica's URL entry (`urls`) is sealed with its key and an expiry, and names the replica's
+ *   epoch — a random value of this process;
+ * - each count (`counts:<replica>`, one field per owner hash and `*`) carries a MAC over its key,
+ *   the writer's epoch, the field and the number. Only its replica writes a counts hash (from its
+ *   own local tally, {@link #counts}), so no script needs to add numbers: RESERVE writes this
+ *   replica's new counts and hands back the others' sealed ones in one atomic step, and the sum is
+ *   made here from the ones that check out, under the epoch of an authentic, unexpired URL entry —
+ *   so a dead replica's counts cannot be revived past its URL entry's expiry, nor a restarted
+ *   replica's old ones, and a replica without an authentic URL entry counts for nothing.
+ * A session entry or URL entry that fails its check is a miss (the session is unknown here: the
+ * handler's 404; nothing is forwarded). A count that fails is not read as any number: the
+ * reservation is refused (as if the cap were reached, with Retry-After) and its replica is asked
+ * to republish, which it does at its next heartbeat. Every failure is counted and logged without
+ * the value (./integrity.ts). What a MAC cannot stop is a deletion (or an older authentic value put
+ * back): a replica then looks as if it held fewer sessions, and the caps are at worst each
+ * replica's local caps, as with Redis down; each heartbeat reads this replica's `*` back and
+ * republishes everything when it changed.
  */
 export class RedisSessionDirectory implements SessionDirectory {
   readonly #link: RedisLink;
   readonly #o: Required<Omit<DirectoryOptions, 'logger' | 'observer'>> & { logger: Logger };
   readonly #observer: Observer;
   readonly #countsKey: string;
+  /** This process's epoch: its counts are sealed with it, its URL entry names it. */
+  readonly #epoch = randomBytes(12).toString('base64url');
+  /** This replica's sessions and reservations per owner hash (the truth its counts hash mirrors), and their sum. */
+  readonly #counts = new Map<string, number>();
+  #total = 0;
+  /** Reservations whose RESERVE is on its way (a resync must keep counting them). */
+  readonly #inflight = new Map<string, number>();
+  /** The `*` value last written (the heartbeat compares what Redis has with it); '' when none. */
+  #lastTotal = '';
+  /** The kind of each session held here (a touch rewrites the whole sealed entry). */
+  readonly #held = new Map<string, Session['kind']>();
   #snapshot: () => { sessions: Session[]; reserved: ReadonlyMap<string, number> } = () => ({ sessions: [], reserved: new Map() });
   #timer: NodeJS.Timeout | undefined;
   #dirty = true;
@@ -94,35 +138,63 @@ export class RedisSessionDirectory implements SessionDirectory {
   }
 
   async reserve(owner: string): Promise<void> {
-    if (this.#link.up) {
-      let verdict: unknown;
-      try {
-        verdict = await runScript(this.#link.client, RESERVE, {
-          keys: [`${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`],
-          arguments: [KEY_PREFIX, this.#o.replicaId, ownerHash(owner), String(this.#o.maxSessions), String(this.#o.maxPerOwner), String(this.#o.aliveMs * 2)],
-        });
-      } catch (error) {
-        this.#failed(error);
-        return;
-      }
-      if (verdict === 429 || verdict === 503) throw new SessionLimitError(verdict);
+    const o = ownerHash(owner);
+    this.#bump(o, 1);
+    if (!this.#link.up) {
+      // Redis down: the local caps (already checked) are all there is; the resync publishes this one later.
+      this.#dirty = true;
       return;
     }
-    // Redis down: the local caps (already checked) are all there is; the resync counts this one later.
-    this.#dirty = true;
+    // The numbers as written in this step are the ones the caps are checked against.
+    const total = this.#total;
+    const mine = this.#counts.get(o) ?? 0;
+    const sealedTotal = this.#sealCount('*', total);
+    this.#lastTotal = sealedTotal;
+    this.#inflight.set(o, (this.#inflight.get(o) ?? 0) + 1);
+    let reply: unknown;
+    try {
+      reply = await runScript(this.#link.client, RESERVE, {
+        keys: [`${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`],
+        arguments: [KEY_PREFIX, this.#o.replicaId, o, sealedTotal, this.#sealCount(o, mine), String(this.#o.aliveMs * 2)],
+      });
+    } catch (error) {
+      this.#failed(error);
+      return;
+    } finally {
+      const left = (this.#inflight.get(o) ?? 1) - 1;
+      if (left > 0) this.#inflight.set(o, left);
+      else this.#inflight.delete(o);
+    }
+    let all = total;
+    let owners = mine;
+    const others = Array.isArray(reply) ? reply.map(String) : [];
+    for (let i = 0; i + 3 < others.length; i += 4) {
+      const [id, urlEntry, t, m] = others.slice(i, i + 4) as [string, string, string, string];
+      // Not an authentic replica (no valid URL entry): nothing of it counts.
+      const replica = this.#openUrlEntry(id, urlEntry);
+      if (!replica) continue;
+      all += this.#openCount(id, replica.epoch, '*', t);
+      owners += this.#openCount(id, replica.epoch, o, m);
+    }
+    const verdict = owners > this.#o.maxPerOwner ? 429 : all > this.#o.maxSessions ? 503 : 0;
+    if (verdict === 0) return;
+    this.#bump(o, -1);
+    this.#publish(o);
+    throw new SessionLimitError(verdict);
   }
 
   unreserve(owner: string): void {
-    this.#release(owner, this.#countsKey);
+    this.#release(ownerHash(owner));
   }
 
   added(session: Session): void {
+    this.#held.set(session.id, session.kind);
     if (this.#closed) return;
     if (!this.#link.up) {
       this.#dirty = true;
       return;
     }
-    const [key, fields] = this.#entry(session);
+    const [key, fields] = this.#entry(session.id)!;
     this.#track(this.#link.client.multi().hSet(key, fields).pExpire(key, this.#o.idleTimeoutMs).exec());
   }
 
@@ -142,16 +214,26 @@ export class RedisSessionDirectory implements SessionDirectory {
 
   removed(session: Session): void {
     this.#touched.delete(session.id);
-    this.#release(session.owner, sessionKey(session.id));
+    this.#held.delete(session.id);
+    this.#release(ownerHash(session.owner), sessionKey(session.id));
   }
 
   /** Keeps an active session's entry from expiring (at most once per tenth of the idle timeout). */
   touch(id: string): void {
     const now = Date.now();
     if (this.#closed || !this.#link.up || now - (this.#touched.get(id) ?? 0) < this.#o.idleTimeoutMs / 10) return;
+    const entry = this.#entry(id);
+    if (!entry) return;
     this.#touched.set(id, now);
-    // Not tracked: nothing a client does next depends on it.
-    this.#link.client.pExpire(sessionKey(id), this.#o.idleTimeoutMs).catch((error: unknown) => this.#failed(error));
+    // The entry's expiry is sealed into it: a longer life is a new entry. Not tracked: nothing a
+    // client does next depends on it.
+    const [key, fields] = entry;
+    this.#link.client
+      .multi()
+      .hSet(key, fields)
+      .pExpire(key, this.#o.idleTimeoutMs)
+      .exec()
+      .catch((error: unknown) => this.#failed(error));
   }
 
   /** Where session `id` lives. Throws {@link DirectoryUnavailableError} when Redis cannot tell. */
@@ -167,9 +249,19 @@ export class RedisSessionDirectory implements SessionDirectory {
       throw new DirectoryUnavailableError({ cause: error });
     }
     if (!Array.isArray(reply)) return { state: 'unknown' };
-    const [o, r, k, url] = reply.map(String) as [string, string, string, string];
-    if (!url) return { state: 'dead' };
-    const where: Location = { state: 'alive', ownerHash: o, replicaId: r, kind: k, url };
+    const [r, k, e, m, urlEntry] = reply.map(String) as [string, string, string, string, string];
+    if (!this.#o.keys.valueMacIs([sessionKey(id), e, r, k], m)) {
+      this.#o.integrity.failed('session', 'bad-mac');
+      return { state: 'unknown' };
+    }
+    if (!(Number(e) > Date.now())) {
+      this.#o.integrity.failed('session', 'expired');
+      return { state: 'unknown' };
+    }
+    if (!urlEntry) return { state: 'dead' };
+    const replica = this.#openUrlEntry(r, urlEntry);
+    if (!replica) return { state: 'unknown' };
+    const where: Location = { state: 'alive', replicaId: r, kind: k, url: replica.url };
     if (this.#located.size >= 10_000) this.#located.clear();
     this.#located.set(id, { where, until: Date.now() + LOCATED_TTL_MS });
     return where;
@@ -196,18 +288,85 @@ export class RedisSessionDirectory implements SessionDirectory {
     await m.exec().catch(() => {});
   }
 
-  #release(owner: string, sessionKey: string): void {
+  /** One place less for owner hash `o` (and the session entry `key` gone, if given). */
+  #release(o: string, key?: string): void {
+    this.#bump(o, -1);
     if (this.#closed) return;
     if (!this.#link.up) {
       this.#dirty = true;
       return;
     }
-    this.#track(runScript(this.#link.client, RELEASE, { keys: [this.#countsKey, sessionKey], arguments: [ownerHash(owner)] }));
+    this.#publish(o, key);
   }
 
-  /** A held session's directory entry: its key, and owner hash, replica, kind. */
-  #entry(session: Session): [key: string, fields: { o: string; r: string; k: string }] {
-    return [sessionKey(session.id), { o: ownerHash(session.owner), r: this.#o.replicaId, k: session.kind }];
+  #bump(o: string, by: number): void {
+    const n = Math.max(0, (this.#counts.get(o) ?? 0) + by);
+    if (n > 0) this.#counts.set(o, n);
+    else this.#counts.delete(o);
+    this.#total = Math.max(0, this.#total + by);
+  }
+
+  /** Writes this replica's current count for owner hash `o` and its total (and deletes `key`, if given). */
+  #publish(o: string, key?: string): void {
+    const m = this.#link.client.multi();
+    if (key) m.del(key);
+    for (const [field, n] of [
+      [o, this.#counts.get(o) ?? 0],
+      ['*', this.#total],
+    ] as const) {
+      const sealed = n > 0 ? this.#sealCount(field, n) : '';
+      if (sealed) m.hSet(this.#countsKey, field, sealed);
+      else m.hDel(this.#countsKey, field);
+      if (field === '*') this.#lastTotal = sealed;
+    }
+    this.#track(m.exec());
+  }
+
+  /** A count as stored: `n.MAC`, the MAC over the counts key, this process's epoch, the field and n. */
+  #sealCount(field: string, n: number): string {
+    return `${n}.${this.#o.keys.valueMac([this.#countsKey, this.#epoch, field, String(n)])}`;
+  }
+
+  /**
+   * Replica `id`'s count from its counts hash, if authentic under `epoch`; absent → 0. One that is
+   * there but not authentic is not believed either way: its true value is unknown, so it counts as
+   * a full cap (Infinity: the reservation is refused with Retry-After, never let past a cap), it is
+   * counted as an integrity failure, and replica `id` is asked to republish its counts (it does at
+   * its next heartbeat, which heals it).
+   */
+  #openCount(id: string, epoch: string, field: string, raw: string): number {
+    if (raw === '') return 0;
+    const dot = raw.indexOf('.');
+    const n = raw.slice(0, dot);
+    if (dot > 0 && /^\d{1,9}$/.test(n) && this.#o.keys.valueMacIs([`${KEY_PREFIX}counts:${id}`, epoch, field, n], raw.slice(dot + 1))) return Number(n);
+    this.#o.integrity.failed('count', dot > 0 ? 'bad-mac' : 'malformed');
+    this.#link.client.set(`${KEY_PREFIX}repair:${id}`, '1', { expiration: { type: 'PX', value: this.#o.aliveMs * 2 } }).catch(() => {});
+    return Infinity;
+  }
+
+  /** Replica `id`'s URL entry, if authentic and unexpired; undefined otherwise (counted unless absent). */
+  #openUrlEntry(id: string, raw: string): { epoch: string; url: string } | undefined {
+    if (raw === '') return undefined;
+    const opened = this.#o.keys.open(`${KEY_PREFIX}urls#${id}`, raw);
+    const space = opened.ok ? opened.payload.indexOf(' ') : -1;
+    if (!opened.ok || space <= 0) {
+      this.#o.integrity.failed('replica', opened.ok ? 'malformed' : opened.reason);
+      return undefined;
+    }
+    return { epoch: opened.payload.slice(0, space), url: opened.payload.slice(space + 1) };
+  }
+
+  /**
+   * A held session's directory entry: its key and its sealed fields (replica, kind, expiry, MAC).
+   * No owner: who may use a session is decided by its holder alone, from the caller's token.
+   */
+  #entry(id: string): [key: string, fields: { r: string; k: string; e: string; m: string }] | undefined {
+    const k = this.#held.get(id);
+    if (!k) return undefined;
+    const key = sessionKey(id);
+    const e = String(Date.now() + this.#o.idleTimeoutMs);
+    const r = this.#o.replicaId;
+    return [key, { r, k, e, m: this.#o.keys.valueMac([key, e, r, k]) }];
   }
 
   #failed(error: unknown): void {
@@ -224,24 +383,42 @@ export class RedisSessionDirectory implements SessionDirectory {
       if (this.#dirty) {
         this.#dirty = false;
         const { sessions, reserved } = this.#snapshot();
-        const counts = new Map<string, number>();
-        const bump = (o: string, n: number) => counts.set(o, (counts.get(o) ?? 0) + n);
-        for (const s of sessions) bump(ownerHash(s.owner), 1);
-        for (const [owner, n] of reserved) bump(ownerHash(owner), n);
-        const total = [...counts.values()].reduce((a, b) => a + b, 0);
+        this.#counts.clear();
+        this.#total = 0;
+        for (const s of sessions) this.#bump(ownerHash(s.owner), 1);
+        for (const [owner, n] of reserved) this.#bump(ownerHash(owner), n);
+        for (const [o, n] of this.#inflight) this.#bump(o, n);
         const m = client.multi().del(this.#countsKey);
-        if (total > 0) m.hSet(this.#countsKey, { '*': total, ...Object.fromEntries(counts) });
+        if (this.#total > 0) {
+          const fields: Record<string, string> = { '*': this.#sealCount('*', this.#total) };
+          for (const [o, n] of this.#counts) fields[o] = this.#sealCount(o, n);
+          m.hSet(this.#countsKey, fields);
+        }
+        this.#lastTotal = this.#total > 0 ? this.#sealCount('*', this.#total) : '';
         for (const s of sessions) {
-          const [key, fields] = this.#entry(s);
+          this.#held.set(s.id, s.kind);
+          const [key, fields] = this.#entry(s.id)!;
           m.hSet(key, fields).pExpire(key, this.#o.idleTimeoutMs);
         }
         await m.exec();
         this.#o.logger.info({ sessions: sessions.length }, 'session directory: replica state published');
       }
-      await runScript(client, HEARTBEAT, {
-        keys: [`${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`, this.#countsKey],
-        arguments: [this.#o.replicaId, this.#o.replicaUrl, String(this.#o.aliveMs)],
+      const expected = this.#lastTotal;
+      const urlEntry = this.#o.keys.seal(`${KEY_PREFIX}urls#${this.#o.replicaId}`, Date.now() + this.#o.aliveMs + URL_SLACK_MS, `${this.#epoch} ${this.#o.replicaUrl}`);
+      const reply = await runScript(client, HEARTBEAT, {
+        keys: [`${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`, this.#countsKey, `${KEY_PREFIX}repair:${this.#o.replicaId}`],
+        arguments: [this.#o.replicaId, urlEntry, String(this.#o.aliveMs)],
       });
+      const [seen, repair] = Array.isArray(reply) ? reply.map(String) : ['', ''];
+      // Another replica found a count of ours not authentic: publish everything again.
+      if (repair) this.#dirty = true;
+      // Changed by someone else (no write of ours went out meanwhile): the same. Gone (Redis
+      // restarted empty, or this replica was dropped as dead after a stall) is no sign of
+      // tampering; another value is.
+      if (seen !== expected && this.#lastTotal === expected) {
+        if (seen) this.#o.integrity.failed('count', 'own total changed in redis');
+        this.#dirty = true;
+      }
     } catch (error) {
       this.#failed(error);
     }

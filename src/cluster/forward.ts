@@ -1,8 +1,7 @@
-import { request } from 'node:http';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
-
-/** Marks a request one replica passed to another; the receiver never passes it on again. */
-export const FORWARDED_HEADER = 'x-mcp-forwarded-to';
+import { FORWARD_AUTH_HEADER, FORWARDED_HEADER } from './forward-auth.js';
 
 /** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, not the message. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
@@ -14,19 +13,23 @@ export type ForwardOutcome =
   | { kind: 'response'; response: Response }
   /** Nothing listens at the target: the replica is gone. */
   | { kind: 'refused' }
-  /** Timed out before the answer's headers, or the connection broke: the target's state is unknown. */
+  /** Timed out before the answer's headers, the connection broke, or TLS failed (e.g. an untrusted certificate): the target's state is unknown. */
   | { kind: 'failed'; reason: string };
 
 /**
  * Passes `req` (method, path, query, headers — Origin and Authorization included; Host becomes the
  * target's — and the body, streamed) to the replica at `target`, and returns its answer as a streamed
  * Response, so a JSON reply and an SSE stream both come back as they were sent. The holder checks
- * the token and the owner again itself. `timeoutMs` bounds the wait for the answer (for a stream:
- * its headers, not its life); the caller going away ends the forwarded request too.
+ * the forward's `auth` (./forward-auth.ts), the token and the owner again itself. An `https:`
+ * target is spoken to over TLS, its certificate verified against Node's CAs (a private CA: the
+ * NODE_EXTRA_CA_CERTS file); `http:` is plain HTTP. `timeoutMs` bounds the wait for the answer
+ * (for a stream: its headers, not its life); the caller going away ends the forwarded request too.
  */
-export function forwardRequest(req: Request, target: string, targetReplica: string, timeoutMs: number): Promise<ForwardOutcome> {
+export function forwardRequest(req: Request, target: string, targetReplica: string, auth: string, timeoutMs: number): Promise<ForwardOutcome> {
   const url = new URL(req.url);
   const base = new URL(target);
+  const tls = base.protocol === 'https:';
+  if (!tls && base.protocol !== 'http:') return Promise.resolve({ kind: 'failed', reason: 'replica URL is neither http nor https' });
   const headers: Record<string, string> = {};
   req.headers.forEach((value, name) => {
     if (!HOP_BY_HOP.has(name)) headers[name] = value;
@@ -35,6 +38,7 @@ export function forwardRequest(req: Request, target: string, targetReplica: stri
   // to, e.g. 127.0.0.1:<its port>: the holder gets its own address. Origin passes unchanged.
   headers['host'] = base.host;
   headers[FORWARDED_HEADER] = targetReplica;
+  headers[FORWARD_AUTH_HEADER] = auth;
   return new Promise<ForwardOutcome>((resolve) => {
     let settled = false;
     const settle = (outcome: ForwardOutcome) => {
@@ -43,8 +47,8 @@ export function forwardRequest(req: Request, target: string, targetReplica: stri
       clearTimeout(timer);
       resolve(outcome);
     };
-    const out = request(
-      { host: base.hostname.replace(/^\[(.*)\]$/, '$1'), port: base.port || 80, method: req.method, path: `${url.pathname}${url.search}`, headers },
+    const out = (tls ? httpsRequest : httpRequest)(
+      { host: base.hostname.replace(/^\[(.*)\]$/, '$1'), port: base.port || (tls ? 443 : 80), method: req.method, path: `${url.pathname}${url.search}`, headers },
       (res) => {
         const answer = new Headers();
         for (let i = 0; i < res.rawHeaders.length; i += 2) {

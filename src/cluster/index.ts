@@ -1,10 +1,14 @@
 import type { SharedCache } from '../auth/cache.js';
 import type { Logger } from '../log.js';
 import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
+import type { Secret } from '../secret.js';
 import type { SessionRegistry } from '../transports/sessions.js';
 import { RedisSessionDirectory } from './directory.js';
+import { ForwardVerifier } from './forward-auth.js';
+import { IntegrityLog, type IntegrityKind } from './integrity.js';
 import { connectRedis, type RedisLink } from './redis.js';
 import { sessionRoute } from './route.js';
+import { ClusterKeys } from './seal.js';
 import { createSharedCache } from './shared-cache.js';
 
 export interface ClusterOptions {
@@ -16,6 +20,8 @@ export interface ClusterOptions {
   maxPerOwner: number;
   /** The upstream (IdP) timeout: bounds lock holding, waiting for another replica, forwarding. */
   upstreamTimeoutMs: number;
+  /** CLUSTER_SECRET: seals what the replicas share and signs their forwards (./seal.ts). */
+  secret: Secret;
   logger: Logger;
   /** Told of forwards, shared-cache lookups and Redis failures. */
   observer?: Observer | undefined;
@@ -31,6 +37,8 @@ export interface Cluster {
   route(kind: 'streamable' | 'sse'): ReturnType<typeof sessionRoute>;
   /** For /readyz. */
   redisUp(): boolean;
+  /** Values and forwards that failed their integrity check so far, per kind (./integrity.ts). */
+  integrityFailures(): Readonly<Record<IntegrityKind, number>>;
   /** Leaves the directory (this replica's sessions are gone), then disconnects. */
   close(): Promise<void>;
 }
@@ -44,6 +52,9 @@ export function startCluster(o: ClusterOptions): Cluster {
   const logger = o.logger.child({ component: 'cluster', replica: o.replicaId });
   const observer = o.observer ?? NOOP_OBSERVER;
   const link: RedisLink = connectRedis(o.redisUrl, logger, undefined, () => observer.redisError('connection'));
+  const keys = new ClusterKeys(o.secret.reveal());
+  const integrity = new IntegrityLog(logger);
+  const forwards = new ForwardVerifier(keys, o.replicaId);
   const directory = new RedisSessionDirectory(link, {
     replicaId: o.replicaId,
     replicaUrl: o.replicaUrl,
@@ -52,12 +63,14 @@ export function startCluster(o: ClusterOptions): Cluster {
     maxPerOwner: o.maxPerOwner,
     logger,
     observer,
+    keys,
+    integrity,
   });
   let registry: SessionRegistry | undefined;
   return {
     replicaId: o.replicaId,
     directory,
-    sharedCache: createSharedCache(link, { lockMs: o.upstreamTimeoutMs + 1000, logger, observer }),
+    sharedCache: createSharedCache(link, { lockMs: o.upstreamTimeoutMs + 1000, logger, keys, integrity, observer }),
     attach(r) {
       registry = r;
       directory.start(() => r.snapshot());
@@ -71,10 +84,14 @@ export function startCluster(o: ClusterOptions): Cluster {
         replicaId: o.replicaId,
         forwardTimeoutMs: o.upstreamTimeoutMs + 2000,
         logger,
+        keys,
+        forwards,
+        integrity,
         observer,
       });
     },
     redisUp: () => link.up,
+    integrityFailures: () => integrity.counts(),
     async close() {
       await directory.close();
       await link.close();

@@ -3,9 +3,12 @@ import type { GateVariables } from '../auth/bearer-gate.js';
 import { jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
 import type { Logger } from '../log.js';
 import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
-import { ownerOf, type Session, type SessionRegistry } from '../transports/sessions.js';
-import { ownerHash, type RedisSessionDirectory } from './directory.js';
-import { FORWARDED_HEADER, forwardRequest } from './forward.js';
+import type { Session, SessionRegistry } from '../transports/sessions.js';
+import type { RedisSessionDirectory } from './directory.js';
+import { FORWARD_AUTH_HEADER, FORWARDED_HEADER, signForward, type ForwardedRequest, type ForwardVerifier } from './forward-auth.js';
+import { forwardRequest } from './forward.js';
+import type { IntegrityLog } from './integrity.js';
+import type { ClusterKeys } from './seal.js';
 
 export interface SessionRouteOptions {
   /** `streamable`: `/mcp`, the id in `Mcp-Session-Id`; `sse`: `/messages`, the id in `?sessionId=`. */
@@ -18,6 +21,10 @@ export interface SessionRouteOptions {
   logger: Logger;
   /** Told of every forward and how it ended. */
   observer?: Observer | undefined;
+  keys: ClusterKeys;
+  /** Checks requests other replicas forward here (one per replica: it remembers their nonces). */
+  forwards: ForwardVerifier;
+  integrity: IntegrityLog;
 }
 
 const RETRY_AFTER = { 'retry-after': '2' };
@@ -26,10 +33,17 @@ const RETRY_AFTER = { 'retry-after': '2' };
  * Runs after the bearer gate, before a transport handler (on every MCP endpoint: /sse and
  * initialize too, so their answers wait for the directory write): a request for a session this replica
  * does not hold goes to the replica that does, and its answer comes back as it was sent. Anything
- * this replica cannot route — no session id, a session held here, unknown, of another subject or
+ * this replica cannot route — no session id, a session held here, unknown, of another
  * transport, or of a replica that is gone — falls through to the handler, which answers as it
  * always does (404 for a session it does not know). Redis unreachable, or the holder not
  * answering: 503 with Retry-After, never a hang.
+ *
+ * A request that says it was forwarded (`X-MCP-Forwarded-To`) is believed only with a valid
+ * `X-MCP-Forward-Auth` (a replica with this CLUSTER_SECRET signed its method, path, session id and
+ * Authorization, for this replica, within the last seconds, once): otherwise 403, counted. Even
+ * then it gets no favour: the bearer gate has checked its token here, and the handler finds the
+ * session only for the owner that token names — the holder never takes the forwarder's word for
+ * who is calling.
  */
 export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variables: GateVariables }> {
   /** Handled here; the answer leaves once this request's directory writes have landed. */
@@ -39,25 +53,38 @@ export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variab
   };
   const observer = o.observer ?? NOOP_OBSERVER;
   const sessionId = (c: Context): string | undefined => (o.kind === 'streamable' ? c.req.header('mcp-session-id') : c.req.query('sessionId'));
+  const signed = (c: Context, to: string): ForwardedRequest => {
+    const url = new URL(c.req.url);
+    return { to, method: c.req.method, path: `${url.pathname}${url.search}`, sessionId: c.req.header('mcp-session-id') ?? '', authorization: c.req.header('authorization') ?? '' };
+  };
   return async (c, next) => {
+    const forwardedTo = c.req.header(FORWARDED_HEADER);
+    if (forwardedTo !== undefined) {
+      const check = o.forwards.check(c.req.header(FORWARD_AUTH_HEADER), signed(c, forwardedTo));
+      if (!check.ok) {
+        o.integrity.failed('forward', check.reason);
+        return jsonRpcError(403, SERVER_ERROR, 'Forwarded request not accepted');
+      }
+      // Passed here by another replica: never passed on again (unknown here → the handler's 404).
+      const held = sessionId(c);
+      if (held !== undefined && o.registry.has(held)) o.directory.touch(held);
+      return local(next);
+    }
     const id = sessionId(c);
     if (id === undefined) return local(next);
     if (o.registry.has(id)) {
       o.directory.touch(id);
       return local(next);
     }
-    // Passed here by another replica: never passed on again (unknown here → the handler's 404).
-    if (c.req.header(FORWARDED_HEADER) !== undefined) return local(next);
     let where;
     try {
       where = await o.directory.locate(id);
     } catch {
       return jsonRpcError(503, SERVER_ERROR, 'Session directory unavailable', RETRY_AFTER);
     }
-    if (where.state !== 'alive' || where.replicaId === o.replicaId || where.kind !== o.kind || where.ownerHash !== ownerHash(ownerOf(c.get('identity')))) {
-      return local(next);
-    }
-    const outcome = await forwardRequest(c.req.raw, where.url, where.replicaId, o.forwardTimeoutMs);
+    // Whoever the caller is: the holder alone decides whether this caller may use the session.
+    if (where.state !== 'alive' || where.replicaId === o.replicaId || where.kind !== o.kind) return local(next);
+    const outcome = await forwardRequest(c.req.raw, where.url, where.replicaId, signForward(o.keys, o.replicaId, signed(c, where.replicaId)), o.forwardTimeoutMs);
     observer.forwarded(outcome.kind === 'response' ? 'ok' : outcome.kind);
     if (outcome.kind === 'refused') {
       // Nothing listens there any more: the replica is gone, and its sessions with it. Answered

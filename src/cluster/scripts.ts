@@ -1,12 +1,17 @@
 /**
- * The Lua scripts of the session directory. Each runs atomically in Redis, so a cap check and its
- * reservation are one step across every replica. Time comes from Redis (`TIME`), so replicas'
- * clocks never disagree about who is alive. They touch keys built from a prefix (single-node
- * Redis or a primary/replica pair; not Redis Cluster).
+ * The Lua scripts of the session directory. Each runs atomically in Redis, so a reservation and
+ * the look at every other replica's counts are one step across every replica. Time comes from
+ * Redis (`TIME`), so replicas' clocks never disagree about who is alive. They touch keys built from
+ * a prefix (single-node Redis or a primary/replica pair; not Redis Cluster).
  *
  * Keys: `<p>replicas` (sorted set: replica id → alive-until, ms), `<p>urls` (hash: replica id →
- * the URL other replicas forward to), `<p>counts:<replica>` (hash: owner hash → sessions held,
- * `*` → all), `<p>s:<session id>` (hash: o = owner hash, r = replica, k = kind).
+ * its sealed entry `epoch url`), `<p>counts:<replica>` (hash: owner hash → `n.MAC`, `*` → all),
+ * `<p>s:<session id>` (hash: r = replica, k = kind, e = expiry, m = MAC), `<p>repair:<replica>`
+ * (a flag: another replica found one of its counts not authentic).
+ *
+ * No script can check a MAC (the key is not in Redis, and must not be sent there): a script only
+ * moves values; the replica that gets them back checks every one (./directory.ts). So a script
+ * returns the sealed values themselves, never a number it computed from them.
  */
 
 import { createHash } from 'node:crypto';
@@ -28,17 +33,24 @@ const shas = new Map<string, string>();
 
 const NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
 
-/** KEYS: replicas, urls, counts:<me>. ARGV: me, url, aliveMs. Marks this replica alive. */
+/**
+ * KEYS: replicas, urls, counts:<me>, repair:<me>. ARGV: me, sealed url entry, aliveMs. Marks this
+ * replica alive; returns {its own `*` count as Redis has it, whether another replica asked it to
+ * republish} (the flag is taken), so the replica notices when its counts were changed.
+ */
 export const HEARTBEAT = `${NOW}
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[3]) * 2)
-return now`;
+return {redis.call('HGET', KEYS[3], '*') or '', redis.call('GETDEL', KEYS[4]) or ''}`;
 
 /**
- * KEYS: replicas, urls. ARGV: prefix, me, owner hash, max sessions, max per owner, counts TTL ms.
- * Drops dead replicas, sums the live ones' counts, and reserves one place on `me` if both caps
- * allow. Returns 0, or 429 / 503 (the cap hit).
+ * KEYS: replicas, urls. ARGV: prefix, me, owner hash, my sealed total, my sealed count for the
+ * owner, counts TTL ms. Drops dead replicas, writes `me`'s counts with the new place already in
+ * them, and returns — in the same atomic step — every other live replica's
+ * `{id, url entry, total, count for the owner}` (sealed, '' when absent), flattened. The replica
+ * checks them and gives the place back if a cap is exceeded: of two concurrent reservations the
+ * later always sees the earlier, so the caps are never overshot (both may be refused).
  */
 export const RESERVE = `${NOW}
 local dead = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
@@ -47,44 +59,34 @@ for _, id in ipairs(dead) do
   redis.call('HDEL', KEYS[2], id)
   redis.call('DEL', ARGV[1] .. 'counts:' .. id)
 end
-local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
-local seen = false
-for _, id in ipairs(ids) do if id == ARGV[2] then seen = true end end
-if not seen then table.insert(ids, ARGV[2]) end
-local total, mine = 0, 0
-for _, id in ipairs(ids) do
-  local c = redis.call('HMGET', ARGV[1] .. 'counts:' .. id, '*', ARGV[3])
-  total = total + (tonumber(c[1]) or 0)
-  mine = mine + (tonumber(c[2]) or 0)
-end
-if mine >= tonumber(ARGV[5]) then return 429 end
-if total >= tonumber(ARGV[4]) then return 503 end
 local k = ARGV[1] .. 'counts:' .. ARGV[2]
-redis.call('HINCRBY', k, '*', 1)
-redis.call('HINCRBY', k, ARGV[3], 1)
+redis.call('HSET', k, '*', ARGV[4], ARGV[3], ARGV[5])
 redis.call('PEXPIRE', k, tonumber(ARGV[6]))
-return 0`;
-
-/** KEYS: counts:<me>, s:<id> (or the counts key again when there is no session). ARGV: owner hash. One place less. */
-export const RELEASE = `if KEYS[2] ~= KEYS[1] then redis.call('DEL', KEYS[2]) end
-for _, f in ipairs({ARGV[1], '*'}) do
-  if redis.call('HINCRBY', KEYS[1], f, -1) <= 0 then redis.call('HDEL', KEYS[1], f) end
+local out = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  if id ~= ARGV[2] then
+    local c = redis.call('HMGET', ARGV[1] .. 'counts:' .. id, '*', ARGV[3])
+    table.insert(out, id)
+    table.insert(out, redis.call('HGET', KEYS[2], id) or '')
+    table.insert(out, c[1] or '')
+    table.insert(out, c[2] or '')
+  end
 end
-return 0`;
+return out`;
 
 /**
- * KEYS: s:<id>, replicas, urls. Returns nil (unknown), or {owner hash, replica, kind, url} with an
- * empty url when the holder is dead (its entry is dropped then).
+ * KEYS: s:<id>, replicas, urls. Returns nil (unknown), or {r, k, e, m, url entry} with an empty
+ * url entry when the holder is dead (its entry is dropped then).
  */
-export const LOCATE = `local s = redis.call('HMGET', KEYS[1], 'o', 'r', 'k')
-if not s[1] or not s[2] then return nil end
+export const LOCATE = `local s = redis.call('HMGET', KEYS[1], 'r', 'k', 'e', 'm')
+if not s[1] then return nil end
 ${NOW}
-local alive = redis.call('ZSCORE', KEYS[2], s[2])
+local alive = redis.call('ZSCORE', KEYS[2], s[1])
 if not alive or tonumber(alive) < now then
   redis.call('DEL', KEYS[1])
-  return {s[1], s[2], s[3] or '', ''}
+  return {s[1], s[2] or '', s[3] or '', s[4] or '', ''}
 end
-return {s[1], s[2], s[3] or '', redis.call('HGET', KEYS[3], s[2]) or ''}`;
+return {s[1], s[2] or '', s[3] or '', s[4] or '', redis.call('HGET', KEYS[3], s[1]) or ''}`;
 
 /** KEYS: lock. ARGV: token. Drops the lock only if it is still ours. */
 export const UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Loaded, SharedCache } from '../auth/cache.js';
 import type { Logger } from '../log.js';
 import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
+import type { IntegrityLog } from './integrity.js';
 import { KEY_PREFIX, type RedisLink } from './redis.js';
+import type { ClusterKeys } from './seal.js';
 import { runScript, UNLOCK } from './scripts.js';
 
 export interface SharedCacheOptions {
@@ -11,6 +13,9 @@ export interface SharedCacheOptions {
   /** How often a waiting replica looks for the result. Default 20 ms. */
   pollMs?: number;
   logger: Logger;
+  /** Seals every stored result and checks it when read back. */
+  keys: ClusterKeys;
+  integrity: IntegrityLog;
   /** Told of every shared lookup (hit, or miss → this replica loads) and of Redis failures. */
   observer?: Observer | undefined;
 }
@@ -22,7 +27,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * the first replica to miss takes a lock (`SET NX PX`) and calls upstream; the others poll for the
  * result (at most one poller per replica and key: the local single flight sits in front), up to
  * `lockMs`, then load themselves. Keys are the callers' (`userinfo:<sha256>`): the raw token is
- * never written. An entry lives until the `expiresAt` the loader gave it, never longer; failures
+ * never written. A result is stored sealed (./seal.ts: a MAC over its Redis key, its expiry and
+ * itself, keyed by CLUSTER_SECRET): one read back that is not authentic, was copied from another
+ * key or is past its expiry is a miss — counted, logged without its content, and loaded afresh.
+ * A lock holds no identity: a forged one only makes others wait (at most `lockMs`) and load. An entry lives until the `expiresAt` the loader gave it, never longer; failures
  * are never stored — the lock is dropped and the next waiter tries. Redis unreachable or slow:
  * straight to `load`, as without Redis.
  */
@@ -37,10 +45,17 @@ export function createSharedCache(link: RedisLink, options: SharedCacheOptions):
 
   /** The stored result, or undefined; throws on Redis errors. */
   const read = async <V>(key: string): Promise<Loaded<V> | undefined> => {
-    const raw = await client.get(`${KEY_PREFIX}v:${key}`);
+    const redisKey = `${KEY_PREFIX}v:${key}`;
+    const raw = await client.get(redisKey);
     if (raw === null) return undefined;
-    const entry = JSON.parse(raw) as Loaded<V>;
-    return entry.expiresAt > Date.now() ? entry : undefined;
+    const opened = options.keys.open(redisKey, raw);
+    if (!opened.ok) {
+      // Our own entries expire in Redis at the same instant (PX): 'expired' is a revived one (or a
+      // writer's clock behind this replica's) — a miss like the others.
+      options.integrity.failed('validation', opened.reason);
+      return undefined;
+    }
+    return { value: (JSON.parse(opened.payload) as { value: V }).value, expiresAt: opened.expiresAt };
   };
 
   return async <V>(key: string, load: () => Promise<Loaded<V>>): Promise<Loaded<V>> => {
@@ -71,7 +86,11 @@ export function createSharedCache(link: RedisLink, options: SharedCacheOptions):
     try {
       const loaded = await load();
       const ttl = loaded.expiresAt - Date.now();
-      if (ttl > 0) await client.set(`${KEY_PREFIX}v:${key}`, JSON.stringify(loaded), { expiration: { type: 'PX', value: ttl } }).catch(warn);
+      if (ttl > 0) {
+        const redisKey = `${KEY_PREFIX}v:${key}`;
+        const sealed = options.keys.seal(redisKey, loaded.expiresAt, JSON.stringify({ value: loaded.value }));
+        await client.set(redisKey, sealed, { expiration: { type: 'PX', value: ttl } }).catch(warn);
+      }
       return loaded;
     } finally {
       // Drop the lock only if it is still ours (it expires on its own after lockMs).

@@ -26,7 +26,7 @@ export interface DevIdpOptions {
   host?: string;
   /** Default 3002; 0 picks a free port. */
   port?: number;
-  /** API resource indicator → permission scopes it offers, e.g. `{ 'http://localhost:3001': ['whoami:read'] }`. Matched exactly. */
+  /** API resource indicator → permission scopes it offers, e.g. `{ 'http://localhost:3001/mcp': ['whoami:read'], 'http://localhost:3001/sse': ['whoami:read'] }`. Matched exactly. */
   resources: Record<string, string[]>;
   /** Lifetime of access tokens, in seconds. Default 3600. */
   accessTokenTtlSeconds?: number;

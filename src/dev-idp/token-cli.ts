@@ -2,7 +2,7 @@
 /**
  * Prints an access token from the development IdP, for curl examples:
  *
- *   TOKEN=$(npx tsx src/dev-idp/token-cli.ts --user alice --resource http://localhost:3001/ --scope "openid whoami:read")
+ *   TOKEN=$(npx tsx src/dev-idp/token-cli.ts --user alice --resource http://localhost:3001/mcp --scope "openid whoami:read")
  *   curl -H "Authorization: Bearer $TOKEN" …
  *
  * Built: node dist/dev-idp/token-cli.js … Only the token goes to stdout (or the whole

@@ -2,8 +2,8 @@ import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 
 export interface MetadataOptions {
-  /** RFC 8707 resource identifier, exactly as configured. */
-  resource: string;
+  /** Each endpoint's RFC 8707 resource identifier, exactly as announced (config's announcedUrls). */
+  resources: { readonly mcp: string; readonly sse: string };
   /** PUBLIC_URL's path ('' at the root): metadata lives at /.well-known/…{publicPath}{/mcp,/sse,''}. */
   publicPath: string;
   /** The issuer exactly as discovered; undefined until then. */
@@ -15,8 +15,14 @@ export interface MetadataOptions {
 }
 
 /**
- * RFC 9728 protected-resource metadata at the root and the path-suffixed forms for `/mcp` and
- * `/sse`, plus a mirror of the issuer's metadata at `/.well-known/oauth-authorization-server` for
+ * RFC 9728 protected-resource metadata: the path-suffixed document of each endpoint names that
+ * endpoint's resource (§3.3: the `resource` is the identifier the suffix was derived from) —
+ * `…/mcp` names `${PUBLIC_URL}/mcp`, `…/sse` names `${PUBLIC_URL}/sse`; the root document names
+ * /mcp's, the primary endpoint (a client that starts from the bare origin is sent to /mcp). There is
+ * no `…/messages` document (404): no resource identifier ends in /messages — /messages belongs to
+ * the /sse resource and its 401 challenges point at the /sse document — and §3.3 would oblige a
+ * client that fetched `…/messages` to refuse any other `resource`. With MCP_RESOURCE every document
+ * names that one identifier. Each is served with and without PUBLIC_URL's path in the suffix. Plus a mirror of the issuer's metadata at `/.well-known/oauth-authorization-server` for
  * 2025-03-26-era clients that look on the MCP server's origin. Built from configuration only:
  * the request's Host never changes what is said. CORS `*`; no authentication.
  */
@@ -24,14 +30,20 @@ export function metadataRoutes(options: MetadataOptions): Hono {
   const app = new Hono();
   app.use('/.well-known/*', cors({ origin: '*', allowMethods: ['GET', 'OPTIONS'] }));
 
-  const suffixes = new Set(['', '/mcp', '/sse', '/messages'].flatMap((s) => [s, `${options.publicPath}${s}`]));
+  const { mcp, sse } = options.resources;
+  const bySuffix = new Map(
+    ([['', mcp], ['/mcp', mcp], ['/sse', sse]] as const).flatMap(([s, resource]) => [
+      [s, resource],
+      [`${options.publicPath}${s}`, resource],
+    ]),
+  );
   app.get('/.well-known/oauth-protected-resource/*', (c) => {
-    const suffix = c.req.path.slice('/.well-known/oauth-protected-resource'.length);
-    return suffixes.has(suffix) ? protectedResource(c) : c.json({ error: 'not_found' }, 404);
+    const resource = bySuffix.get(c.req.path.slice('/.well-known/oauth-protected-resource'.length));
+    return resource ? protectedResource(c, resource) : c.json({ error: 'not_found' }, 404);
   });
-  app.get('/.well-known/oauth-protected-resource', (c) => protectedResource(c));
+  app.get('/.well-known/oauth-protected-resource', (c) => protectedResource(c, mcp));
 
-  function protectedResource(c: Context) {
+  function protectedResource(c: Context, resource: string) {
     const issuer = options.issuer();
     if (!issuer) {
       c.header('Retry-After', '5');
@@ -39,7 +51,7 @@ export function metadataRoutes(options: MetadataOptions): Hono {
     }
     c.header('Cache-Control', 'public, max-age=300');
     return c.json({
-      resource: options.resource,
+      resource,
       authorization_servers: [issuer],
       bearer_methods_supported: ['header'],
       scopes_supported: options.scopesSupported,

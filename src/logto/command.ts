@@ -1,16 +1,21 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.js';
-import { INSPECTOR_REDIRECT_URIS } from '../server/banner.js';
+import { ConfigError, isRedirectUri, loadConfig } from '../config.js';
+import { clientRedirectUris, INSPECTOR_REDIRECT_URIS, WHERE_INSPECTOR_REDIRECT_URI } from '../server/banner.js';
 import { exitCodeOf, renderChecklist, runDoctor } from './doctor/index.js';
 import { ManagementApiError } from './errors.js';
 import { renderSetup, runSetup, SetupError } from './setup/index.js';
 
 export const TENANT_USAGE = `Usage (the server's entry point; npm run doctor / npm run setup read .env):
-  node dist/index.js --doctor [--app-id <App ID>] [--json]   check this configuration against its Logto tenant (exit 0 = all good)
-  node dist/index.js --setup [--app-id <App ID>] [--dry-run] [--json]
-                                   create the API resource, its permissions and an MCP Inspector app where missing
+  node dist/index.js --doctor [--app-id <App ID>] [--redirect-uri <uri>]… [--json]
+                                   check this configuration against its Logto tenant (exit 0 = all good)
+  node dist/index.js --setup [--app-id <App ID>] [--redirect-uri <uri>]… [--dry-run] [--json]
+                                   create the API resource, its permissions and an app for your MCP client where missing
+  --redirect-uri <uri>   a redirect URI your MCP client uses (repeatable); default: CLIENT_REDIRECT_URIS, else
+                         MCP Inspector's on its default ports (${INSPECTOR_REDIRECT_URIS.join(', ')}).
+                         ${WHERE_INSPECTOR_REDIRECT_URI}.
 Both read the same environment as the server (LOGTO_ENDPOINT, PUBLIC_URL, MCP_RESOURCE, REQUIRED_SCOPES,
-LOGTO_M2M_APP_ID, LOGTO_M2M_APP_SECRET, …).`;
+LOGTO_M2M_APP_ID, LOGTO_M2M_APP_SECRET, CLIENT_REDIRECT_URIS, …). node dist/index.js needs npm run build first
+and the variables in its environment (node --env-file=.env dist/index.js --doctor); npm run doctor / setup do both.`;
 
 export interface TenantCommandIo {
   stdout(text: string): void;
@@ -34,6 +39,7 @@ export async function runTenantCommand(argv: string[], env: Record<string, strin
         setup: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         'app-id': { type: 'string' },
+        'redirect-uri': { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
       },
       strict: true,
@@ -58,15 +64,22 @@ export async function runTenantCommand(argv: string[], env: Record<string, strin
     throw error;
   }
   const appId = values['app-id'];
+  const flagged = values['redirect-uri'] ?? [];
+  const bad = flagged.filter((u) => !isRedirectUri(u));
+  if (bad.length > 0) {
+    io.stderr(`--redirect-uri must be an absolute URL (got ${bad.join(', ')})\n${TENANT_USAGE}\n`);
+    return 2;
+  }
+  const redirect = flagged.length ? { uris: [...new Set(flagged)], source: '--redirect-uri' } : clientRedirectUris(config);
 
   if (values.doctor) {
-    const checks = await runDoctor(config, { appId, redirectUris: INSPECTOR_REDIRECT_URIS, ...(io.fetch ? { fetch: io.fetch } : {}) });
+    const checks = await runDoctor(config, { appId, redirectUris: redirect.uris, redirectUrisSource: redirect.source, ...(io.fetch ? { fetch: io.fetch } : {}) });
     io.stdout(values.json ? `${JSON.stringify({ ok: exitCodeOf(checks) === 0, checks }, null, 2)}\n` : renderChecklist(`logto-whoami-mcp doctor — ${config.logtoEndpoint ?? '(no LOGTO_ENDPOINT)'}`, checks));
     return exitCodeOf(checks);
   }
 
   try {
-    const report = await runSetup(config, { dryRun: values['dry-run'], appId, redirectUris: INSPECTOR_REDIRECT_URIS });
+    const report = await runSetup(config, { dryRun: values['dry-run'], appId, redirectUris: redirect.uris, userRedirectUris: redirect.uris !== INSPECTOR_REDIRECT_URIS });
     io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderSetup(report));
     return 0;
   } catch (error) {

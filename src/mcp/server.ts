@@ -31,5 +31,10 @@ export function createMcpServer(deps: McpDeps = {}, site: ToolSite): McpServer {
   server.registerTool(whoamiTool.name, whoamiTool.config, (extra) =>
     runObserved(whoamiTool.name, site, deps.observer, extra.authInfo, () => whoamiTool.handler(extra.authInfo, deps)),
   );
+  // McpServer re-registers every capability it installs handlers for with `listChanged: true`
+  // (sdk/server/mcp.js, setToolRequestHandlers & co., run from its constructor and registerTool).
+  // Registering the declared ones last (the SDK's Server.registerCapabilities, before any connect)
+  // merges them over that, so initialize announces exactly CAPABILITIES, as server/discover does.
+  server.server.registerCapabilities(CAPABILITIES);
   return server;
 }

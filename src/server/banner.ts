@@ -1,14 +1,29 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 
-/** Redirect URIs MCP Inspector uses (web UI, and its CLI's callback). */
+/** Redirect URIs MCP Inspector uses on its default ports (web UI, and its CLI's callback). */
 export const INSPECTOR_REDIRECT_URIS = ['http://localhost:6274/oauth/callback', 'http://127.0.0.1:6276/oauth/callback'];
+
+/** The redirect URIs to register, check and print: the user's (CLIENT_REDIRECT_URIS), else Inspector's defaults. */
+export function clientRedirectUris(config: Config): { uris: readonly string[]; source: string } {
+  return config.clientRedirectUris.length
+    ? { uris: config.clientRedirectUris, source: 'CLIENT_REDIRECT_URIS' }
+    : { uris: INSPECTOR_REDIRECT_URIS, source: "MCP Inspector's defaults" };
+}
+
+/** Where MCP Inspector shows the redirect URI it actually uses (another port, or opened as 127.0.0.1). */
+export const WHERE_INSPECTOR_REDIRECT_URI = "MCP Inspector shows the one it uses under the server card's Settings → OAuth Settings → Redirect URI";
 
 export interface BannerFacts {
   mcpUrl: string;
   sseUrl: string;
   issuer: string;
-  resource: string;
+  /** Each endpoint's resource identifier (equal with MCP_RESOURCE). */
+  resources: { readonly mcp: string; readonly sse: string };
+  /** Every distinct one: the Logto API identifiers to create. */
+  audiences: readonly string[];
+  /** Set in single-resource mode (MCP_RESOURCE): which clients cannot sign in, and how to move. */
+  singleResourceWarning?: string | undefined;
   config: Config;
   /** The dev IdP's M2M app, printed (development only) so the Management API can be tried by hand. */
   devM2m?: { appId: string; appSecret: string; resource: string; endpoint: string } | undefined;
@@ -20,19 +35,27 @@ export function printBanner(s: BannerFacts, logger: Logger): void {
   // Without LOGTO_ENDPOINT the embedded development IdP is the issuer.
   const dev = !c.logtoEndpoint;
   logger.info(
-    { mcp: s.mcpUrl, sse: s.sseUrl, issuer: s.issuer, resource: s.resource, tokenValidation: c.tokenValidation, stateless: c.stateless, devIdp: dev },
+    { mcp: s.mcpUrl, sse: s.sseUrl, issuer: s.issuer, resources: s.audiences, tokenValidation: c.tokenValidation, stateless: c.stateless, devIdp: dev },
     'listening',
   );
+  if (s.singleResourceWarning) logger.warn({ resource: s.resources.mcp }, s.singleResourceWarning);
   const lines = [
     '',
     `  logto-whoami-mcp${dev ? ' (development IdP — not Logto)' : ''}`,
     `  Streamable HTTP  ${s.mcpUrl}${c.stateless ? '  (stateless)' : ''}`,
     `  SSE (legacy)     ${s.sseUrl}`,
     `  Issuer           ${s.issuer}`,
-    `  Resource         ${s.resource}   (the Logto API identifier to create — exactly this, with any trailing /)`,
+    ...(s.audiences.length === 1
+      ? [`  Resource         ${s.resources.mcp}   (the Logto API identifier to create — exactly this, with any trailing /; /mcp and /sse)`]
+      : [
+          `  Resource /mcp    ${s.resources.mcp}   (the Logto API identifier to create — exactly this)`,
+          `  Resource /sse    ${s.resources.sse}   (the Logto API identifier to create — exactly this; same permissions)`,
+        ]),
+    ...(s.singleResourceWarning ? [`  WARNING          ${s.singleResourceWarning}`] : []),
     `  Token validation ${c.tokenValidation}`,
-    `  Redirect URIs to register in Logto for MCP Inspector:`,
-    ...INSPECTOR_REDIRECT_URIS.map((u) => `    ${u}`),
+    `  Redirect URIs to register in Logto for your client (${clientRedirectUris(c).source}):`,
+    ...clientRedirectUris(c).uris.map((u) => `    ${u}`),
+    `    (${WHERE_INSPECTOR_REDIRECT_URI}; set CLIENT_REDIRECT_URIS to the ones you use)`,
     `  Try it:          npx @modelcontextprotocol/inspector  → Streamable HTTP, ${s.mcpUrl}`,
     ...(dev ? [`  Demo users:      alice / alice-password, bob / bob-password`] : []),
     // The human banner only (stderr), never the structured log: a development secret, new per start.

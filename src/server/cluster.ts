@@ -9,7 +9,7 @@ import type { Observer } from '../observe/observer.js';
  * otherwise — and then the cluster code (and node-redis) is never even loaded.
  */
 export async function startClusterFor(config: Config, port: number, logger: Logger, observer?: Observer): Promise<Cluster | undefined> {
-  if (!config.redisUrl) return undefined;
+  if (!config.redisUrl || !config.clusterSecret) return undefined;
   const { startCluster } = await import('../cluster/index.js');
   return startCluster({
     redisUrl: config.redisUrl,
@@ -19,6 +19,7 @@ export async function startClusterFor(config: Config, port: number, logger: Logg
     maxSessions: config.maxSessions,
     maxPerOwner: config.maxSessionsPerSubject,
     upstreamTimeoutMs: config.upstreamTimeoutMs,
+    secret: config.clusterSecret,
     logger,
     observer,
   });

@@ -20,18 +20,20 @@ export function assertDevIdpAllowed(config: Config, nodeEnv: string | undefined)
 }
 
 /**
- * Starts the embedded Logto-shaped IdP with `resource` registered as its one API resource. Loaded
- * lazily, so a production process never imports oidc-provider's dev wiring.
+ * Starts the embedded Logto-shaped IdP with every resource of this server (`audiences`: /mcp's and
+ * /sse's, or MCP_RESOURCE alone) registered as an API resource, each with the same permissions.
+ * Loaded lazily, so a production process never imports oidc-provider's dev wiring.
  */
 export async function startDevIdpFor(
   config: Config,
-  resource: string,
+  audiences: readonly string[],
   logger: Logger,
 ): Promise<DevIdp> {
   const { startDevIdp } = await import('../dev-idp/index.js');
+  const scopes = config.requiredScopes.length ? [...config.requiredScopes] : ['whoami:read'];
   return startDevIdp({
     port: config.devIdpPort,
-    resources: { [resource]: config.requiredScopes.length ? [...config.requiredScopes] : ['whoami:read'] },
+    resources: Object.fromEntries(audiences.map((a) => [a, [...scopes]])),
     logger: logger.child({ component: 'dev-idp' }),
   });
 }

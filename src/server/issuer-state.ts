@@ -22,7 +22,8 @@ export interface IssuerState {
  */
 export async function loadIssuerState(
   issuer: string,
-  resource: string,
+  /** Every resource identifier of this server (announcedUrls' `audiences`): a JWT must name one. */
+  audiences: readonly string[],
   config: Config,
   fetchFn?: typeof fetch,
   /** The cache level replicas share (REDIS_URL), behind the local one. */
@@ -41,8 +42,7 @@ export async function loadIssuerState(
   const authenticator = createAuthenticator({
     mode: config.tokenValidation,
     issuer: metadata.issuer,
-    resource,
-    verifyJwt: createJwtVerifier({ issuer: metadata.issuer, audience: resource, jwks, algorithms: metadata.algorithms }),
+    verifyJwt: createJwtVerifier({ issuer: metadata.issuer, audiences, jwks, algorithms: metadata.algorithms }),
     verifyUserinfo: createUserinfoVerifier({
       userinfoEndpoint: metadata.userinfoEndpoint,
       timeoutMs: config.upstreamTimeoutMs,

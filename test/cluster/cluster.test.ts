@@ -4,7 +4,8 @@
  * picked at start. What several instances must do (issue 11): sessions of both legacy transports
  * work whichever replica a request lands on; another subject gets 404 everywhere; one userinfo
  * call per opaque token across replicas; caps hold cluster-wide; Redis going away and coming
- * back; a replica killed mid-load.
+ * back; a replica killed mid-load. Redis is locked as docs/scaling.md shows it: TLS only (a CA
+ * made at test start), an ACL user with a password; the replicas share a CLUSTER_SECRET.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
@@ -14,11 +15,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createClient } from 'redis';
 import { DEV_USERS, startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
 import { getDevToken } from '../../src/dev-idp/token-helper.js';
 import { freePort } from '../support/harness.js';
-import { startNginx, startRedis, startReplica, type Proc } from './processes.js';
+import { startNginx, startReplica, type Proc } from './processes.js';
+import { makeCertificates, redisProbe, secureRedisUrl, startSecureRedis, type Tls } from './secure.js';
 
 const PROTOCOL_VERSION = '2025-06-18';
 const MAX_SESSIONS = 10;
@@ -39,6 +40,8 @@ let idp: DevIdp;
 let redis: Proc;
 let redisPort: number;
 let redisDir: string;
+let tls: Tls;
+const CLUSTER_SECRET = 'cluster-test-secret-0123456789abcdef-0123456789';
 const replicas: Record<'r1' | 'r2', { proc: Proc; port: number; env: Record<string, string> }> = {} as never;
 let nginx: Proc & { prefix: string };
 let base: string;
@@ -47,7 +50,7 @@ const replicaUrl = (r: 'r1' | 'r2') => `http://127.0.0.1:${replicas[r].port}`;
 const userinfoCalls = () => Object.values(replicas).reduce((n, r) => n + (r.proc.output().match(/^upstream userinfo$/gm)?.length ?? 0), 0);
 
 function token(username: string, kind: 'jwt' | 'opaque'): Promise<string> {
-  return getDevToken({ issuer: idp.issuer, username, password: pass(username), ...(kind === 'jwt' ? { resource: base } : {}) }).then((t) => t.access_token);
+  return getDevToken({ issuer: idp.issuer, username, password: pass(username), ...(kind === 'jwt' ? { resource: `${base}/mcp` } : {}) }).then((t) => t.access_token);
 }
 
 function headers(tok: string, sessionId?: string): Record<string, string> {
@@ -120,7 +123,9 @@ async function startReplicaNamed(r: 'r1' | 'r2', port: number) {
     PORT: String(port),
     PUBLIC_URL: base,
     LOGTO_ENDPOINT: idp.origin,
-    REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    REDIS_URL: secureRedisUrl(redisPort),
+    CLUSTER_SECRET,
+    NODE_EXTRA_CA_CERTS: tls.caFile,
     REPLICA_ID: r,
     MAX_SESSIONS: String(MAX_SESSIONS),
     MAX_SESSIONS_PER_SUBJECT: String(MAX_PER_SUBJECT),
@@ -134,8 +139,9 @@ describe('several instances: two replicas behind nginx, sharing Redis', { timeou
     base = `http://127.0.0.1:${nginxPort}`;
     redisPort = await freePort();
     redisDir = mkdtempSync(join(tmpdir(), 'lwm-redis-'));
-    redis = await startRedis(redisPort, redisDir);
-    idp = await startDevIdp({ port: 0, resources: { [base]: ['whoami:read'] }, logger: { info() {}, warn() {}, error() {} } });
+    tls = makeCertificates();
+    redis = await startSecureRedis(redisPort, redisDir, tls);
+    idp = await startDevIdp({ port: 0, resources: { [`${base}/mcp`]: ['whoami:read'], [`${base}/sse`]: ['whoami:read'] }, logger: { info() {}, warn() {}, error() {} } });
     await startReplicaNamed('r1', await freePort());
     await startReplicaNamed('r2', await freePort());
     nginx = await startNginx(nginxPort, [replicas.r1.port, replicas.r2.port]);
@@ -147,6 +153,7 @@ describe('several instances: two replicas behind nginx, sharing Redis', { timeou
     await idp?.close();
     await redis?.stop();
     if (redisDir) rmSync(redisDir, { recursive: true, force: true });
+    if (tls) rmSync(tls.dir, { recursive: true, force: true });
   });
 
   it('caps hold across replicas: MAX_SESSIONS_PER_SUBJECT and MAX_SESSIONS count both replicas', async () => {
@@ -258,8 +265,7 @@ describe('several instances: two replicas behind nginx, sharing Redis', { timeou
     assert.equal(userinfoCalls() - before, 1);
     // What Redis holds: the result under SHA-256 of the token, living at most USERINFO_CACHE_TTL
     // (60 s by default); the raw token nowhere, neither in a key nor in a value.
-    const probe = createClient({ url: `redis://127.0.0.1:${redisPort}` });
-    await probe.connect();
+    const probe = await redisProbe(redisPort, tls);
     try {
       const keys = await probe.keys('*');
       const shared = keys.filter((k) => k.startsWith('lwm:v:userinfo:'));
@@ -300,7 +306,7 @@ describe('several instances: two replicas behind nginx, sharing Redis', { timeou
     // A session opened during the outage, under the local caps.
     const during = await openSession(alice, replicaUrl(other));
 
-    redis = await startRedis(redisPort, redisDir);
+    redis = await startSecureRedis(redisPort, redisDir, tls);
     await until('both replicas to reconnect', async () => (await readyz('r1')).body.redis === 'up' && (await readyz('r2')).body.redis === 'up');
     // Each replica republishes its sessions right after reconnecting (Redis came back empty).
     let last = '';
@@ -383,8 +389,7 @@ describe('several instances: two replicas behind nginx, sharing Redis', { timeou
       }
     }
     // Its directory entries expire: the counts of a replica without heartbeats carry a TTL.
-    const probe = createClient({ url: `redis://127.0.0.1:${redisPort}` });
-    await probe.connect();
+    const probe = await redisProbe(redisPort, tls);
     try {
       const ttl = await probe.pTTL('lwm:counts:r2');
       assert.ok(ttl === -2 || (ttl > 0 && ttl <= 12_000), `counts of r2 expire (PTTL ${ttl})`);
@@ -403,5 +408,9 @@ describe('several instances: two replicas behind nginx, sharing Redis', { timeou
     await replicas.r2.proc.stop('SIGTERM');
     const after = await post(alice, whoamiCall(), { sessionId: onR2.id, at: replicaUrl('r1') });
     assert.equal(after.status, 404, after.text);
+  });
+
+  it('nothing a replica read from Redis or got forwarded failed its integrity check (no false alarms through all of the above)', () => {
+    for (const [name, r] of Object.entries(replicas)) assert.doesNotMatch(r.proc.output(), /integrity check failed/, name);
   });
 });

@@ -1,8 +1,10 @@
 /**
  * `--doctor` and `--setup` against the dev IdP's Logto-shaped Management API, set up wrongly on
- * purpose: API identifiers that miss the announced resource by a trailing slash, the scheme or the
- * port; a missing permission; an app without MCP Inspector's redirect URIs; apps of the wrong type.
- * Then setup on a fresh resource: it creates, a second run creates nothing, and doctor passes. All
+ * purpose: API identifiers that miss an announced resource (…/mcp, …/sse) by a trailing slash, the
+ * scheme, the port, or by naming the whole server (the origin-only identifier of before); a missing
+ * permission; an app without MCP Inspector's redirect URIs; apps of the wrong type. Then setup on a
+ * fresh port: it creates both API resources, a second run creates nothing, and doctor passes; and
+ * MCP_RESOURCE's single-resource mode: one API resource, and a warning. All
  * real HTTP on 127.0.0.1, through the same command the entry point runs.
  */
 import assert from 'node:assert/strict';
@@ -25,19 +27,31 @@ const alice = DEV_USERS.find((u) => u.username === 'alice')!;
 describe('doctor and setup against the dev IdP', () => {
   let idp: DevIdp;
   // Each scenario has its own port, so its resource is its own: `wrong*` are registered wrongly on purpose.
-  let ports: { slash: number; scheme: number; port: number; portTarget: number; fresh: number; created: number; good: number };
+  let ports: { slash: number; scheme: number; port: number; portTarget: number; origin: number; fresh: number; created: number; single: number; good: number };
 
   before(async () => {
-    ports = { slash: await freePort(), scheme: await freePort(), port: await freePort(), portTarget: await freePort(), fresh: await freePort(), created: await freePort(), good: await freePort() };
+    ports = {
+      slash: await freePort(),
+      scheme: await freePort(),
+      port: await freePort(),
+      portTarget: await freePort(),
+      origin: await freePort(),
+      fresh: await freePort(),
+      created: await freePort(),
+      single: await freePort(),
+      good: await freePort(),
+    };
     idp = await startDevIdp({
       port: 0,
       logger: silent,
       resources: {
-        // The server announces the canonical form, http://localhost:<port>/ (branch i12).
-        [`http://localhost:${ports.slash}`]: ['whoami:read'], // announced with the slash
-        [`https://localhost:${ports.scheme}/`]: ['whoami:read'], // announced as http
-        [`http://localhost:${ports.port}/`]: ['whoami:read'], // announced on portTarget
-        [`http://localhost:${ports.good}/`]: ['whoami:read'],
+        // The server announces http://localhost:<port>/mcp and …/sse.
+        [`http://localhost:${ports.slash}/mcp/`]: ['whoami:read'], // announced without the slash
+        [`https://localhost:${ports.scheme}/mcp`]: ['whoami:read'], // announced as http
+        [`http://localhost:${ports.port}/mcp`]: ['whoami:read'], // announced on portTarget
+        [`http://localhost:${ports.origin}/`]: ['whoami:read'], // the origin-only identifier of single-resource mode
+        [`http://localhost:${ports.good}/mcp`]: ['whoami:read'],
+        [`http://localhost:${ports.good}/sse`]: ['whoami:read'],
       },
     });
   });
@@ -60,29 +74,38 @@ describe('doctor and setup against the dev IdP', () => {
     return r;
   }
   const check = (result: DoctorJson, id: string) => result.checks.find((c) => c.id === id);
+  const checks = (result: DoctorJson, id: string) => result.checks.filter((c) => c.id === id);
 
   for (const [name, key, registered, reason] of [
-    ['a trailing slash', 'slash', (p: typeof ports) => `http://localhost:${p.slash}`, /trailing slash/],
-    ['the scheme', 'scheme', (p: typeof ports) => `https://localhost:${p.scheme}/`, /scheme/],
-    ['the port', 'portTarget', (p: typeof ports) => `http://localhost:${p.port}/`, /port/],
+    ['a trailing slash', 'slash', (p: typeof ports) => `http://localhost:${p.slash}/mcp/`, /trailing slash/],
+    ['the scheme', 'scheme', (p: typeof ports) => `https://localhost:${p.scheme}/mcp`, /scheme/],
+    ['the port', 'portTarget', (p: typeof ports) => `http://localhost:${p.port}/mcp`, /port/],
+    ['naming the whole server', 'origin', (p: typeof ports) => `http://localhost:${p.origin}/`, /whole server, not the endpoint \/mcp/],
   ] as const) {
-    it(`an API identifier that misses the resource by ${name}: fail, and the near miss is named`, async () => {
+    it(`an API identifier that misses the /mcp resource by ${name}: fail, and the near miss is named`, async () => {
       const { code, result } = await doctor(envFor(ports[key]));
       assert.equal(code, 1);
-      const resource = check(result, 'tenant.api_resource');
-      assert.equal(resource?.status, 'fail');
+      const [mcp, sse] = checks(result, 'tenant.api_resource');
+      assert.equal(mcp?.status, 'fail');
       const expected = registered(ports);
-      assert.ok(resource?.details?.some((d) => d.includes(expected) && reason.test(d)), JSON.stringify(resource));
-      assert.ok(resource?.fix?.includes(`http://localhost:${ports[key]}`), 'the fix names the identifier to create');
+      assert.ok(mcp?.details?.some((d) => d.includes(expected) && reason.test(d)), JSON.stringify(mcp));
+      assert.ok(mcp?.fix?.includes(`API identifier: http://localhost:${ports[key]}/mcp `), 'the fix names the identifier to create');
+      assert.equal(sse?.status, 'fail', '/sse has its own API resource, missing too');
+      assert.ok(sse?.fix?.includes(`API identifier: http://localhost:${ports[key]}/sse `));
     });
   }
 
-  it('all good: the resource exists, its permission too, and the app lists the Inspector redirect URIs', async () => {
+  it('all good: both API resources exist, with their permission, and the app lists the Inspector redirect URIs', async () => {
     const { code, result } = await doctor(envFor(ports.good, { REQUIRED_SCOPES: 'whoami:read' }), '--app-id', 'mcp-inspector');
     assert.equal(code, 0, JSON.stringify(result.checks, null, 2));
     for (const id of ['issuer.discovery', 'issuer.jwks', 'issuer.cimd', 'm2m.token', 'tenant.api_resource', 'tenant.permissions', 'tenant.app']) {
-      assert.equal(check(result, id)?.status, 'ok', id);
+      assert.ok(checks(result, id).length > 0 && checks(result, id).every((c) => c.status === 'ok'), id);
     }
+    assert.deepEqual(
+      checks(result, 'tenant.api_resource').map((c) => c.summary.split(' ').at(-1)),
+      [`http://localhost:${ports.good}/mcp`, `http://localhost:${ports.good}/sse`],
+    );
+    assert.equal(checks(result, 'tenant.permissions').length, 2);
   });
 
   it('a REQUIRED_SCOPES permission the API resource lacks: fail', async () => {
@@ -129,13 +152,16 @@ describe('doctor and setup against the dev IdP', () => {
     assert.equal((await doctor(env)).code, 1);
     const dry = await runTenant(['--setup', '--dry-run', '--json'], env);
     assert.equal(dry.code, 0, dry.err);
-    assert.equal((JSON.parse(dry.out) as SetupJson).changes.length, 2, dry.out);
+    // Two API resources (…/mcp, …/sse), a permission on each; the pre-registered Inspector app is reused.
+    assert.equal((JSON.parse(dry.out) as SetupJson).changes.length, 4, dry.out);
     assert.equal(check((await doctor(env)).result, 'tenant.api_resource')?.status, 'fail', 'the dry run changed nothing');
 
     const first = await runTenant(['--setup', '--json'], env);
     assert.equal(first.code, 0, first.err);
     const created = JSON.parse(first.out) as SetupJson;
-    assert.equal(created.changes.length, 2, first.out);
+    assert.equal(created.changes.length, 4, first.out);
+    assert.ok(created.changes.some((c) => c.includes(`(http://localhost:${ports.fresh}/mcp)`)), first.out);
+    assert.ok(created.changes.some((c) => c.includes(`(http://localhost:${ports.fresh}/sse)`)), first.out);
     assert.equal(created.appId, 'mcp-inspector', 'the pre-registered app already lists the Inspector redirect URIs');
     const second = await runTenant(['--setup', '--json'], env);
     assert.deepEqual((JSON.parse(second.out) as SetupJson).changes, []);
@@ -153,19 +179,41 @@ describe('doctor and setup against the dev IdP', () => {
     assert.deepEqual(second.changes, []);
     assert.equal(second.appId, first.appId);
 
-    const tokens = await getDevToken({
-      issuer: idp.issuer,
-      username: alice.username,
-      password: alice.password,
-      clientId: first.appId!,
-      redirectUri,
-      resource: `http://localhost:${ports.created}/`,
-      scope: 'openid whoami:read',
-    });
-    const payload = decodeJwt(tokens.access_token);
-    assert.equal(payload['aud'], `http://localhost:${ports.created}/`, "setup creates the canonical identifier");
-    assert.equal(payload['scope'], 'whoami:read');
-    assert.equal(payload['client_id'], first.appId);
+    for (const endpoint of ['mcp', 'sse']) {
+      const tokens = await getDevToken({
+        issuer: idp.issuer,
+        username: alice.username,
+        password: alice.password,
+        clientId: first.appId!,
+        redirectUri,
+        resource: `http://localhost:${ports.created}/${endpoint}`,
+        scope: 'openid whoami:read',
+      });
+      const payload = decodeJwt(tokens.access_token);
+      assert.equal(payload['aud'], `http://localhost:${ports.created}/${endpoint}`, 'setup creates the endpoint\'s identifier');
+      assert.equal(payload['scope'], 'whoami:read', 'with the same permission');
+      assert.equal(payload['client_id'], first.appId);
+    }
+  });
+
+  it('MCP_RESOURCE (single-resource mode): setup creates that one API resource and no MCP_RESOURCE-less line; doctor passes it but warns which clients cannot sign in', async () => {
+    const resource = `http://localhost:${ports.single}/`;
+    const env = envFor(ports.single, { MCP_RESOURCE: resource });
+    const setup = await runTenant(['--setup', '--json'], env);
+    assert.equal(setup.code, 0, setup.err);
+    const report = JSON.parse(setup.out) as SetupJson & { resources: string[]; env: string[] };
+    assert.deepEqual(report.resources, [resource]);
+    assert.deepEqual(report.changes.filter((c) => c.startsWith('created API resource')), [`created API resource "MCP server (logto-whoami-mcp)" (${resource})`]);
+    assert.ok(report.env.includes(`MCP_RESOURCE=${resource}`), 'kept: without it the server would announce …/mcp and …/sse');
+    const { code, result } = await doctor(env);
+    assert.equal(code, 0, JSON.stringify(result.checks, null, 2));
+    assert.deepEqual(checks(result, 'tenant.api_resource').map((c) => c.status), ['ok']);
+    const warning = check(result, 'config.single_resource');
+    assert.equal(warning?.status, 'warn');
+    assert.match(warning?.summary ?? '', /Gemini CLI cannot sign in.*AI SDK/);
+    // Without MCP_RESOURCE the same port's setup output names no MCP_RESOURCE line.
+    const dry = JSON.parse((await runTenant(['--setup', '--dry-run', '--json'], envFor(ports.single))).out) as { env: string[] };
+    assert.ok(!dry.env.some((l) => l.startsWith('MCP_RESOURCE=')), dry.env.join('\n'));
   });
 
   async function m2mToken(): Promise<string> {

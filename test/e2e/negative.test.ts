@@ -22,10 +22,11 @@ describe('negative end to end: what must not get in', () => {
 
   before(async () => {
     const port = await freePort();
-    // The canonical resource (an origin-only URL ends in /): the API identifier to register.
-    const resource = `http://localhost:${port}/`;
-    idp = await startDevIdp({ port: 0, resources: { [resource]: ['whoami:read'], [OTHER_RESOURCE]: [] }, accessTokenTtlSeconds: 2, logger: silent });
-    foreignIdp = await startDevIdp({ port: 0, resources: { [resource]: ['whoami:read'] }, logger: silent });
+    // The server's two resources (one per endpoint), and the origin-only identifier of before: a
+    // resource of this tenant that is no longer one of the server's.
+    const ours = { [`http://localhost:${port}/mcp`]: ['whoami:read'], [`http://localhost:${port}/sse`]: ['whoami:read'] };
+    idp = await startDevIdp({ port: 0, resources: { ...ours, [`http://localhost:${port}/`]: ['whoami:read'], [OTHER_RESOURCE]: [] }, accessTokenTtlSeconds: 2, logger: silent });
+    foreignIdp = await startDevIdp({ port: 0, resources: ours, logger: silent });
     server = await startServer({ PORT: String(port), LOGTO_ENDPOINT: idp.origin, LOG_LEVEL: 'debug' }, { logDestination: logs, banner: false });
     await server.ready;
   });
@@ -87,6 +88,20 @@ describe('negative end to end: what must not get in', () => {
     const r = await postMcp(server.mcpUrl, { authorization: `Bearer ${jwt}` });
     assert.equal(r.status, 401);
     assert.match(challenge(r.headers), /error="invalid_token", error_description="token claims rejected \(aud\)"/);
+  });
+
+  it("a JWT for either endpoint's resource passes on both endpoints; one for the bare origin (the identifier of before) does not", async () => {
+    for (const resource of [server.resources.mcp, server.resources.sse]) {
+      const jwt = await token({ resource });
+      assert.equal((await postMcp(server.mcpUrl, { authorization: `Bearer ${jwt}` })).status, 200, `/mcp with aud ${resource}`);
+      const sse = await fetch(server.sseUrl, { headers: { accept: 'text/event-stream', authorization: `Bearer ${jwt}` } });
+      await sse.body?.cancel();
+      assert.equal(sse.status, 200, `/sse with aud ${resource}`);
+    }
+    const origin = await token({ resource: `${server.url}/` });
+    const r = await postMcp(server.mcpUrl, { authorization: `Bearer ${origin}` });
+    assert.equal(r.status, 401);
+    assert.match(challenge(r.headers), /error_description="token claims rejected \(aud\)"/);
   });
 
   it('JWT from another issuer with our audience: 401', async () => {

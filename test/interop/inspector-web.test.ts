@@ -202,7 +202,7 @@ async function runScenario(page: Page, inspector: InspectorWeb, server: RunningS
 
   const authorization = authorizationRequests[0];
   assert.ok(authorization, 'Inspector sent the browser to the dev IdP authorization endpoint');
-  assert.equal(authorization.searchParams.get('resource'), server.resource, 'RFC 8707 resource is our resource');
+  assert.equal(authorization.searchParams.get('resource'), transport === 'http' ? server.resources.mcp : server.resources.sse, "RFC 8707 resource is the endpoint's resource");
   assert.equal(authorization.searchParams.get('code_challenge_method'), 'S256');
   if (registration === 'pre-registered') assert.equal(authorization.searchParams.get('client_id'), PRE_REGISTERED_CLIENT_ID);
   else assert.notEqual(authorization.searchParams.get('client_id'), PRE_REGISTERED_CLIENT_ID, 'a dynamically registered client');

@@ -9,8 +9,8 @@
  * redirect delivered to mcp-remote's callback server. Each run has its own MCP_REMOTE_CONFIG_DIR, so
  * no token or registration is shared between runs.
  *
- * This is the client that needs the canonical resource: it sends the metadata's `resource` through
- * WHATWG URL (`http://localhost:<port>/`), and the IdP matches API identifiers exactly.
+ * It sends the metadata's `resource` through WHATWG URL, and the IdP matches API identifiers
+ * exactly: each endpoint's own identifier (`…/mcp`, `…/sse`) passes through unchanged.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -33,11 +33,11 @@ describe('mcp-remote 0.15.1 (stdio bridge) signs in and calls whoami', () => {
 
   before(async () => {
     const port = await freePort();
-    // The resource exactly as the server announces it (origin-only → trailing slash).
-    idp = await startDevIdp({ port: 0, resources: { [`http://localhost:${port}/`]: ['whoami:read'] }, logger: silent });
+    // The resources exactly as the server announces them: one per endpoint.
+    idp = await startDevIdp({ port: 0, resources: { [`http://localhost:${port}/mcp`]: ['whoami:read'], [`http://localhost:${port}/sse`]: ['whoami:read'] }, logger: silent });
     server = await startServer({ PORT: String(port), LOGTO_ENDPOINT: idp.origin, LOG_LEVEL: process.env['INTEROP_LOG_LEVEL'] ?? 'silent' }, { banner: false });
     await server.ready;
-    assert.equal(server.resource, `http://localhost:${port}/`);
+    assert.deepEqual(server.resources, { mcp: `http://localhost:${port}/mcp`, sse: `http://localhost:${port}/sse` });
     const res = await fetch(`${idp.issuer}/token`, {
       method: 'POST',
       body: new URLSearchParams({ grant_type: 'client_credentials', client_id: idp.m2m.appId, client_secret: idp.m2m.appSecret, resource: idp.m2m.resource, scope: 'all' }),
@@ -80,7 +80,8 @@ describe('mcp-remote 0.15.1 (stdio bridge) signs in and calls whoami', () => {
           try {
             const url = session.authorizationUrls[0];
             assert.ok(url, 'mcp-remote asked for a sign-in');
-            assert.equal(url.searchParams.get('resource'), server.resource, 'mcp-remote sends the canonical resource');
+            const resource = transport === 'http-only' ? server.resources.mcp : server.resources.sse;
+            assert.equal(url.searchParams.get('resource'), resource, "mcp-remote sends the endpoint's resource");
             if (clientId !== undefined) assert.equal(url.searchParams.get('client_id'), clientId);
             const result = await session.client.callTool({ name: 'whoami', arguments: {} });
             assert.equal(result.isError ?? false, false, `${JSON.stringify(result)}\n--- mcp-remote stderr ---\n${session.log().slice(-4000)}`);

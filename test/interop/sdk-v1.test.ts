@@ -71,7 +71,8 @@ describe('SDK v1 clients, OAuth through the SDK auth() flow', () => {
         assert.ok(paths.some((p) => /^POST \/oidc\/token 200$/.test(p)), `token request:\n${trail}`);
         const authorizationUrl = provider.authorizationUrls[0];
         assert.ok(authorizationUrl, 'redirected to authorization');
-        assert.equal(authorizationUrl.searchParams.get('resource'), server.resource, 'RFC 8707 resource = our resource');
+        const resource = transportKind === 'sse' ? server.resources.sse : server.resources.mcp;
+        assert.equal(authorizationUrl.searchParams.get('resource'), resource, "RFC 8707 resource = the endpoint's resource");
         assert.equal(authorizationUrl.searchParams.get('code_challenge_method'), 'S256');
       });
     }

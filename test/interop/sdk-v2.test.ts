@@ -87,7 +87,7 @@ describe('SDK v2 client, version negotiation, OAuth provider', () => {
       const trail = describeExchanges(log);
       assert.ok(log.some((e) => e.status === 401), `got a 401 first:\n${trail}`);
       assert.ok(log.some((e) => new URL(e.url).pathname === '/oidc/token' && e.status === 200), `token request:\n${trail}`);
-      assert.equal(provider.authorizationUrls[0]?.searchParams.get('resource'), server.resource, 'RFC 8707 resource');
+      assert.equal(provider.authorizationUrls[0]?.searchParams.get('resource'), transportKind === 'sse' ? server.resources.sse : server.resources.mcp, "RFC 8707 resource: the endpoint's");
       const registered = log.some((e) => new URL(e.url).pathname === '/oidc/reg');
       assert.equal(registered, registration === 'dynamic', `dynamic registration only when not pre-registered:\n${trail}`);
       if (registration === 'pre-registered') assert.equal(provider.authorizationUrls[0]?.searchParams.get('client_id'), 'mcp-inspector');

@@ -49,14 +49,16 @@ describe('doctor and setup against the real Logto', () => {
 
     const dry = await runTenant(['--setup', '--dry-run', '--json'], env);
     assert.equal(dry.code, 0, dry.err);
-    assert.ok((JSON.parse(dry.out) as SetupJson).changes.length >= 2, 'the plan names the resource and the permission');
+    assert.ok((JSON.parse(dry.out) as SetupJson).changes.length >= 4, 'the plan names both API resources (…/mcp, …/sse) and a permission on each');
     assert.equal(statusOf((await doctorJson(env)).result, 'tenant.api_resource'), 'fail', 'a dry run changes nothing');
 
     const first = await runTenant(['--setup', '--json'], env);
     assert.equal(first.code, 0, first.err);
     const created = JSON.parse(first.out) as SetupJson;
-    assert.ok(created.changes.some((c) => /API resource/.test(c)));
-    assert.ok(created.changes.some((c) => /permission whoami:read/.test(c)));
+    for (const endpoint of ['mcp', 'sse']) {
+      assert.ok(created.changes.some((c) => c.startsWith('created API resource') && c.includes(`/${endpoint})`)), `${endpoint}: ${first.out}`);
+      assert.ok(created.changes.some((c) => c.startsWith('created permission whoami:read') && c.endsWith(`/${endpoint}`)), `${endpoint}: ${first.out}`);
+    }
     assert.ok(created.appId, 'an app for MCP Inspector');
     assert.ok(!first.out.includes(fixture.suite.logto.m2mAppSecret), 'the M2M secret is never printed');
 
@@ -67,20 +69,27 @@ describe('doctor and setup against the real Logto', () => {
 
     const after = await doctorJson({ ...env, REQUIRED_SCOPES: 'whoami:read' }, '--app-id', created.appId!);
     assert.equal(after.code, 0, JSON.stringify(after.result.checks, null, 2));
-    for (const id of ['tenant.api_resource', 'tenant.permissions', 'tenant.app']) assert.equal(statusOf(after.result, id), 'ok', id);
+    for (const id of ['tenant.api_resource', 'tenant.permissions', 'tenant.app']) {
+      const checks = after.result.checks.filter((c) => c.id === id);
+      assert.ok(checks.length > 0 && checks.every((c) => c.status === 'ok'), id);
+    }
+    assert.equal(after.result.checks.filter((c) => c.id === 'tenant.api_resource').length, 2, 'one per endpoint');
   });
 
-  it('doctor names a near-miss API identifier (trailing slash, port) and fails', async () => {
+  it('doctor names near-miss API identifiers (a trailing slash; the whole server, as before per-endpoint resources) and fails', async () => {
     const base = newBase();
     const api = managementApi(fixture.suite.logto);
-    // The server announces an origin-only resource canonically, with the slash: the near miss is the form without it.
-    must('POST /api/resources', await api.POST('/api/resources', { body: { name: 'doctor near miss (slash)', indicator: base } }));
+    must('POST /api/resources', await api.POST('/api/resources', { body: { name: 'doctor near miss (slash)', indicator: `${base}/mcp/` } }));
+    must('POST /api/resources', await api.POST('/api/resources', { body: { name: 'doctor near miss (origin)', indicator: `${base}/` } }));
     const { code, result } = await doctorJson(envFor(base));
     assert.equal(code, 1);
-    const check = result.checks.find((c) => c.id === 'tenant.api_resource');
-    assert.equal(check?.status, 'fail');
-    assert.ok(check?.details?.some((d) => d.includes(base) && /trailing slash/.test(d)), JSON.stringify(check));
-    assert.ok(check?.fix?.includes(base), 'the fix names the identifier to create');
+    const [mcp, sse] = result.checks.filter((c) => c.id === 'tenant.api_resource');
+    assert.equal(mcp?.status, 'fail');
+    assert.ok(mcp?.details?.some((d) => d.includes(`${base}/mcp/`) && /trailing slash too many/.test(d)), JSON.stringify(mcp));
+    assert.ok(mcp?.details?.some((d) => d.includes(`${base}/:`) && /whole server/.test(d)), JSON.stringify(mcp));
+    assert.ok(mcp?.fix?.includes(`API identifier: ${base}/mcp `), 'the fix names the identifier to create');
+    assert.equal(sse?.status, 'fail');
+    assert.ok(sse?.details?.some((d) => d.includes(`${base}/:`) && /whole server, not the endpoint \/sse/.test(d)), JSON.stringify(sse));
   });
 
   it('doctor: a REQUIRED_SCOPES permission the API resource lacks fails', async () => {

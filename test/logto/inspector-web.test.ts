@@ -114,7 +114,8 @@ async function runScenario(
   const authorization = authorizationRequests[0];
   assert.ok(authorization, "Inspector sent the browser to Logto's authorization endpoint");
   assert.equal(authorization.searchParams.get('client_id'), inspectorApp.id);
-  assert.equal(authorization.searchParams.get('resource'), server.advertisedResource, 'RFC 8707 resource is the one we advertise');
+  const resource = transport === 'http' ? server.advertisedResources.mcp : server.advertisedResources.sse;
+  assert.equal(authorization.searchParams.get('resource'), resource, "RFC 8707 resource is the one the endpoint's metadata advertises");
   assert.equal(authorization.searchParams.get('code_challenge_method'), 'S256');
 
   await page.getByText('Tools', { exact: true }).first().click();
@@ -124,7 +125,7 @@ async function runScenario(
   await results.getByText(alice.id).first().waitFor({ timeout: STEP_TIMEOUT });
   const claims = claimsFromText(await results.innerText());
   assert.equal(claims['sub'], alice.id);
-  assert.equal(claims['aud'], server.advertisedResource);
+  assert.equal(claims['aud'], resource);
 
   if (transport === 'http') {
     // Which era served every authenticated /mcp request, in our server's own words.

@@ -24,9 +24,10 @@ describe('mcp-remote against the real Logto (pre-registered app)', () => {
   const fixture = logtoServerHooks();
 
   for (const transport of ['http-only', 'sse-only'] as const) {
-    it(`${transport === 'http-only' ? 'Streamable HTTP' : 'SSE'}, the default (origin-only) resource: sign in at Logto, whoami through the proxy`, async () => {
+    it(`${transport === 'http-only' ? 'Streamable HTTP' : 'SSE'}, the default (per-endpoint) resource: sign in at Logto, whoami through the proxy`, async () => {
       const { suite, server: target } = fixture;
-      assert.equal(new URL(target.advertisedResource).pathname, '/', 'an origin-only resource, advertised in its canonical form');
+      const resource = transport === 'http-only' ? target.advertisedResources.mcp : target.advertisedResources.sse;
+      assert.equal(new URL(resource).pathname, transport === 'http-only' ? '/mcp' : '/sse', "the endpoint's own resource");
       const configDir = await mkdtemp(join(tmpdir(), 'mcp-remote-logto-'));
       const { alice, inspectorApp } = suite.tenant;
       try {
@@ -43,11 +44,11 @@ describe('mcp-remote against the real Logto (pre-registered app)', () => {
           assert.ok(authorization, 'mcp-remote asked for a sign-in');
           assert.equal(authorization.origin + authorization.pathname, `${suite.logto.issuer}/auth`);
           assert.equal(authorization.searchParams.get('client_id'), inspectorApp.id);
-          assert.equal(authorization.searchParams.get('resource'), target.advertisedResource);
+          assert.equal(authorization.searchParams.get('resource'), resource);
           const claims = whoamiClaims(await session.client.callTool({ name: 'whoami', arguments: {} }));
           assert.equal(claims['sub'], alice.id);
           assert.equal(claims['token_type'], 'jwt');
-          assert.equal(claims['aud'], target.advertisedResource);
+          assert.equal(claims['aud'], resource);
         } finally {
           await session.close();
         }

@@ -33,6 +33,8 @@ describe('MCP SDK clients against the real Logto', () => {
         const { suite, server } = fixture;
         const { alice, inspectorApp } = suite.tenant;
         const provider = new LogtoOAuthProvider<OAuthClientInformationMixed, OAuthTokens>(inspectorApp.id, alice, tokenKind);
+        // Each endpoint is its own resource: the SDK asks for the one its endpoint's metadata names.
+        const resource = transportKind === 'sse' ? server.advertisedResources.sse : server.advertisedResources.mcp;
         const makeTransport = () =>
           transportKind === 'sse'
             ? new SSEClientTransport(new URL(server.sseUrl), { authProvider: provider })
@@ -46,7 +48,7 @@ describe('MCP SDK clients against the real Logto', () => {
         assert.ok(authorizationUrl, 'the SDK redirected to authorization');
         assert.equal(authorizationUrl.origin + authorizationUrl.pathname, `${suite.logto.issuer}/auth`, "Logto's authorization endpoint");
         assert.equal(authorizationUrl.searchParams.get('client_id'), inspectorApp.id);
-        assert.equal(authorizationUrl.searchParams.get('resource'), tokenKind === 'jwt' ? server.advertisedResource : null);
+        assert.equal(authorizationUrl.searchParams.get('resource'), tokenKind === 'jwt' ? resource : null);
         await transport.finishAuth(provider.takeCode());
         const accessToken = provider.tokens()?.access_token ?? '';
         assert.equal(accessToken.split('.').length === 3, tokenKind === 'jwt', `Logto issued a ${tokenKind} access token`);
@@ -59,7 +61,7 @@ describe('MCP SDK clients against the real Logto', () => {
           assert.equal(claims['sub'], alice.id, `whoami names alice: ${JSON.stringify(claims)}`);
           assert.equal(claims['token_type'], tokenKind);
           if (tokenKind === 'jwt') {
-            assert.equal(claims['aud'], server.advertisedResource, 'aud is the API resource we advertise');
+            assert.equal(claims['aud'], resource, "aud is the endpoint's API resource");
             assert.equal(claims['iss'], suite.logto.issuer);
             assert.equal(claims['client_id'], inspectorApp.id);
           } else {

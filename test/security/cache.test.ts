@@ -24,7 +24,6 @@ function setup(overrides: Partial<AuthenticatorOptions> = {}) {
   const auth = createAuthenticator({
     mode: 'auto',
     issuer: 'https://tenant.example.com/oidc',
-    resource: 'https://mcp.example.com',
     verifyJwt: async () => {
       calls.jwt++;
       return { sub: 'jwt-user', exp: Math.floor(clock / 1000) + 10 };
@@ -80,7 +79,6 @@ describe('Validation cache (RFC 9700 §4.1 / RFC 6819 §5.1.4.1.3, OWASP API2)',
     const auth = createAuthenticator({
       mode: 'jwt',
       issuer: 'i',
-      resource: 'r',
       verifyJwt: async () => (calls++, { sub: 's', exp: Math.floor(clock / 1000) - 2 }),
       verifyUserinfo: async () => ({ sub: 's' }),
       userinfoTtlSeconds: 60,
@@ -133,7 +131,6 @@ describe('Validation cache (RFC 9700 §4.1 / RFC 6819 §5.1.4.1.3, OWASP API2)',
       const auth = createAuthenticator({
         mode: 'auto',
         issuer: 'i',
-        resource: 'r',
         verifyJwt: async () => {
           calls++;
           await new Promise((r) => setTimeout(r, 20));
@@ -172,8 +169,8 @@ describe('Validation cache (RFC 9700 §4.1 / RFC 6819 §5.1.4.1.3, OWASP API2)',
     await auth.authenticate(token);
     assert.ok(auth.cache.get(`jwt:${tokenHash(token)}`));
     assert.equal(auth.cache.get(`userinfo:${tokenHash(token)}`), undefined);
-    // Another audience is another authenticator with its own cache.
-    const other = setup({ resource: 'https://other.example.com' });
+    // Another audience set is another authenticator (another verifyJwt) with its own cache.
+    const other = setup();
     await other.auth.authenticate(token);
     assert.equal(other.calls.jwt, 1, 'verified again for the other audience');
     // TOKEN_VALIDATION=jwt never consults a userinfo entry.

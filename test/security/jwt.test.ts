@@ -3,7 +3,8 @@ import { createPublicKey, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
-import { gate, startAgainst, type TestServer } from '../support/security.js';
+import { modernRequest, postModern } from '../support/modern.js';
+import { bearer, gate, parseChallenge, startAgainst, type TestServer } from '../support/security.js';
 
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
@@ -41,6 +42,37 @@ describe('JWT access tokens (RFC 9068, RFC 8725, RFC 8707, MCP authorization spe
     assert.deepEqual(await gate(server, await idp.accessToken(sub, aud, { aud: [] })), REJECTED);
     // An array that contains this resource is fine (RFC 7519 §4.1.3).
     assert.deepEqual(await gate(server, await idp.accessToken(sub, aud, { aud: ['https://a.example', aud] })), { status: 200 });
+  });
+
+  it("per-endpoint resources: a JWT for either endpoint's resource passes (aud names any of this server's resources)", async () => {
+    assert.deepEqual(server.audiences, [`${server.url}/mcp`, `${server.url}/sse`]);
+    assert.deepEqual(await gate(server, await idp.accessToken(sub, server.resources.sse)), { status: 200 });
+    // The bare origin was the identifier before per-endpoint resources; it is no resource of this server now.
+    assert.deepEqual(await gate(server, await idp.accessToken(sub, `${server.url}/`)), REJECTED);
+    assert.deepEqual(await gate(server, await idp.accessToken(sub, `${server.url}/messages`)), REJECTED);
+  });
+
+  it('issue 19 5(b): a JWT for another API resource is refused on the 2026-07-28 path, and not accepted on the 2025 path afterwards (validation cache)', async () => {
+    const whoami = () => modernRequest('tools/call', { name: 'whoami', arguments: {} });
+    // Control: the same request with a token for this server reaches the 2026-07-28 era and answers.
+    const ours = await postModern(server.mcpUrl, whoami(), bearer(await idp.accessToken(sub, aud)));
+    assert.equal(ours.status, 200, ours.text);
+    assert.equal(ours.json?.['result']?.structuredContent?.sub, sub);
+
+    const foreign = await idp.accessToken(`${sub}-foreign`, 'https://other-api.example.com');
+    for (const request of [whoami(), modernRequest('server/discover')]) {
+      const modern = await postModern(server.mcpUrl, request, bearer(foreign));
+      assert.equal(modern.status, 401, `2026-07-28 ${request.method}: ${modern.text}`);
+      const { params } = parseChallenge(modern.headers.get('www-authenticate'));
+      assert.equal(params['error'], 'invalid_token');
+      assert.match(params['error_description'] ?? '', /\(aud\)/);
+      assert.ok(!modern.text.includes(`${sub}-foreign`), 'no trace of the subject');
+    }
+    // Afterwards, the 2025 path (initialize on /mcp, and the SSE transport) refuses it too.
+    assert.deepEqual(await gate(server, foreign), REJECTED);
+    const sse = await fetch(server.sseUrl, { headers: { ...bearer(foreign), accept: 'text/event-stream' } });
+    await sse.body?.cancel();
+    assert.equal(sse.status, 401, 'GET /sse');
   });
 
   it('RFC 9068 §4 / RFC 8414 §3.3: iss must equal the discovered issuer exactly → else 401', async () => {

@@ -20,7 +20,7 @@ async function exercise(server: SpawnedServer, idp: FakeIdp): Promise<string[]> 
     });
 
   // Accepted tokens: a JWT and an opaque token, through both transports, with canaries in the arguments.
-  const jwt = await idp.accessToken(`log-user-${randomBytes(4).toString('hex')}`, server.url);
+  const jwt = await idp.accessToken(`log-user-${randomBytes(4).toString('hex')}`, `${server.url}/mcp`);
   const opaque = idp.opaqueToken({ sub: 'log-opaque-user', email: 'opaque@example.com' });
   secrets.push(jwt, jwt.split('.')[2]!.slice(-24), opaque);
   for (const token of [jwt, opaque]) {
@@ -77,7 +77,7 @@ async function exercise(server: SpawnedServer, idp: FakeIdp): Promise<string[]> 
   for (const [where, fault] of [['token', '401'], ['token', 'html'], ['token', 'down'], ['management', '401'], ['management', '500'], ['management', 'html'], ['management', 'ok']] as const) {
     const sub = `log-m2m-${where}-${fault}-${randomBytes(3).toString('hex')}`;
     idp.managementUsers.set(sub, { user: { id: sub, username: sub }, roles: [], organizations: [] });
-    const token = await idp.accessToken(sub, server.url);
+    const token = await idp.accessToken(sub, `${server.url}/mcp`);
     secrets.push(token);
     idp.fault[where] = fault;
     const init = await post('/mcp', { authorization: `Bearer ${token}` }, INIT);

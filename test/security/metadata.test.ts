@@ -33,18 +33,39 @@ describe('Protected-resource metadata exactness (RFC 9728, RFC 8707, MCP authori
     await idp.close();
   });
 
-  it('RFC 9728 §3.2-3.3: resource and authorization_servers are exactly the configured resource and the discovered issuer', async () => {
-    for (const suffix of ['', '/mcp', '/sse']) {
+  it('RFC 9728 §3.2-3.3: each path-suffixed document names exactly its endpoint\'s resource; the root names /mcp\'s; there is no /messages document', async () => {
+    const expected: Array<[string, string]> = [
+      ['', `${server.url}/mcp`],
+      ['/mcp', `${server.url}/mcp`],
+      ['/sse', `${server.url}/sse`],
+    ];
+    for (const [suffix, resource] of expected) {
       const res = await fetch(`${server.url}/.well-known/oauth-protected-resource${suffix}`);
       assert.equal(res.status, 200);
       const body = (await res.json()) as Record<string, unknown>;
-      assert.equal(body['resource'], server.resource);
+      assert.equal(body['resource'], resource, suffix || '(root)');
       assert.deepEqual(body['authorization_servers'], [idp.issuer]);
       assert.deepEqual(body['bearer_methods_supported'], ['header']);
     }
-    const unknown = await fetch(`${server.url}/.well-known/oauth-protected-resource/admin`);
-    await unknown.body?.cancel();
-    assert.equal(unknown.status, 404);
+    assert.deepEqual(server.resources, { mcp: `${server.url}/mcp`, sse: `${server.url}/sse` });
+    // No resource identifier ends in /messages (it belongs to /sse's resource, whose document its challenges name).
+    for (const suffix of ['/admin', '/messages']) {
+      const unknown = await fetch(`${server.url}/.well-known/oauth-protected-resource${suffix}`);
+      await unknown.body?.cancel();
+      assert.equal(unknown.status, 404, suffix);
+    }
+    const messages = await fetch(`${server.url}/messages?sessionId=x`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await messages.body?.cancel();
+    assert.equal(messages.status, 401);
+    assert.equal(parseChallenge(messages.headers.get('www-authenticate')).params['resource_metadata'], `${server.url}/.well-known/oauth-protected-resource/sse`);
+  });
+
+  it('MCP_RESOURCE (single-resource mode): every document names that one identifier', async () => {
+    for (const suffix of ['', '/mcp', '/sse', '/whoami', '/whoami/mcp', '/whoami/sse']) {
+      const prm = await rawGet(pathServer, `/.well-known/oauth-protected-resource${suffix}`, { Host: `127.0.0.1:${pathServer.port}` });
+      assert.equal(prm.status, 200, suffix);
+      assert.equal(JSON.parse(prm.body)['resource'], 'https://tools.example.com/whoami', suffix);
+    }
   });
 
   it('RFC 8414 §3.3: the authorization-server mirror is the issuer document byte for byte (issuer echo intact)', async () => {
@@ -58,6 +79,16 @@ describe('Protected-resource metadata exactness (RFC 9728, RFC 8707, MCP authori
     const prm = await rawGet(pathServer, '/.well-known/oauth-protected-resource/whoami/mcp', { Host: `127.0.0.1:${pathServer.port}` });
     assert.equal(prm.status, 200);
     assert.equal(JSON.parse(prm.body)['resource'], 'https://tools.example.com/whoami');
+    // Without MCP_RESOURCE the endpoints under the path are the resources.
+    const perEndpoint = await startAgainst(idp, { PUBLIC_URL: 'https://tools.example.com/whoami' });
+    try {
+      for (const [suffix, resource] of [['/whoami', 'mcp'], ['/whoami/mcp', 'mcp'], ['/whoami/sse', 'sse']] as const) {
+        const doc = await rawGet(perEndpoint, `/.well-known/oauth-protected-resource${suffix}`, { Host: `127.0.0.1:${perEndpoint.port}` });
+        assert.equal(JSON.parse(doc.body)['resource'], `https://tools.example.com/whoami/${resource}`, suffix);
+      }
+    } finally {
+      await perEndpoint.close();
+    }
     const challenge = await rawGet(pathServer, '/sse', { Host: 'tools.example.com' });
     assert.equal(challenge.status, 401);
     assert.equal(

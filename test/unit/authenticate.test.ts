@@ -15,7 +15,6 @@ function setup(mode: 'auto' | 'jwt' | 'userinfo', over: { jwt?: () => Promise<ne
   const auth = createAuthenticator({
     mode,
     issuer: 'https://t.logto.app/oidc',
-    resource: 'https://mcp.example',
     now: () => now,
     userinfoTtlSeconds: 60,
     cacheMaxEntries: 100,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { announcedUrls, ConfigError, loadConfig } from '../../src/config.js';
+import { announcedUrls, singleResourceWarning, ConfigError, loadConfig } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('defaults: dev IdP, port 3001 on loopback, auto validation', () => {
@@ -59,14 +59,36 @@ describe('loadConfig', () => {
     assert.equal(c.resource, 'https://mcp.example/whoami');
   });
 
-  it('canonical resource (WHATWG URL): an origin-only resource ends in /, as mcp-remote sends it; a path is kept as written', () => {
+  it('canonical resource (WHATWG URL): an origin-only MCP_RESOURCE ends in /, as mcp-remote sends it; a path is kept as written', () => {
     assert.equal(loadConfig({ MCP_RESOURCE: 'http://localhost:3001' }).resource, 'http://localhost:3001/');
     assert.equal(loadConfig({ MCP_RESOURCE: 'HTTP://LocalHost:3001' }).resource, 'http://localhost:3001/');
-    assert.equal(announcedUrls(loadConfig({})).resource, 'http://localhost:3001/', 'the default, from PUBLIC_URL');
-    assert.equal(announcedUrls(loadConfig({})).publicUrl, 'http://localhost:3001', 'the public URL keeps no slash (endpoints are appended)');
-    assert.equal(announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example:443' })).resource, 'https://mcp.example/');
-    assert.equal(announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example/whoami/' })).resource, 'https://mcp.example/whoami');
-    assert.equal(announcedUrls(loadConfig({ PORT: '0' }), 4567).resource, 'http://localhost:4567/');
+  });
+
+  it('by default each endpoint is its own resource, named by its URL: /mcp → …/mcp, /sse and /messages → …/sse', () => {
+    const urls = announcedUrls(loadConfig({}));
+    assert.deepEqual(urls.resources, { mcp: 'http://localhost:3001/mcp', sse: 'http://localhost:3001/sse' });
+    assert.deepEqual(urls.audiences, ['http://localhost:3001/mcp', 'http://localhost:3001/sse'], '/mcp first');
+    assert.equal(urls.singleResource, false);
+    assert.equal(urls.publicUrl, 'http://localhost:3001', 'the public URL keeps no slash (endpoints are appended)');
+    assert.deepEqual(announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example:443' })).resources, { mcp: 'https://mcp.example/mcp', sse: 'https://mcp.example/sse' });
+    assert.deepEqual(announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example/whoami/' })).audiences, ['https://mcp.example/whoami/mcp', 'https://mcp.example/whoami/sse']);
+    assert.deepEqual(announcedUrls(loadConfig({ PORT: '0' }), 4567).audiences, ['http://localhost:4567/mcp', 'http://localhost:4567/sse']);
+    assert.equal(singleResourceWarning(urls), undefined);
+  });
+
+  it('MCP_RESOURCE → single-resource mode: every endpoint announces it; the warning names the clients that cannot sign in and the move', () => {
+    const urls = announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example', MCP_RESOURCE: 'https://mcp.example' }));
+    assert.deepEqual(urls.resources, { mcp: 'https://mcp.example/', sse: 'https://mcp.example/' });
+    assert.deepEqual(urls.audiences, ['https://mcp.example/']);
+    assert.equal(urls.singleResource, true);
+    const warning = singleResourceWarning(urls) ?? '';
+    assert.match(warning, /Gemini CLI cannot sign in/);
+    assert.match(warning, /Vercel AI SDK \(it strips the trailing \/ of an origin-only identifier/);
+    assert.match(warning, /unset MCP_RESOURCE, run --setup .*https:\/\/mcp\.example\/mcp and https:\/\/mcp\.example\/sse.*--doctor/);
+    // A path prefix keeps its path: the AI SDK strips nothing, Gemini CLI still wants the endpoint.
+    const prefixed = singleResourceWarning(announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example/whoami', MCP_RESOURCE: 'https://mcp.example/whoami' }))) ?? '';
+    assert.match(prefixed, /Gemini CLI/);
+    assert.doesNotMatch(prefixed, /AI SDK/);
   });
 
   it('refuses URLs with queries or credentials', () => {

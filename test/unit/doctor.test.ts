@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { announcedUrls, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { exitCodeOf, renderChecklist, type Check } from '../../src/logto/doctor/checklist.js';
 import { checkConfiguration } from '../../src/logto/doctor/config-checks.js';
 import { nearMiss } from '../../src/logto/doctor/near-miss.js';
@@ -17,6 +17,9 @@ describe('doctor: near misses of an API identifier', () => {
     ['http://localhost:3001/', 'https://localhost:3002', /scheme.*port|trailing/],
     ['https://mcp.example.com/', 'https://other.example.com/', undefined],
     ['https://mcp.example.com/mcp', 'https://mcp.example.com/sse', undefined],
+    ['https://mcp.example.com/mcp', 'https://mcp.example.com/', /names the whole server, not the endpoint \/mcp/],
+    ['https://mcp.example.com/base/sse', 'https://mcp.example.com/base', /whole server/],
+    ['https://mcp.example.com/mcp', 'https://mcp.example.com/mc', undefined],
     ['https://mcp.example.com/', 'https://mcp.example.com/', undefined],
     ['https://mcp.example.com/', 'not a url', undefined],
   ];
@@ -50,9 +53,19 @@ describe('doctor: configuration shape', () => {
     assert.equal(status({ PUBLIC_URL: 'http://mcp.example.com' }, 'config.public_url'), 'fail');
     assert.equal(status({ PUBLIC_URL: 'http://127.0.0.1:3001' }, 'config.public_url'), 'ok');
   });
-  it('the announced resource is MCP_RESOURCE, else PUBLIC_URL, in canonical form', () => {
-    assert.equal(announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example.com' })).resource, 'https://mcp.example.com/', 'canonical: an origin-only resource ends in /');
-    assert.equal(announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example.com', MCP_RESOURCE: 'https://mcp.example.com/' })).resource, 'https://mcp.example.com/');
+  it('one config.resource check per announced resource; MCP_RESOURCE adds the single-resource warning', () => {
+    const perEndpoint = checkConfiguration(loadConfig({ PUBLIC_URL: 'https://mcp.example.com' }));
+    assert.deepEqual(
+      perEndpoint.filter((c) => c.id === 'config.resource').map((c) => [c.status, c.summary.split(' ')[1]]),
+      [['ok', 'https://mcp.example.com/mcp'], ['ok', 'https://mcp.example.com/sse']],
+    );
+    assert.equal(perEndpoint.find((c) => c.id === 'config.single_resource'), undefined);
+    const single = checkConfiguration(loadConfig({ PUBLIC_URL: 'https://mcp.example.com', MCP_RESOURCE: 'https://mcp.example.com/' }));
+    assert.deepEqual(single.filter((c) => c.id === 'config.resource').map((c) => c.summary.split(' ')[1]), ['https://mcp.example.com/']);
+    const warning = single.find((c) => c.id === 'config.single_resource');
+    assert.equal(warning?.status, 'warn');
+    assert.match(warning?.summary ?? '', /Gemini CLI cannot sign in.*AI SDK/);
+    assert.match(warning?.fix ?? '', /unset MCP_RESOURCE, run with --setup/);
     assert.equal(status({ PUBLIC_URL: 'http://mcp.example.com' }, 'config.resource'), 'fail');
   });
 });

@@ -14,7 +14,6 @@ function authenticatorFailingWith(makeError: () => Error) {
   const authenticator = createAuthenticator({
     mode: 'jwt',
     issuer: 'https://idp.example/oidc',
-    resource: 'https://mcp.example',
     verifyJwt: async () => {
       calls++;
       throw makeError();

@@ -13,7 +13,8 @@ const other = await generateKeyPair('ES384', { extractable: true });
 const jwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES384', use: 'sig' };
 const jwks = createLocalJWKSet({ keys: [jwk] });
 
-const verify = createJwtVerifier({ issuer: ISSUER, audience: RESOURCE, jwks, algorithms: ['ES384'], currentDate: () => new Date(NOW * 1000) });
+// Single-resource mode (an origin-only MCP_RESOURCE).
+const verify = createJwtVerifier({ issuer: ISSUER, audiences: [RESOURCE], jwks, algorithms: ['ES384'], currentDate: () => new Date(NOW * 1000) });
 
 function sign(claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}, key = privateKey) {
   return new SignJWT({ sub: 'user_1', client_id: 'app', scope: 'whoami:read', ...claims })
@@ -48,6 +49,30 @@ describe('createJwtVerifier (RFC 9068, RFC 8725)', () => {
     assert.equal((await verify(await sign({ aud: ['https://other.example', RESOURCE] }))).sub, 'user_1');
     assert.match(await refusal(await sign({ aud: `${RESOURCE}//` })), /claims rejected \(aud\)/);
     assert.match(await refusal(await sign({ aud: 'https://other.example' })), /\(aud\)/);
+  });
+
+  it('per-endpoint resources: aud naming either endpoint passes; the origin, a trailing slash or another API do not', async () => {
+    const perEndpoint = createJwtVerifier({
+      issuer: ISSUER,
+      audiences: [`${RESOURCE}/mcp`, `${RESOURCE}/sse`],
+      jwks,
+      algorithms: ['ES384'],
+      currentDate: () => new Date(NOW * 1000),
+    });
+    const outcome = async (aud: string | string[]) => {
+      try {
+        return (await perEndpoint(await sign({ aud }))).sub;
+      } catch (error) {
+        assert.ok(error instanceof AuthError);
+        return error.description;
+      }
+    };
+    assert.equal(await outcome(`${RESOURCE}/mcp`), 'user_1');
+    assert.equal(await outcome(`${RESOURCE}/sse`), 'user_1');
+    assert.equal(await outcome(['https://other.example', `${RESOURCE}/sse`]), 'user_1');
+    for (const aud of [RESOURCE, `${RESOURCE}/`, `${RESOURCE}/mcp/`, `${RESOURCE}/messages`, 'https://other.example/mcp']) {
+      assert.match(await outcome(aud), /claims rejected \(aud\)/, aud);
+    }
   });
 
   it('refuses a foreign issuer', async () => {

@@ -1,7 +1,7 @@
-import { announcedUrls, isLoopbackHost, type Config } from '../../config.js';
+import { announcedUrls, isLoopbackHost, singleResourceWarning, type Config } from '../../config.js';
 import type { Check } from './checklist.js';
 
-/** PUBLIC_URL and MCP_RESOURCE: what clients will be told, and whether it can work off this machine. */
+/** PUBLIC_URL and the resources (MCP_RESOURCE): what clients will be told, and whether it can work off this machine. */
 export function checkConfiguration(config: Config): Check[] {
   const checks: Check[] = [];
   const publicUrl = config.publicUrl ? new URL(config.publicUrl) : undefined;
@@ -23,29 +23,48 @@ export function checkConfiguration(config: Config): Check[] {
     checks.push({ id: 'config.public_url', status: 'ok', summary: `PUBLIC_URL ${config.publicUrl}` });
   }
 
-  // The resource the server announces (RFC 9728 `resource`): Logto must know it as an API identifier.
-  const { resource } = announcedUrls(config);
+  // The resources the server announces (RFC 9728 `resource`): Logto must know each as an API identifier.
+  const urls = announcedUrls(config);
+  const endpoints: Array<[string, string]> = urls.singleResource
+    ? [[urls.resources.mcp, '/mcp, /sse and /messages']]
+    : [
+        [urls.resources.mcp, '/mcp'],
+        [urls.resources.sse, '/sse and /messages'],
+      ];
+  for (const [resource, endpoint] of endpoints) checks.push(checkResource(resource, endpoint, urls.singleResource));
+  const warning = singleResourceWarning(urls);
+  if (warning) {
+    checks.push({
+      id: 'config.single_resource',
+      status: 'warn',
+      summary: warning.slice(0, warning.indexOf('. To move: ')),
+      fix: 'unset MCP_RESOURCE, run with --setup (it creates both API resources with the same permissions), then --doctor; keep MCP_RESOURCE only if those clients need not sign in',
+    });
+  }
+  return checks;
+}
+
+function checkResource(resource: string, endpoint: string, single: boolean): Check {
   const url = new URL(resource);
   if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    checks.push({
+    return {
       id: 'config.resource',
       status: 'fail',
       summary: `resource ${resource} is http on a host that is not loopback`,
-      fix: 'use the https URL of the server for MCP_RESOURCE (or leave it unset: it follows PUBLIC_URL)',
-    });
-  } else if (url.search) {
-    checks.push({
+      fix: single ? 'use the https URL of the server for MCP_RESOURCE (or leave it unset: it follows PUBLIC_URL)' : 'set PUBLIC_URL to the https URL of the server',
+    };
+  }
+  if (url.search) {
+    return {
       id: 'config.resource',
       status: 'fail',
       summary: `resource ${resource} has a query; an API identifier for MCP should be the server's URL`,
       fix: 'drop the query from MCP_RESOURCE',
-    });
-  } else {
-    checks.push({
-      id: 'config.resource',
-      status: 'ok',
-      summary: `resource ${resource}${config.resource ? ' (MCP_RESOURCE)' : ' (from PUBLIC_URL)'}: the API identifier Logto must have, byte for byte`,
-    });
+    };
   }
-  return checks;
+  return {
+    id: 'config.resource',
+    status: 'ok',
+    summary: `resource ${resource} (${single ? 'MCP_RESOURCE' : 'from PUBLIC_URL'}; ${endpoint}): an API identifier Logto must have, byte for byte`,
+  };
 }

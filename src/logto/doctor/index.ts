@@ -10,8 +10,10 @@ export { exitCodeOf, renderChecklist, type Check } from './checklist.js';
 export interface DoctorOptions {
   /** The application a client signs in with (`--app-id`). */
   appId?: string | undefined;
-  /** Redirect URIs that application must list (MCP Inspector's). */
+  /** Redirect URIs that application must list: the user's (--redirect-uri, CLIENT_REDIRECT_URIS), else MCP Inspector's defaults. */
   redirectUris: readonly string[];
+  /** Where they came from, named in the report. */
+  redirectUrisSource: string;
   /** For discovery and JWKS; tests inject none (real HTTP), but may. */
   fetch?: typeof fetch;
 }
@@ -33,12 +35,21 @@ export async function runDoctor(config: Config, options: DoctorOptions): Promise
     });
     return checks;
   }
-  checks.push(
-    ...(await checkIssuer(config.logtoEndpoint, config.issuer, {
-      timeoutMs: config.upstreamTimeoutMs,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    })),
-  );
+  const issuerChecks = await checkIssuer(config.logtoEndpoint, config.issuer, {
+    timeoutMs: config.upstreamTimeoutMs,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  checks.push(...issuerChecks);
+  if (issuerChecks.some((c) => c.id === 'issuer.discovery' && c.status === 'fail')) {
+    // The Management API lives at the same LOGTO_ENDPOINT: its failure now would be a consequence,
+    // and blaming the M2M credentials would send the user after the wrong fix.
+    checks.push({
+      id: 'm2m.token',
+      status: 'skip',
+      summary: 'API resource, permissions, roles and application: not checked — discovery failed first (fix LOGTO_ENDPOINT above, then run --doctor again)',
+    });
+    return checks;
+  }
 
   const management = managementClientFromConfig(config);
   if (!management || !config.managementApi) {
@@ -56,10 +67,11 @@ export async function runDoctor(config: Config, options: DoctorOptions): Promise
     ...(await checkTenant({
       management,
       managementResource: config.managementApi.resource,
-      resource: announcedUrls(config).resource,
+      resources: announcedUrls(config).audiences,
       requiredScopes: config.requiredScopes,
       appId: options.appId,
       redirectUris: options.redirectUris,
+      redirectUrisSource: options.redirectUrisSource,
     })),
   );
   return checks;

@@ -16,8 +16,10 @@ export function nearMiss(wanted: string, candidate: string): string | undefined 
   const pa = a.pathname;
   const pb = b.pathname;
   if (pa !== pb) {
-    if (bare(pa) !== bare(pb)) return undefined;
-    reasons.push(pb.length > pa.length ? 'a trailing slash too many' : 'a missing trailing slash');
+    if (bare(pa) === bare(pb)) reasons.push(pb.length > pa.length ? 'a trailing slash too many' : 'a missing trailing slash');
+    // The identifier of a whole server (`https://host/`), where each endpoint is now its own resource.
+    else if (pa.startsWith(`${bare(pb)}/`)) reasons.push(`names the whole server, not the endpoint ${pa} (an identifier for MCP_RESOURCE's single-resource mode)`);
+    else return undefined;
   }
   // Same URL once parsed, different text: letter case, an explicit default port, a root slash.
   if (reasons.length === 0) reasons.push('spelling (the same URL written differently)');

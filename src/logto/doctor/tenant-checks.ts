@@ -2,6 +2,7 @@ import { getApplication, PUBLIC_CLIENT_TYPES, type Application } from '../applic
 import { ManagementApiError } from '../errors.js';
 import type { ManagementClient } from '../management-client.js';
 import { listApiResources, type ApiResource } from '../resources.js';
+import { listUserRoles } from '../roles.js';
 import type { Check } from './checklist.js';
 import { nearMiss } from './near-miss.js';
 
@@ -9,13 +10,15 @@ export interface TenantCheckInput {
   management: ManagementClient;
   /** The Management API indicator the M2M token is asked for (for the fix text). */
   managementResource: string;
-  /** The resource the server announces: the API identifier that must exist. */
-  resource: string;
+  /** The resources the server announces (announcedUrls' `audiences`): each an API identifier that must exist. */
+  resources: readonly string[];
   requiredScopes: readonly string[];
   /** The application a client (MCP Inspector) signs in with, when given. */
   appId: string | undefined;
-  /** Redirect URIs that application must list. */
+  /** Redirect URIs that application must list: the ones the user's clients use. */
   redirectUris: readonly string[];
+  /** Where they came from, for the report ("--redirect-uri", "CLIENT_REDIRECT_URIS", "MCP Inspector's defaults"). */
+  redirectUrisSource: string;
 }
 
 const MAX_NEAR_MISSES = 5;
@@ -36,34 +39,44 @@ export async function checkTenant(input: TenantCheckInput): Promise<Check[]> {
   }
   const checks: Check[] = [{ id: 'm2m.token', status: 'ok', summary: 'Management API: the machine-to-machine app signs in and may read the tenant' }];
 
-  const match = resources.find((r) => r.indicator === input.resource);
-  if (!match) {
-    // Closest first: another port is the weakest hint (local setups often have several).
-    const all = resources
-      .flatMap((r) => {
-        const why = nearMiss(input.resource, r.indicator);
-        return why ? [{ rank: (why.includes('port') ? 10 : 0) + why.split(', ').length, line: `near miss: "${r.name}" has API identifier ${r.indicator}: ${why}` }] : [];
-      })
-      .sort((a, b) => a.rank - b.rank)
-      .map((m) => m.line);
-    const misses = all.length > MAX_NEAR_MISSES ? [...all.slice(0, MAX_NEAR_MISSES), `… and ${all.length - MAX_NEAR_MISSES} more`] : all;
-    checks.push({
-      id: 'tenant.api_resource',
-      status: 'fail',
-      summary: `no API resource has the API identifier ${input.resource}: clients that send it get invalid_target`,
-      details: misses,
-      fix:
-        `Logto console → API resources → Create API resource, API identifier: ${input.resource} (an identifier cannot be edited)` +
-        (misses.length ? ', or set MCP_RESOURCE to the near miss if that is the URL clients use' : '') +
-        ' — or run with --setup',
-    });
-    checks.push({ id: 'tenant.permissions', status: 'skip', summary: 'permissions: not checked (no API resource)' });
-  } else {
-    checks.push({ id: 'tenant.api_resource', status: 'ok', summary: `API resource "${match.name}" has the API identifier ${input.resource}` });
-    checks.push(checkPermissions(match, input.requiredScopes));
-  }
+  for (const wanted of input.resources) checks.push(...(await checkApiResource(input.management, resources, wanted, input.requiredScopes)));
   checks.push(await checkApplication(input));
   return checks;
+}
+
+/** `wanted` exists as an API identifier (else its near misses), its permissions, and the roles that grant them. */
+async function checkApiResource(management: ManagementClient, resources: readonly ApiResource[], wanted: string, requiredScopes: readonly string[]): Promise<Check[]> {
+  const match = resources.find((r) => r.indicator === wanted);
+  if (match) {
+    const permissions = checkPermissions(match, requiredScopes);
+    return [
+      { id: 'tenant.api_resource', status: 'ok', summary: `API resource "${match.name}" has the API identifier ${wanted}` },
+      permissions,
+      ...(permissions.status === 'ok' && requiredScopes.length > 0 ? [await checkRoles(management, match, requiredScopes)] : []),
+    ];
+  }
+  // Closest first: another port is the weakest hint (local setups often have several).
+  const all = resources
+    .flatMap((r) => {
+      const why = nearMiss(wanted, r.indicator);
+      return why ? [{ rank: (why.includes('port') ? 10 : 0) + why.split(', ').length, line: `near miss: "${r.name}" has API identifier ${r.indicator}: ${why}` }] : [];
+    })
+    .sort((a, b) => a.rank - b.rank)
+    .map((m) => m.line);
+  const misses = all.length > MAX_NEAR_MISSES ? [...all.slice(0, MAX_NEAR_MISSES), `… and ${all.length - MAX_NEAR_MISSES} more`] : all;
+  return [
+    {
+      id: 'tenant.api_resource',
+      status: 'fail',
+      summary: `no API resource has the API identifier ${wanted}: clients that send it get invalid_target`,
+      details: misses,
+      fix:
+        `Logto console → API resources → Create API resource, API identifier: ${wanted} (an identifier cannot be edited)` +
+        (misses.length ? ', or set MCP_RESOURCE to the near miss if that is the URL clients use' : '') +
+        ' — or run with --setup',
+    },
+    { id: 'tenant.permissions', status: 'skip', summary: `permissions of ${wanted}: not checked (no API resource)` },
+  ];
 }
 
 function checkPermissions(resource: ApiResource, required: readonly string[]): Check {
@@ -83,9 +96,34 @@ function checkPermissions(resource: ApiResource, required: readonly string[]): C
   };
 }
 
+/** Logto puts a permission into a user's token only when one of the user's roles grants it. */
+async function checkRoles(management: ManagementClient, resource: ApiResource, required: readonly string[]): Promise<Check> {
+  let roles;
+  try {
+    roles = await listUserRoles(management.api);
+  } catch (error) {
+    return { id: 'tenant.roles', status: 'warn', summary: `roles: not checked (${error instanceof Error ? error.message : String(error)})` };
+  }
+  const grantedBy = (scope: string) => roles.filter((r) => r.scopes.some((s) => s.resourceId === resource.id && s.name === scope)).map((r) => r.name);
+  const ungranted = required.filter((scope) => grantedBy(scope).length === 0);
+  if (ungranted.length > 0) {
+    return {
+      id: 'tenant.roles',
+      status: 'fail',
+      summary: `no user role grants ${ungranted.join(', ')} of "${resource.name}": Logto leaves it out of every token, and every call gets 403 insufficient_scope`,
+      fix: `Logto console → Roles → (a role, or Create role) → Permissions → Assign permissions: ${ungranted.join(', ')} of "${resource.name}"; then give your users that role (User management → user → Roles)`,
+    };
+  }
+  return {
+    id: 'tenant.roles',
+    status: 'ok',
+    summary: `roles grant REQUIRED_SCOPES: ${required.map((scope) => `${scope} by ${grantedBy(scope).map((n) => `"${n}"`).join(', ')}`).join('; ')} (users need one of them)`,
+  };
+}
+
 async function checkApplication(input: TenantCheckInput): Promise<Check> {
   if (!input.appId) {
-    return { id: 'tenant.app', status: 'skip', summary: 'application: not checked (pass --app-id <App ID> to check the app MCP Inspector signs in with)' };
+    return { id: 'tenant.app', status: 'skip', summary: 'application: not checked (pass --app-id <App ID> to check the app your MCP client signs in with)' };
   }
   let app: Application | undefined;
   try {
@@ -114,12 +152,18 @@ async function checkApplication(input: TenantCheckInput): Promise<Check> {
     return {
       id: 'tenant.app',
       status: 'fail',
-      summary: `application "${app.name}" lacks MCP Inspector's redirect URIs: the sign-in ends with "redirect_uri did not match"`,
-      details: missing.map((u) => `missing: ${u}`),
-      fix: `Logto console → Applications → ${app.name} → Redirect URIs: add ${missing.join(' and ')}, then Save changes`,
+      summary: `application "${app.name}" lacks ${missing.length} of the redirect URIs checked (${input.redirectUrisSource}): the sign-in ends with invalid_redirect_uri ("redirect_uri did not match")`,
+      details: [...missing.map((u) => `missing: ${u}`), `registered: ${app.redirectUris.join(', ') || 'none'}`],
+      fix:
+        `Logto console → Applications → ${app.name} → Redirect URIs: add ${missing.join(' and ')}, then Save changes (or run --setup with the same redirect URIs). ` +
+        "Not the URIs your client uses? Pass them: --redirect-uri <uri> (repeatable) or CLIENT_REDIRECT_URIS; MCP Inspector shows its own under the server's Settings → OAuth Settings → Redirect URI",
     };
   }
-  return { id: 'tenant.app', status: 'ok', summary: `application "${app.name}" (${describeType(app.type)}) lists MCP Inspector's redirect URIs` };
+  return {
+    id: 'tenant.app',
+    status: 'ok',
+    summary: `application "${app.name}" (${describeType(app.type)}) lists the redirect URIs checked (${input.redirectUrisSource}): ${input.redirectUris.join(', ')}`,
+  };
 }
 
 function describeType(type: Application['type']): string {

@@ -8,15 +8,18 @@ export { SetupError };
 export interface SetupOptions {
   dryRun: boolean;
   appId?: string | undefined;
-  /** MCP Inspector's redirect URIs. */
+  /** The redirect URIs the client's app must list (the user's, else MCP Inspector's defaults). */
   redirectUris: readonly string[];
+  /** True when they are the user's own (--redirect-uri, CLIENT_REDIRECT_URIS): the .env lines then keep them. */
+  userRedirectUris?: boolean;
 }
 
 export interface SetupReport {
   /** Done (or, with dryRun, to do), one line each; empty when nothing was missing. */
   changes: string[];
   dryRun: boolean;
-  resource: string;
+  /** The API identifiers (every resource the server announces). */
+  resources: string[];
   permissions: string[];
   /** The Inspector app's App ID (undefined on a dry run that would create it). */
   appId: string | undefined;
@@ -27,25 +30,26 @@ export interface SetupReport {
 const DEFAULT_PERMISSION = 'whoami:read';
 
 /**
- * Creates what the tenant lacks for this server, idempotently: the API resource (API identifier =
- * the announced resource) with REQUIRED_SCOPES (or `whoami:read`) as permissions, and a Single
+ * Creates what the tenant lacks for this server, idempotently: an API resource per announced
+ * resource (`${PUBLIC_URL}/mcp` and `${PUBLIC_URL}/sse`, or MCP_RESOURCE alone), each with
+ * REQUIRED_SCOPES (or `whoami:read`) as permissions, and a Single
  * page app for MCP Inspector with its redirect URIs. A second run changes nothing. With `dryRun`,
  * only reads. Throws SetupError (usage) or ManagementApiError (the tenant refused).
  */
 export async function runSetup(config: Config, options: SetupOptions): Promise<SetupReport> {
   if (!config.logtoEndpoint) throw new SetupError('LOGTO_ENDPOINT is not set: setup works on a Logto tenant');
   const management = managementFrom(config);
-  const { resource } = announcedUrls(config);
+  const resources = [...announcedUrls(config).audiences];
   const permissions = config.requiredScopes.length ? [...config.requiredScopes] : [DEFAULT_PERMISSION];
-  const plan = await planSetup(management.api, { resource, permissions, redirectUris: options.redirectUris, appId: options.appId });
+  const plan = await planSetup(management.api, { resources, permissions, redirectUris: options.redirectUris, appId: options.appId });
 
   const report = (changes: string[], appId: string | undefined): SetupReport => ({
     changes,
     dryRun: options.dryRun,
-    resource,
+    resources,
     permissions,
     appId,
-    env: envLines(config, resource, permissions, appId),
+    env: envLines(config, permissions, appId, options.userRedirectUris ? options.redirectUris : []),
   });
   if (options.dryRun) return report(describePlan(plan), plan.app?.id);
   const result = await applyPlan(management.api, plan);
@@ -63,16 +67,18 @@ function managementFrom(config: Config): ManagementClient {
   return management;
 }
 
-function envLines(config: Config, resource: string, permissions: string[], appId: string | undefined): string[] {
+function envLines(config: Config, permissions: string[], appId: string | undefined, redirectUris: readonly string[]): string[] {
   const lines = [`LOGTO_ENDPOINT=${config.logtoEndpoint ?? ''}`];
   if (config.publicUrl) lines.push(`PUBLIC_URL=${config.publicUrl}`);
-  lines.push(`MCP_RESOURCE=${resource}`);
+  // Only when set: MCP_RESOURCE switches to single-resource mode, the resources follow PUBLIC_URL without it.
+  if (config.resource) lines.push(`MCP_RESOURCE=${config.resource}`);
   lines.push(
     config.requiredScopes.length
       ? `REQUIRED_SCOPES=${config.requiredScopes.join(' ')}`
       : `# REQUIRED_SCOPES=${permissions.join(' ')}   # once your users' roles have it: Logto console → Roles → Permissions`,
   );
   if (config.managementApi) lines.push(`LOGTO_M2M_APP_ID=${config.managementApi.appId}`, 'LOGTO_M2M_APP_SECRET=<unchanged>');
+  if (redirectUris.length) lines.push(`CLIENT_REDIRECT_URIS=${redirectUris.join(' ')}`);
   lines.push(`# MCP Inspector → OAuth Settings → Client ID: ${appId ?? '<the App ID setup creates>'}`);
   return lines;
 }
@@ -82,6 +88,6 @@ export function renderSetup(report: SetupReport): string {
   const head = report.dryRun ? 'Dry run — nothing was changed. Setup would:' : 'Setup:';
   const body = report.changes.length
     ? report.changes.map((c) => `  - ${c}`)
-    : ['  nothing to do: the tenant already has the API resource, its permissions and the MCP Inspector app'];
+    : ['  nothing to do: the tenant already has the API resources, their permissions and the MCP Inspector app'];
   return `${[head, ...body, '', '.env:', ...report.env.map((l) => `  ${l}`)].join('\n')}\n`;
 }

@@ -6,10 +6,16 @@ import { listApiResources, type ApiResource } from '../resources.js';
 export const INSPECTOR_APP_NAME = 'MCP Inspector (logto-whoami-mcp)';
 export const RESOURCE_NAME = 'MCP server (logto-whoami-mcp)';
 
+/** The name setup gives the API resource of `indicator`: which endpoint it is, when it names one. */
+export function resourceName(indicator: string): string {
+  const endpoint = /\/(mcp|sse)$/.exec(new URL(indicator).pathname)?.[1];
+  return endpoint ? `MCP server /${endpoint} (logto-whoami-mcp)` : RESOURCE_NAME;
+}
+
 export interface SetupInput {
-  /** The API identifier to have: the resource the server announces. */
-  resource: string;
-  /** Permissions the API resource must offer. */
+  /** The API identifiers to have: every resource the server announces (announcedUrls' `audiences`). */
+  resources: readonly string[];
+  /** Permissions each API resource must offer (the same on each). */
   permissions: readonly string[];
   /** Redirect URIs the Inspector app must list. */
   redirectUris: readonly string[];
@@ -20,12 +26,18 @@ export interface SetupInput {
 /** What exists and what is missing, read from the tenant; nothing is changed to build it. */
 export interface SetupPlan {
   input: SetupInput;
-  /** The API resource with the identifier, when the tenant has it. */
-  resource: ApiResource | undefined;
-  missingPermissions: string[];
+  /** One entry per wanted identifier, in input order. */
+  resources: ResourcePlan[];
   /** The Inspector application, when the tenant has it. */
   app: Application | undefined;
   missingRedirectUris: string[];
+}
+
+export interface ResourcePlan {
+  indicator: string;
+  /** The API resource with the identifier, when the tenant has it. */
+  existing: ApiResource | undefined;
+  missingPermissions: string[];
 }
 
 export class SetupError extends Error {
@@ -36,13 +48,16 @@ export class SetupError extends Error {
 }
 
 export async function planSetup(api: ManagementApi, input: SetupInput): Promise<SetupPlan> {
-  const resource = (await listApiResources(api)).find((r) => r.indicator === input.resource);
-  const have = new Set(resource?.scopes.map((s) => s.name) ?? []);
+  const all = await listApiResources(api);
+  const resources = input.resources.map((indicator) => {
+    const existing = all.find((r) => r.indicator === indicator);
+    const have = new Set(existing?.scopes.map((s) => s.name) ?? []);
+    return { indicator, existing, missingPermissions: input.permissions.filter((p) => !have.has(p)) };
+  });
   const app = await findApp(api, input.appId, input.redirectUris);
   return {
     input,
-    resource,
-    missingPermissions: input.permissions.filter((p) => !have.has(p)),
+    resources,
     app,
     missingRedirectUris: input.redirectUris.filter((u) => !(app?.redirectUris ?? []).includes(u)),
   };
@@ -65,8 +80,10 @@ async function findApp(api: ManagementApi, appId: string | undefined, redirectUr
 /** One line per change the plan makes, in order ("create …", "add …"). */
 export function describePlan(plan: SetupPlan): string[] {
   const lines: string[] = [];
-  if (!plan.resource) lines.push(`create API resource "${RESOURCE_NAME}" with API identifier ${plan.input.resource}`);
-  for (const p of plan.missingPermissions) lines.push(`create permission ${p} on the API resource ${plan.input.resource}`);
+  for (const r of plan.resources) {
+    if (!r.existing) lines.push(`create API resource "${resourceName(r.indicator)}" with API identifier ${r.indicator}`);
+    for (const p of r.missingPermissions) lines.push(`create permission ${p} on the API resource ${r.indicator}`);
+  }
   if (!plan.app) lines.push(`create Single page app "${INSPECTOR_APP_NAME}" with redirect URIs ${plan.input.redirectUris.join(', ')}`);
   else if (plan.missingRedirectUris.length) lines.push(`add redirect URIs ${plan.missingRedirectUris.join(', ')} to application "${plan.app.name}"`);
   return lines;

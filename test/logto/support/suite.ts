@@ -43,14 +43,18 @@ export async function useLogto(): Promise<Suite> {
 
 export interface LogtoServer extends RunningServer {
   logs: LogCapture;
-  /** The `resource` our server advertises in its protected-resource metadata (registered at Logto as is). */
+  /** The `resource` the /mcp document (and the root one) advertises, registered at Logto as is. */
   advertisedResource: string;
+  /** What each endpoint's document advertises (/mcp's and /sse's; equal with MCP_RESOURCE), each registered at Logto. */
+  advertisedResources: { mcp: string; sse: string };
+  /** /mcp's API resource at Logto. */
   apiResourceId: string;
 }
 
 /**
- * Our server (in-process) against the real Logto on a free loopback port, and its API resource
- * registered at Logto with exactly the `resource` its metadata advertises — never a guessed string.
+ * Our server (in-process) against the real Logto on a free loopback port, and its API resources
+ * registered at Logto with exactly the `resource` each endpoint's metadata advertises (…/mcp, …/sse;
+ * one with MCP_RESOURCE) — never a guessed string.
  */
 export async function startServerForLogto(
   suite: Suite,
@@ -64,11 +68,16 @@ export async function startServerForLogto(
   );
   try {
     await server.ready;
-    const response = await fetch(`${server.url}/.well-known/oauth-protected-resource`);
-    const metadata = (await response.json()) as { resource?: unknown; authorization_servers?: unknown };
-    if (typeof metadata.resource !== 'string') throw new Error(`no resource in our metadata: ${JSON.stringify(metadata)}`);
-    const registered = await registerApiResource(suite.logto, suite.tenant, metadata.resource, resourceOptions);
-    return Object.assign(server, { logs, advertisedResource: metadata.resource, apiResourceId: registered.id });
+    const advertised = async (endpoint: 'mcp' | 'sse') => {
+      const response = await fetch(`${server.url}/.well-known/oauth-protected-resource/${endpoint}`);
+      const metadata = (await response.json()) as { resource?: unknown };
+      if (typeof metadata.resource !== 'string') throw new Error(`no resource in our /${endpoint} metadata: ${JSON.stringify(metadata)}`);
+      return metadata.resource;
+    };
+    const advertisedResources = { mcp: await advertised('mcp'), sse: await advertised('sse') };
+    const registered = await registerApiResource(suite.logto, suite.tenant, advertisedResources.mcp, resourceOptions);
+    if (advertisedResources.sse !== advertisedResources.mcp) await registerApiResource(suite.logto, suite.tenant, advertisedResources.sse, resourceOptions);
+    return Object.assign(server, { logs, advertisedResource: advertisedResources.mcp, advertisedResources, apiResourceId: registered.id });
   } catch (error) {
     await server.close();
     throw error;

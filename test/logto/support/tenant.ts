@@ -2,8 +2,9 @@
  * Sets a fresh Logto tenant up for the suite through the Management API, with Logto's own client
  * (`@logto/api`): the apps MCP clients use, users with passwords, a global role granting our API
  * resource's permission, a role that does not, an organization with an organization role, and a second
- * API resource (for "a JWT minted for another API of the same tenant"). Our own API resource is
- * registered per server ({@link registerApiResource}) with exactly the `resource` the server advertises.
+ * API resource (for "a JWT minted for another API of the same tenant"). Our own API resources (…/mcp
+ * and …/sse, one per endpoint) are registered per server ({@link registerApiResource}) with exactly
+ * the `resource` each endpoint's metadata advertises.
  */
 import { createManagementApi } from '@logto/api/management';
 import type { LogtoInstance } from './logto.js';

@@ -1,0 +1,39 @@
+import type { Logger } from '../log.js';
+
+/** What kind of shared value (or forwarded request) failed its check. */
+export type IntegrityKind = 'validation' | 'session' | 'replica' | 'count' | 'forward';
+
+/** At most one warning per kind per this many ms (a flood of forged values must not flood the log). */
+const WARN_EVERY_MS = 10_000;
+
+/**
+ * Counts what failed an integrity check — a value in Redis this deployment did not write, or a
+ * forwarded request no replica signed — and says so in the log: the kind, the reason and how many
+ * since the last line, never the value, its key or any header (they may carry a token's hash, a
+ * session id or the attacker's text). Whatever failed is treated as absent by the caller.
+ */
+export class IntegrityLog {
+  readonly #counts: Record<IntegrityKind, number> = { validation: 0, session: 0, replica: 0, count: 0, forward: 0 };
+  readonly #unreported = new Map<IntegrityKind, number>();
+  readonly #lastWarn = new Map<IntegrityKind, number>();
+
+  constructor(private readonly logger: Logger) {}
+
+  failed(kind: IntegrityKind, reason: string): void {
+    this.#counts[kind]++;
+    const unreported = (this.#unreported.get(kind) ?? 0) + 1;
+    const now = Date.now();
+    if (now - (this.#lastWarn.get(kind) ?? 0) < WARN_EVERY_MS) {
+      this.#unreported.set(kind, unreported);
+      return;
+    }
+    this.#lastWarn.set(kind, now);
+    this.#unreported.delete(kind);
+    this.logger.warn({ kind, reason, count: unreported, total: this.#counts[kind] }, 'cluster: integrity check failed, ignored');
+  }
+
+  /** Failures so far, per kind (for metrics and tests). */
+  counts(): Readonly<Record<IntegrityKind, number>> {
+    return { ...this.#counts };
+  }
+}
