@@ -16,6 +16,7 @@ import { modernHeaders, modernRequest } from '../support/modern.js';
 import { prometheusConfig, startNginx, startPrometheus, startRedis, startReplica, type Proc } from './processes.js';
 
 const CALLS = 40;
+const CLUSTER_SECRET = 'prometheus-test-secret-0123456789abcdef-01234567';
 const REQUEST_LIMIT_MS = 15_000;
 const alice = DEV_USERS.find((u) => u.username === 'alice')!;
 
@@ -69,7 +70,7 @@ describe('Prometheus scrapes both replicas behind nginx', { timeout: 300_000 }, 
     base = `http://127.0.0.1:${nginxPort}`;
     const redisPort = await freePort();
     redis = await startRedis(redisPort, dir);
-    idp = await startDevIdp({ port: 0, resources: { [base]: ['whoami:read'] }, logger: { info() {}, warn() {}, error() {} } });
+    idp = await startDevIdp({ port: 0, resources: { [`${base}/mcp`]: ['whoami:read'], [`${base}/sse`]: ['whoami:read'] }, logger: { info() {}, warn() {}, error() {} } });
     const ports: number[] = [];
     for (const id of ['r1', 'r2']) {
       const port = await freePort();
@@ -82,6 +83,7 @@ describe('Prometheus scrapes both replicas behind nginx', { timeout: 300_000 }, 
           PUBLIC_URL: base,
           LOGTO_ENDPOINT: idp.origin,
           REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+          CLUSTER_SECRET,
           REPLICA_ID: id,
           METRICS_PORT: String(metricsPort),
         }),
@@ -108,7 +110,7 @@ describe('Prometheus scrapes both replicas behind nginx', { timeout: 300_000 }, 
     const [already] = await promql('sum(logto_whoami_tool_calls_total{tool="whoami"})');
     assert.equal(Number(already?.value[1] ?? 0), 0, 'no calls before the test makes them');
 
-    const token = (await getDevToken({ issuer: idp.issuer, username: alice.username, password: alice.password, resource: base })).access_token;
+    const token = (await getDevToken({ issuer: idp.issuer, username: alice.username, password: alice.password, resource: `${base}/mcp` })).access_token;
     const seen = new Map<string, number>();
     for (let i = 0; i < CALLS; i++) {
       const body = modernRequest('tools/call', { name: 'whoami', arguments: {} }, i);
