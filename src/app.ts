@@ -11,6 +11,7 @@ import type { RpcVariables } from './http/jsonrpc.js';
 import { mcpSpan } from './http/mcp-span.js';
 import { metadataRoutes } from './http/metadata.js';
 import { eraOf, requestMetrics } from './http/request-metrics.js';
+import { publicUrlHint } from './http/public-url-hint.js';
 import { redactedPath, subjectTag, type Logger } from './log.js';
 import type { Observer } from './observe/observer.js';
 import { whoamiTool } from './mcp/tools/whoami.js';
@@ -44,6 +45,8 @@ export interface AppOptions {
   mcp?: McpDeps;
   /** Metrics, audit line, tracing (src/observe/); undefined → none. */
   observer?: Observer | undefined;
+  /** True when PUBLIC_URL is unset (the server announces localhost): a request under another Host gets a warning naming the fix. */
+  publicUrlDefaulted?: boolean;
   /** Live readiness: undefined until discovery has succeeded. */
   state: () => { metadata: IssuerMetadata; authenticator: Authenticator } | undefined;
 }
@@ -67,7 +70,9 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
     const started = performance.now();
     await next();
     const status = c.res.status;
-    const level = status === 401 || c.req.path === '/healthz' || c.req.path === '/readyz' ? 'debug' : status >= 500 ? 'warn' : 'info';
+    const refusal = c.get('refusal') as GateVariables['refusal'] | undefined;
+    // A 401 without a token is every client's first contact (debug); a refused token is worth a line.
+    const level = (status === 401 && !refusal) || c.req.path === '/healthz' || c.req.path === '/readyz' ? 'debug' : status >= 500 ? 'warn' : 'info';
     // Build the line only when it will be written (401s are debug: at the default level they are not).
     if (!o.logger.isLevelEnabled(level)) return;
     const identity = c.get('identity') as Identity | undefined;
@@ -78,9 +83,12 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
       ms: Math.round((performance.now() - started) * 10) / 10,
       ...(identity ? { sub: subjectTag(identity.issuer, identity.subject), via: identity.tokenType } : {}),
       ...(c.get('era') ? { era: c.get('era') } : {}),
+      ...(refusal ? { refusal } : {}),
     };
     o.logger[level](line, 'request');
   });
+
+  if (o.publicUrlDefaulted) app.use('*', publicUrlHint(publicUrl, o.logger));
 
   const cluster = o.cluster;
   if (cluster) {

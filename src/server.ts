@@ -126,6 +126,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     observer,
     ...(cluster ? { cluster } : {}),
     state: () => state,
+    publicUrlDefaulted: !config.publicUrl,
     extendModernServer: options.extendModernServer,
     // whoami's Logto profile (Management API), the same for every era.
     mcp: { observer, profile: createEnrichment({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, scrubber, fetch: options.fetch, observer }) },
