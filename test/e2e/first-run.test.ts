@@ -2,7 +2,8 @@
  * The small edges a newcomer meets on a first run (issue 18, item 5), each as it is met:
  * the token CLI finds the dev IdP on DEV_IDP_PORT (and names --issuer when it cannot); `npm run doctor`
  * says ".env not found" once, not twice; the README's compiled `--setup` says it needs the build and the
- * variables; whoami's output schema says the Logto profile is cached (a new role shows after the TTL).
+ * variables; whoami's output schema says the Logto profile is cached (a new role shows after the TTL);
+ * docs/cli.md's transcript shows the `aud` (and `resource=`) the server announces for each endpoint.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -12,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { announcedUrls, loadConfig } from '../../src/config.js';
 import { freePort, startTestServer, tokenFor } from '../support/harness.js';
 
 const run = promisify(execFile);
@@ -80,5 +82,17 @@ describe('first run', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it("docs/cli.md's transcript: each whoami's aud, and the printed sign-in URL's resource, are what the server announces", () => {
+    const doc = readFileSync(join(ROOT, 'docs/cli.md'), 'utf8');
+    const port = /\$ logto-whoami-mcp login http:\/\/localhost:(\d+)\/mcp/.exec(doc)?.[1];
+    assert.ok(port, 'the transcript signs in to a local server');
+    const { resources } = announcedUrls(loadConfig({ PORT: port }));
+    const calls = [...doc.matchAll(/\$ logto-whoami-mcp whoami (http:\/\/\S+)[^\n]*\n[\s\S]*?"aud": "([^"]+)"/g)];
+    assert.ok(calls.length >= 2, 'whoami over /mcp and /sse');
+    for (const [, url, aud] of calls) assert.equal(aud, new URL(url!).pathname === '/sse' ? resources.sse : resources.mcp, url);
+    const printed = /\/auth\?\S*resource=([^&\s]+)/.exec(doc)?.[1];
+    assert.equal(printed && decodeURIComponent(printed), resources.mcp);
   });
 });
