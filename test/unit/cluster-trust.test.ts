@@ -80,6 +80,17 @@ describe('cluster integrity: signed forwards', () => {
     assert.equal(verifier.check(signForward(keys, 'r2', request, later), request, later).ok, true);
     assert.deepEqual(verifier.check(header, request, later), { ok: false, reason: 'stale' });
   });
+
+  it('a nonce is still remembered at the last instant its header is fresh (sender 30 s ahead, replayed 60 s after arrival)', () => {
+    const verifier = new ForwardVerifier(keys, 'r1');
+    const t0 = 1_800_000_000_000;
+    // Signed by a clock 30 s ahead of the holder's: still in the window on arrival.
+    const header = signForward(keys, 'r2', request, t0 + 30_000);
+    assert.equal(verifier.check(header, request, t0).ok, true);
+    // 60 s later its time is exactly 30 s old — not yet stale — so the nonce must still be known.
+    assert.deepEqual(verifier.check(header, request, t0 + 60_000), { ok: false, reason: 'replayed' });
+    assert.deepEqual(verifier.check(header, request, t0 + 60_001), { ok: false, reason: 'stale' });
+  });
 });
 
 describe('cluster forwarding to an https:// replica URL', () => {

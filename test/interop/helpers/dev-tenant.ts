@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { startDevIdp, type DevIdp } from '../../../src/dev-idp/index.js';
 import { startServer, type RunningServer } from '../../../src/server.js';
 import { freePort } from '../../support/harness.js';
+import { loopbackOnlyFetch } from '../../support/loopback-fetch.js';
 
 export interface DevTenant {
   idp: DevIdp;
@@ -25,13 +26,6 @@ export interface DevTenant {
 
 const silent = { error() {}, warn() {}, info() {} };
 
-/** Refuses every host but loopback: the dev IdP's fetch of client ID metadata documents in these tests. */
-const loopbackOnlyFetch: typeof fetch = async (input, init) => {
-  const url = new URL(input instanceof Request ? input.url : input);
-  if (!['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) throw new Error(`the test's dev IdP fetches nothing off loopback (asked for ${url.href})`);
-  return fetch(input, init);
-};
-
 export async function startDevTenant(env: Record<string, string> = {}): Promise<DevTenant> {
   const port = await freePort();
   const publicUrl = `http://localhost:${port}`;
@@ -40,7 +34,7 @@ export async function startDevTenant(env: Record<string, string> = {}): Promise<
     port: 0,
     resources: { [resources.mcp]: ['whoami:read'], [resources.sse]: ['whoami:read'] },
     logger: silent,
-    fetch: loopbackOnlyFetch,
+    fetch: loopbackOnlyFetch().fetch,
   });
   let server: RunningServer | undefined;
   try {
