@@ -54,8 +54,13 @@ const hasSub = (b: string) => b.includes(`"sub":"${USER.sub}"`) && !b.includes('
 async function drive(url: string, h: Record<string, string>, body: string, amount: number, verify: (b: string) => boolean, status: 'ok' | 'refused') {
   const r = await autocannon({ url, connections: CONNECTIONS, amount, method: 'POST', headers: h, body, timeout: 600, verifyBody: (b) => verify(String(b ?? '')) });
   const wrong = status === 'ok' ? r.non2xx : r['2xx'];
-  if (r.errors + r.timeouts + r.mismatches + wrong > 0) throw new Error(`bad answers: ${JSON.stringify({ errors: r.errors, timeouts: r.timeouts, mismatches: r.mismatches, wrong })}`);
-  return r.requests.total;
+  if (r.timeouts + r.mismatches + wrong > 0) throw new Error(`bad answers: ${JSON.stringify({ errors: r.errors, timeouts: r.timeouts, mismatches: r.mismatches, wrong })}`);
+  // Under valgrind a kept-alive connection can outlive the server's keep-alive timeout (5 s) while
+  // instrumentation is switched on: a reset, not a wrong answer. Reported; only answers are counted.
+  const answered = r['2xx'] + r.non2xx;
+  if (r.errors > 0) log(`${r.errors} connection errors (resets) during ${amount} calls; counting the ${answered} answered`);
+  if (r.errors > 0 && mode !== 'callgrind') throw new Error(`connection errors: ${r.errors}`);
+  return answered;
 }
 
 const PORT = await new Promise<number>((resolve) => {
@@ -64,7 +69,8 @@ const PORT = await new Promise<number>((resolve) => {
     s.close(() => resolve(port));
   });
 });
-const RESOURCE = `http://localhost:${PORT}/`;
+// Our resource is the endpoint: …/mcp (docs/resources: one Logto API resource per endpoint).
+const RESOURCE = `http://localhost:${PORT}/mcp`;
 const idp = await startChild('idp', { BENCH_RESOURCES: RESOURCE });
 const issuer = idp.info['issuer']!;
 const jwt = (await getDevToken({ issuer, username: USER.username, password: USER.password, resource: RESOURCE })).access_token;

@@ -69,7 +69,8 @@ export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Vari
     let identity: Identity;
     let token: string | undefined;
     try {
-      token = extractBearerToken(c.req.header('authorization'), new URL(c.req.url));
+      // The URL string, not a parsed URL: it is parsed only when it has a query (to refuse a second token).
+      token = extractBearerToken(c.req.header('authorization'), c.req.url);
       if (token === undefined) return challenge(c, 401);
       identity = await authenticator.authenticate(token);
       const missing = options.requiredScopes.filter((s) => !identity.scopes.includes(s));
