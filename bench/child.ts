@@ -36,20 +36,23 @@ function buildChildren(): void {
 }
 
 /**
- * Forks a bench child (`children/server.ts`, `baseline.ts`, `idp.ts`, `sdk-floor.ts` or `mcp-auth.ts`) and
+ * Forks a bench child (`children/server.ts`, `baseline.ts`, `idp.ts`, `sdk-floor.ts`, `sdk-v1-floor.ts` or `mcp-auth.ts`) and
  * waits for its `ready` message, at most `timeoutMs`.
  */
 export async function startChild(
-  script: 'server' | 'baseline' | 'idp' | 'sdk-floor' | 'mcp-auth',
+  script: 'server' | 'baseline' | 'idp' | 'sdk-floor' | 'sdk-v1-floor' | 'mcp-auth',
   env: Record<string, string>,
-  options: { execArgv?: string[]; timeoutMs?: number } = {},
+  options: { execArgv?: string[]; timeoutMs?: number; wrap?: string[]; stdout?: number } = {},
 ): Promise<Child> {
   buildChildren();
+  // `wrap`: a command the child runs under (bench/counts.ts: valgrind), node and its flags after it.
+  const [wrapper, ...wrapArgs] = options.wrap ?? [];
   const proc = fork(`${OUT}${script}.js`, [], {
-    execArgv: ['--expose-gc', ...(options.execArgv ?? [])],
+    ...(wrapper ? { execPath: wrapper } : {}),
+    execArgv: [...(wrapper ? [...wrapArgs, process.execPath] : []), '--expose-gc', ...(options.execArgv ?? [])],
     env: { ...process.env, NODE_ENV: 'development', BENCH_ROOT: ROOT, ...env },
     // The server's own logs go nowhere (pino still formats and writes them); stderr stays visible.
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', options.stdout ?? 'ignore', 'inherit', 'ipc'],
   });
   const info = await new Promise<Record<string, string>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${script} child not ready in time`)), options.timeoutMs ?? 30_000);

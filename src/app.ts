@@ -8,6 +8,7 @@ import type { Cluster } from './cluster/index.js';
 import { isLoopbackHost } from './config.js';
 import { loopbackHostnames, originGuard } from './http/guard.js';
 import { metadataRoutes } from './http/metadata.js';
+import { publicUrlHint } from './http/public-url-hint.js';
 import { redactedPath, subjectTag, type Logger } from './log.js';
 import type { McpDeps } from './mcp/server.js';
 import type { IssuerMetadata } from './oidc/discover.js';
@@ -37,6 +38,8 @@ export interface AppOptions {
   cluster?: Cluster;
   /** What the MCP tools need (whoami's Logto profile). */
   mcp?: McpDeps;
+  /** True when PUBLIC_URL is unset (the server announces localhost): a request under another Host gets a warning naming the fix. */
+  publicUrlDefaulted?: boolean;
   /** Live readiness: undefined until discovery has succeeded. */
   state: () => { metadata: IssuerMetadata; authenticator: Authenticator } | undefined;
 }
@@ -59,7 +62,9 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
     const started = performance.now();
     await next();
     const status = c.res.status;
-    const level = status === 401 || c.req.path === '/healthz' || c.req.path === '/readyz' ? 'debug' : status >= 500 ? 'warn' : 'info';
+    const refusal = c.get('refusal') as GateVariables['refusal'] | undefined;
+    // A 401 without a token is every client's first contact (debug); a refused token is worth a line.
+    const level = (status === 401 && !refusal) || c.req.path === '/healthz' || c.req.path === '/readyz' ? 'debug' : status >= 500 ? 'warn' : 'info';
     // Build the line only when it will be written (401s are debug: at the default level they are not).
     if (!o.logger.isLevelEnabled(level)) return;
     const identity = c.get('identity') as Identity | undefined;
@@ -70,9 +75,12 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
       ms: Math.round((performance.now() - started) * 10) / 10,
       ...(identity ? { sub: subjectTag(identity.issuer, identity.subject), via: identity.tokenType } : {}),
       ...(c.get('era') ? { era: c.get('era') } : {}),
+      ...(refusal ? { refusal } : {}),
     };
     o.logger[level](line, 'request');
   });
+
+  if (o.publicUrlDefaulted) app.use('*', publicUrlHint(publicUrl, o.logger));
 
   const cluster = o.cluster;
   if (cluster) {

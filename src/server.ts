@@ -38,6 +38,11 @@ export interface StartOptions {
   logDestination?: NodeJS.WritableStream;
   /** Print the human banner to stderr. Default: when LOG_LEVEL is not silent. */
   banner?: boolean;
+  /**
+   * Every outgoing request: issuer discovery, the Management API, and the embedded dev IdP's fetches of
+   * client ID metadata documents (tests pass one that trusts their test certificate and refuses any
+   * non-loopback host). Default: global fetch.
+   */
   fetch?: typeof fetch;
   /**
    * Slow-client cut-offs, ms: all headers within `headersMs` (default 10 s), the whole request
@@ -74,7 +79,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
   let dev: (DevM2m & { endpoint: string }) | undefined;
   if (!issuer) {
     try {
-      const idp = await startDevIdpFor(config, audiences, logger);
+      const idp = await startDevIdpFor(config, audiences, logger, options.fetch);
       closers.push(() => idp.close());
       issuer = idp.issuer;
       dev = { ...idp.m2m, endpoint: idp.origin };
@@ -107,6 +112,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     logger,
     ...(cluster ? { cluster } : {}),
     state: () => state,
+    publicUrlDefaulted: !config.publicUrl,
     extendModernServer: options.extendModernServer,
     // whoami's Logto profile (Management API), the same for every era.
     mcp: { profile: createEnrichment({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, scrubber, fetch: options.fetch }) },

@@ -21,8 +21,40 @@ export function distUrl(path: string): string {
   return new URL(`dist/${path}`, `file://${process.env['BENCH_ROOT'] ?? ''}`).href;
 }
 
-export type ParentMessage = { type: 'stats'; reset?: boolean; gc?: boolean } | { type: 'exit' };
-export type ChildMessage = ({ type: 'ready' } & Record<string, unknown>) | ({ type: 'stats' } & ChildStats);
+export type ParentMessage = { type: 'stats'; reset?: boolean; gc?: boolean } | { type: 'exit' } | { type: 'heap'; action: 'start' | 'stop'; promotedOnly?: boolean };
+/** `heap`: allocation samples by function (bytes, every allocation, collected or not) since `start`. */
+export type ChildMessage = ({ type: 'ready' } & Record<string, unknown>) | ({ type: 'stats' } & ChildStats) | { type: 'heap'; bytes: Record<string, number> };
+
+/**
+ * bench/counts.ts's `heap` mode: V8's sampling heap profiler through the inspector, keeping the
+ * samples of objects already collected (what a request allocates and drops is the point); with
+ * `promotedOnly`, only of objects that outlived the young generation (what makes major GCs).
+ */
+async function heapSampling(action: 'start' | 'stop', promotedOnly = false): Promise<Record<string, number>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = ((globalThis as { __benchHeapSession?: InstanceType<typeof Session> }).__benchHeapSession ??= new Session());
+  if (action === 'start') {
+    session.connect();
+    await session.post('HeapProfiler.enable');
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !promotedOnly } as never);
+    return {};
+  }
+  const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as { profile: { head: HeapNode } };
+  const bytes: Record<string, number> = {};
+  const walk = (n: HeapNode) => {
+    const where = n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, 'dist/');
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${where}:${n.callFrame.lineNumber + 1}`;
+    if (n.selfSize) bytes[key] = (bytes[key] ?? 0) + n.selfSize;
+    n.children.forEach(walk);
+  };
+  walk(profile.head);
+  return bytes;
+}
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
 
 /** Serves `stats` requests on the IPC channel; `upstream` is read live. */
 export function serveStats(upstream: Record<string, number>, onExit: () => Promise<void>): void {
@@ -34,6 +66,10 @@ export function serveStats(upstream: Record<string, number>, onExit: () => Promi
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'exit') {
       void onExit().finally(() => process.exit(0));
+      return;
+    }
+    if (message.type === 'heap') {
+      void heapSampling(message.action, message.promotedOnly).then((bytes) => process.send?.({ type: 'heap', bytes } satisfies ChildMessage));
       return;
     }
     if (message.gc) {

@@ -7,7 +7,18 @@ import { UpstreamError } from '../oidc/errors.js';
 import { AuthError } from './errors.js';
 import type { Logger } from '../log.js';
 
-export type GateVariables = { identity: Identity; authInfo: AuthInfo };
+/**
+ * Why the gate refused a request that carried a token, for the request's log line: the standard error
+ * code, the reason (never the token), the scopes it lacked, and the fix in the user's words.
+ */
+export interface Refusal {
+  error: string;
+  reason: string;
+  missingScopes?: string[];
+  fix?: string;
+}
+
+export type GateVariables = { identity: Identity; authInfo: AuthInfo; refusal?: Refusal };
 
 export interface BearerGateOptions {
   /** Undefined until discovery has succeeded: requests then get 503. */
@@ -58,15 +69,23 @@ export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Vari
     let identity: Identity;
     let token: string | undefined;
     try {
-      token = extractBearerToken(c.req.header('authorization'), new URL(c.req.url));
+      // The URL string, not a parsed URL: it is parsed only when it has a query (to refuse a second token).
+      token = extractBearerToken(c.req.header('authorization'), c.req.url);
       if (token === undefined) return challenge(c, 401);
       identity = await authenticator.authenticate(token);
       const missing = options.requiredScopes.filter((s) => !identity.scopes.includes(s));
       if (missing.length > 0) {
+        c.set('refusal', {
+          error: 'insufficient_scope',
+          reason: 'the token lacks a required scope',
+          missingScopes: missing,
+          fix: `give the user a role that grants ${missing.join(', ')} (Logto console → Roles → Permissions); --doctor checks that a role does`,
+        });
         throw new AuthError('insufficient_scope', 'the token lacks a required scope', { scope: options.requiredScopes });
       }
     } catch (error) {
       if (error instanceof AuthError) {
+        if (!c.get('refusal')) c.set('refusal', { error: error.code, reason: error.description, ...fixFor(error, options.resource) });
         options.logger.debug({ code: error.code, reason: error.description }, 'bearer token refused');
         return challenge(c, error.status, error);
       }
@@ -81,4 +100,15 @@ export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Vari
     c.set('authInfo', toAuthInfo(token, identity, options.resource));
     await next();
   };
+}
+
+/** The fix for a refusal whose cause is on the client's or the tenant's side, when there is one to name. */
+function fixFor(error: AuthError, resource: string): { fix?: string } {
+  if (/\(aud\)$/.test(error.description)) {
+    return { fix: `the token was issued for another resource: the client must ask for resource=${resource}, the Logto API identifier (--doctor checks it exists)` };
+  }
+  if (error.description === 'a JWT access token is required') {
+    return { fix: `the client asked for no resource (an opaque token): it must send resource=${resource} (TOKEN_VALIDATION=jwt refuses opaque tokens)` };
+  }
+  return {};
 }

@@ -16,14 +16,20 @@ export const MAX_TOKEN_LENGTH = 8192;
  *
  * This does NOT validate the token; it only parses the request.
  */
-export function extractBearerToken(authorization: string | undefined, url: URL): string | undefined {
+export function extractBearerToken(authorization: string | undefined, url: URL | string): string | undefined {
   const token = fromHeader(authorization);
   // §2.3 is not supported, so a query token alone is an unsupported method (§3.1: a plain 401
   // challenge, no error code); next to a header token it is a second method (§3.1: 400).
-  if (token !== undefined && url.searchParams.has('access_token')) {
+  if (token !== undefined && hasQueryToken(url)) {
     throw new AuthError('invalid_request', 'more than one method of sending an access token');
   }
   return token;
+}
+
+/** `access_token` in the query; a request URL without `?` has no query to parse (every MCP call). */
+function hasQueryToken(url: URL | string): boolean {
+  if (typeof url !== 'string') return url.searchParams.has('access_token');
+  return url.includes('?') && new URL(url).searchParams.has('access_token');
 }
 
 function fromHeader(authorization: string | undefined): string | undefined {

@@ -55,8 +55,10 @@ export class ForwardVerifier {
     if (!this.keys.forwardMacIs(parts(from, time, nonce, r), mac)) return { ok: false, reason: 'bad-mac' };
     if (r.to !== this.me) return { ok: false, reason: 'misdirected' };
     if (Math.abs(now - Number(time)) > FORWARD_WINDOW_MS) return { ok: false, reason: 'stale' };
+    // Kept through `until` itself: a header signed 30 s ahead of this clock is still fresh at
+    // arrival + 60 s exactly (the stale check is `> window`).
     for (const [seen, until] of this.#seen) {
-      if (until > now) break;
+      if (until >= now) break;
       this.#seen.delete(seen);
     }
     if (this.#seen.has(nonce)) return { ok: false, reason: 'replayed' };

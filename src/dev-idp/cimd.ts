@@ -1,3 +1,4 @@
+import type Provider from 'oidc-provider';
 import type { Client, Configuration } from 'oidc-provider';
 import { isLoopbackHost } from './loopback.js';
 
@@ -15,7 +16,11 @@ import { isLoopbackHost } from './loopback.js';
  * - the authorization code and refresh token grants only (Logto overwrites `grant_types`; oidc-provider
  *   has no hook for that, so a document asking for more is refused with the reason);
  * - a client_id of at most 2048 characters (Logto's column width);
- * - a short cache (30 s – 5 min, within the document's Cache-Control).
+ * - a short cache (30 s – 5 min, within the document's Cache-Control);
+ * - an http loopback redirect URI matches a registered one that differs only in its port (RFC 8252 §7.3),
+ *   as Logto matches CIMD clients' (packages/core/src/oidc/cimd/redirect-uri.ts) — oidc-provider does
+ *   that for `application_type: native` only, and documents such as Claude Code's name port-less
+ *   loopback URIs (`http://localhost/callback`) without an application_type ({@link matchLoopbackPortsOfMetadataDocumentClients}).
  *
  * Not like Logto, because this IdP is development-only: documents on loopback hosts may be fetched
  * (oidc-provider's SSRF guard refuses loopback, private and link-local addresses; see
@@ -73,5 +78,37 @@ export function metadataFetch(base: typeof fetch = globalThis.fetch): NonNullabl
       return base(input, rest);
     }
     return base(input, init);
+  };
+}
+
+const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Drops a `:port` right after the host of a raw URL string (Logto's stripLoopbackPort: no parsing, so no other normalisation). */
+function withoutPort(value: string): string {
+  return value.replace(/^(https?:\/\/(?:\[[^\\\]]+\]|[^\\/:?#]+)):\d+(?=[/?#]|$)/iu, '$1');
+}
+
+/**
+ * True when `value` is an http loopback URI equal to one of `registered` once both lose their port —
+ * every other character compared as sent (draft-02 wants simple string comparison; the port is RFC 8252's
+ * only exception).
+ */
+export function loopbackRedirectMatches(registered: readonly string[], value: string): boolean {
+  const parsed = URL.parse(value);
+  if (!parsed || parsed.protocol !== 'http:' || !LOOPBACK_HOSTNAMES.has(parsed.hostname)) return false;
+  const candidate = withoutPort(value);
+  return registered.some((allowed) => withoutPort(allowed) === candidate);
+}
+
+/**
+ * Installs the loopback-port rule on `provider`'s Client class (one class per provider instance, so no
+ * other provider is touched): a metadata-document client's redirect URI is allowed when oidc-provider
+ * allows it, or when {@link loopbackRedirectMatches} does. Registered clients keep oidc-provider's rule.
+ */
+export function matchLoopbackPortsOfMetadataDocumentClients(provider: Provider): void {
+  const prototype = provider.Client.prototype as { redirectUriAllowed(this: Client, value: string): boolean };
+  const allowedByProvider = prototype.redirectUriAllowed;
+  prototype.redirectUriAllowed = function redirectUriAllowed(this: Client, value: string): boolean {
+    return allowedByProvider.call(this, value) || (isMetadataDocumentClient(this) && loopbackRedirectMatches(this.redirectUris ?? [], value));
   };
 }

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { JSONWebKeySet } from 'jose';
 import type Provider from 'oidc-provider';
 import { DEV_M2M_CLIENT_ID, MANAGEMENT_API_INDICATOR } from './clients.js';
+import { matchLoopbackPortsOfMetadataDocumentClients } from './cimd.js';
 import { buildConfiguration } from './configuration.js';
 import { withProviderNoticesRouted } from './console-capture.js';
 import { handleInteraction } from './interactions.js';
@@ -133,6 +134,7 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
       }),
     });
     const provider = await withProviderNoticesRouted(logger, async () => new ProviderClass(issuer, configuration));
+    matchLoopbackPortsOfMetadataDocumentClients(provider);
     observe(provider, logger);
     state.provider = provider;
     state.callback = provider.callback();

@@ -20,11 +20,28 @@ Gets a token from the development IdP through the real authorization code + PKCE
   --password <pw>      default: the demo user's documented password
   --resource <url>     API resource indicator (RFC 8707); without it the token is opaque (userinfo only)
   --scope "<scopes>"   default "openid profile email"; add the resource's permissions, e.g. "openid whoami:read"
-  --issuer <url>       default http://localhost:3002/oidc
+  --issuer <url>       default http://localhost:$DEV_IDP_PORT/oidc (DEV_IDP_PORT from the environment or
+                       ./.env, as npm start reads it; else 3002)
   --client-id <id>     default dev-cli
   --json               print the whole token response as JSON instead of the access token
   -h, --help           show this help
 `;
+
+/** The dev IdP `npm start` runs: on DEV_IDP_PORT (the environment, else ./.env), else 3002. */
+function defaultIssuer(env: Record<string, string | undefined>): string {
+  const port = env['DEV_IDP_PORT']?.trim() || '3002';
+  return `http://localhost:${port}/oidc`;
+}
+
+/** The environment with ./.env's values under it, as `npm start` (node --env-file-if-exists=.env) sees it. */
+function environment(): Record<string, string | undefined> {
+  try {
+    process.loadEnvFile('.env'); // never overrides a variable that is already set
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return process.env;
+}
 
 async function main(argv: string[]): Promise<number> {
   let values;
@@ -36,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
         password: { type: 'string' },
         resource: { type: 'string' },
         scope: { type: 'string' },
-        issuer: { type: 'string', default: 'http://localhost:3002/oidc' },
+        issuer: { type: 'string' },
         'client-id': { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -61,9 +78,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
+  const issuer = values.issuer ?? defaultIssuer(environment());
   try {
     const tokens = await getDevToken({
-      issuer: values.issuer,
+      issuer,
       username: values.user,
       password,
       ...(values.resource !== undefined ? { resource: values.resource } : {}),
@@ -74,7 +92,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     const message = error instanceof DevTokenError ? `${error.code}: ${error.message}` : String(error);
-    process.stderr.write(`token-cli: ${message}\n`);
+    const hint =
+      error instanceof DevTokenError && (error.code === 'unreachable' || error.code === 'invalid_metadata') && values.issuer === undefined
+        ? `\ntoken-cli: asked ${issuer} (from DEV_IDP_PORT, else 3002): pass --issuer with the Issuer that npm start prints`
+        : '';
+    process.stderr.write(`token-cli: ${message}${hint}\n`);
     return 1;
   }
 }

@@ -36,13 +36,36 @@ function forbidden(description: string): Response {
 export function originGuard(options: GuardOptions): MiddlewareHandler {
   // Copied once: the SDK's validators take a mutable array, and this runs on every MCP request.
   const names = options.allowedHostnames ? [...options.allowedHostnames] : undefined;
-  return async (c, next) => {
+  const hostAllowed = names ? hostVerdicts(names) : undefined;
+  // Not async: it only decides, and returns `next()`'s promise as it is.
+  return (c, next) => {
     const origin = c.req.header('origin');
     if (origin !== undefined && !options.allowedOrigins.has(origin)) {
       const byName = names && /^https?:\/\//i.test(origin) && validateOriginHeader(origin, names).ok;
-      if (!byName) return forbidden('origin not allowed');
+      if (!byName) return Promise.resolve(forbidden('origin not allowed'));
     }
-    if (names && !validateHostHeader(c.req.header('host'), names).ok) return forbidden('host not allowed');
-    await next();
+    if (hostAllowed && !hostAllowed(c.req.header('host'))) return Promise.resolve(forbidden('host not allowed'));
+    return next();
+  };
+}
+
+/** How many distinct Host values keep their verdict (a client sending many cannot grow the memo). */
+const MAX_REMEMBERED_HOSTS = 16;
+
+/**
+ * The SDK's `validateHostHeader` verdict for a Host value, remembered: it parses `http://<host>` as a
+ * URL on every call, and a server sees the same one or two Host values on every request. The verdict
+ * is a pure function of the value; past {@link MAX_REMEMBERED_HOSTS} values it is computed each time.
+ */
+function hostVerdicts(names: string[]): (host: string | undefined) => boolean {
+  const verdicts = new Map<string, boolean>();
+  return (host) => {
+    if (host === undefined) return validateHostHeader(host, names).ok;
+    let ok = verdicts.get(host);
+    if (ok === undefined) {
+      ok = validateHostHeader(host, names).ok;
+      if (verdicts.size < MAX_REMEMBERED_HOSTS) verdicts.set(host, ok);
+    }
+    return ok;
   };
 }

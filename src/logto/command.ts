@@ -9,7 +9,7 @@ export const TENANT_USAGE = `Usage (the server's entry point; npm run doctor / n
   node dist/index.js --doctor [--app-id <App ID>] [--redirect-uri <uri>]… [--json]
                                    check this configuration against its Logto tenant (exit 0 = all good)
   node dist/index.js --setup [--app-id <App ID>] [--redirect-uri <uri>]… [--dry-run] [--json]
-                                   create the API resource, its permissions and an app for your MCP client where missing
+                                   create the API resources (…/mcp, …/sse), their permissions and an app for your MCP client where missing
   --redirect-uri <uri>   a redirect URI your MCP client uses (repeatable); default: CLIENT_REDIRECT_URIS, else
                          MCP Inspector's on its default ports (${INSPECTOR_REDIRECT_URIS.join(', ')}).
                          ${WHERE_INSPECTOR_REDIRECT_URI}.

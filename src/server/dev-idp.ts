@@ -22,12 +22,14 @@ export function assertDevIdpAllowed(config: Config, nodeEnv: string | undefined)
 /**
  * Starts the embedded Logto-shaped IdP with every resource of this server (`audiences`: /mcp's and
  * /sse's, or MCP_RESOURCE alone) registered as an API resource, each with the same permissions.
- * Loaded lazily, so a production process never imports oidc-provider's dev wiring.
+ * Loaded lazily, so a production process never imports oidc-provider's dev wiring. `fetch` is what it
+ * fetches client ID metadata documents with (default: global fetch).
  */
 export async function startDevIdpFor(
   config: Config,
   audiences: readonly string[],
   logger: Logger,
+  fetch?: typeof globalThis.fetch,
 ): Promise<DevIdp> {
   const { startDevIdp } = await import('../dev-idp/index.js');
   const scopes = config.requiredScopes.length ? [...config.requiredScopes] : ['whoami:read'];
@@ -35,5 +37,6 @@ export async function startDevIdpFor(
     port: config.devIdpPort,
     resources: Object.fromEntries(audiences.map((a) => [a, [...scopes]])),
     logger: logger.child({ component: 'dev-idp' }),
+    ...(fetch ? { fetch } : {}),
   });
 }

@@ -229,6 +229,20 @@ describe('Client ID Metadata Documents (dev IdP, like Logto Dynamic apps)', () =
     });
   }
 
+  it('a port-less loopback redirect URI (Claude Code\'s document: no application_type) takes any port, like Logto; nothing else is loosened', async () => {
+    const clientId = docs.serve('/clients/port-less.json', documentFor(`${docs.origin}/clients/port-less.json`, ['http://localhost/callback', 'http://127.0.0.1/callback']));
+    for (const redirectUri of ['http://localhost:54321/callback', 'http://127.0.0.1:28430/callback', 'http://localhost/callback']) {
+      const accepted = await authorize(clientId, redirectUri);
+      assert.equal(accepted.error, undefined, `${redirectUri}: ${accepted.error}`);
+      assert.ok(accepted.status >= 300 && accepted.status < 400 && accepted.location, `${redirectUri} goes on to sign-in (${accepted.status})`);
+    }
+    // Only the port: path, scheme, host spelling and anything after the authority are compared as sent.
+    for (const redirectUri of ['http://localhost:54321/other', 'http://localhost:54321/callback/', 'https://localhost:54321/callback', 'http://LOCALHOST:54321/callback', 'http://[::1]:54321/callback', 'http://localhost:54321/callback?x=1']) {
+      const refused = await authorize(clientId, redirectUri);
+      assert.equal(refused.error, 'invalid_redirect_uri', redirectUri);
+    }
+  });
+
   it('refuses an http client_id (not fetched) and a redirect_uri the document does not list', async () => {
     const httpUrl = `http://127.0.0.1:1/clients/plain.json`;
     assert.match((await authorize(httpUrl, HEADLESS_REDIRECT_URI)).error ?? '', /^invalid_client/);

@@ -103,6 +103,14 @@ describe('doctor and setup with the redirect URIs the user uses', () => {
     assert.ok(!run.result.checks.some((c) => c.status === 'fail' && /machine-to-machine|LOGTO_M2M_APP_SECRET/.test(`${c.summary} ${c.fix ?? ''}`)));
   });
 
+  it('without PUBLIC_URL, doctor says to use localhost or set PUBLIC_URL', async () => {
+    const { PUBLIC_URL: _unset, ...withoutPublicUrl } = env;
+    const run = await doctorJson({ ...withoutPublicUrl, PORT: '3001' });
+    const publicUrl = check(run.result, 'config.public_url');
+    assert.equal(publicUrl?.status, 'warn');
+    assert.match(publicUrl?.fix ?? '', /http:\/\/localhost:3001\/mcp, not 127\.0\.0\.1 .*use localhost or set PUBLIC_URL/);
+  });
+
   it('the banner prints CLIENT_REDIRECT_URIS and where Inspector shows its redirect URI', async () => {
     const server = await spawnServer({ LOG_LEVEL: 'warn', DEV_IDP_PORT: '0', CLIENT_REDIRECT_URIS: MOVED });
     try {

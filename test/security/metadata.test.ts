@@ -156,4 +156,23 @@ describe('Host handling when not on loopback (MCP security best practices, DNS r
       assert.equal(res.status, 403, origin);
     }
   });
+  it('on loopback the Host verdict is remembered per value, never across values: a refused Host stays refused, past the memo too', async () => {
+    const { Hono } = await import('hono');
+    const { originGuard } = await import('../../src/http/guard.js');
+    const app = new Hono();
+    app.use('*', originGuard({ allowedOrigins: new Set(['http://localhost:3001']), allowedHostnames: ['localhost', '127.0.0.1', '[::1]'] }));
+    app.post('/mcp', (c) => c.text('through'));
+    const status = async (host: string) => (await app.request('http://localhost:3001/mcp', { method: 'POST', headers: { host } })).status;
+    // Twice each, so the second answer comes from the remembered verdict; then more distinct values than it keeps.
+    for (let round = 0; round < 2; round++) {
+      assert.equal(await status('localhost:3001'), 200);
+      assert.equal(await status('127.0.0.1:9'), 200, 'names are compared, not ports');
+      assert.equal(await status('evil.example:3001'), 403);
+      assert.equal(await status('localhost.evil.example'), 403);
+    }
+    for (let i = 0; i < 40; i++) assert.equal(await status(`rebind-${i}.example`), 403);
+    assert.equal(await status('evil.example:3001'), 403);
+    assert.equal(await status('[::1]:3001'), 200);
+    assert.equal((await app.request('http://localhost:3001/mcp', { method: 'POST' })).status, 403, 'no Host at all');
+  });
 });

@@ -37,6 +37,13 @@ describe('extractBearerToken (RFC 6750 §2.1, §3.1)', () => {
     assert.equal(code(() => extractBearerToken('Bearer abc', q)), '400 invalid_request');
     assert.equal(code(() => extractBearerToken('Bearer', q)), '400 invalid_request');
   });
+  it('the request URL as a string (the gate passes it unparsed): the same verdicts, with or without a query', () => {
+    assert.equal(code(() => extractBearerToken('Bearer abc', 'http://localhost:3001/mcp?access_token=abc')), '400 invalid_request');
+    assert.equal(code(() => extractBearerToken('Bearer abc', 'http://localhost:3001/mcp?x=1&access_token=')), '400 invalid_request');
+    assert.equal(extractBearerToken(undefined, 'http://localhost:3001/mcp?access_token=abc'), undefined);
+    assert.equal(extractBearerToken('Bearer abc', 'http://localhost:3001/mcp?x=access_token'), 'abc');
+    assert.equal(extractBearerToken('Bearer abc', 'http://localhost:3001/mcp'), 'abc');
+  });
   it('over-long tokens are refused', () => {
     assert.equal(code(() => extractBearerToken(`Bearer ${'a'.repeat(MAX_TOKEN_LENGTH + 1)}`, url)), '400 invalid_request');
     assert.equal(code(() => extractBearerToken(`Bearer ${'a'.repeat(MAX_TOKEN_LENGTH)}`, url)), 'ok');

@@ -104,4 +104,26 @@ describe('the log scrubber', () => {
     assert.equal(scrubber.leaks(JSON.stringify({ name: 'm2m-access-token-123456' })), true);
     assert.equal(scrubber.leaks('nothing here'), false);
   });
+
+  it('keeps every line valid JSON and redacts only the value itself: a secret starting or ending with a backslash, or one that reads like the tail of an escape', () => {
+    const cases: Array<{ secret: string; near: string }> = [
+      { secret: 'trailing-backslash-0123456789\\', near: 'trailing-backslash-0123456789"' },
+      { secret: '\\leading-backslash-0123456789', near: 'leading-backslash-0123456789' },
+      // `\n` followed by the rest of the secret is a newline, not the secret.
+      { secret: 'nSECRETVALUE-0123456789', near: 'a\nSECRETVALUE-0123456789' },
+      // `\u001f` followed by the rest: a control character, not the secret.
+      { secret: '1fSECRETVALUE-0123456789', near: 'a\u001fSECRETVALUE-0123456789' },
+    ];
+    for (const { secret, near } of cases) {
+      const lines: string[] = [];
+      const sink = new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(String(chunk)), done()) });
+      const scrubber = new Scrubber();
+      scrubber.addSecret(new Secret(secret));
+      createLogger('info', sink, scrubber).warn({ echoed: `x${secret}y`, near }, `status text ${secret}`);
+      const line = JSON.parse(lines[0]!) as Record<string, string>;
+      assert.equal(line['echoed'], 'x[redacted]y', JSON.stringify(secret));
+      assert.equal(line['msg'], 'status text [redacted]', JSON.stringify(secret));
+      assert.equal(line['near'], near, `${JSON.stringify(secret)}: text that is not the secret is left alone`);
+    }
+  });
 });

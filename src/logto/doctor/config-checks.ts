@@ -9,8 +9,10 @@ export function checkConfiguration(config: Config): Check[] {
     checks.push({
       id: 'config.public_url',
       status: 'warn',
-      summary: `PUBLIC_URL is not set: the server announces http://localhost:${config.port || '<port>'}, right only for clients on this machine`,
-      fix: 'set PUBLIC_URL to the URL clients use (e.g. https://mcp.example.com); behind a proxy it is the proxy\'s URL',
+      summary: `PUBLIC_URL is not set: the server announces http://localhost:${config.port || '<port>'}, right only for clients on this machine that use localhost`,
+      fix:
+        `give clients http://localhost:${config.port || '<port>'}/mcp, not 127.0.0.1 (they refuse a resource that does not match the URL they used: use localhost or set PUBLIC_URL); ` +
+        "elsewhere set PUBLIC_URL to the URL clients use (e.g. https://mcp.example.com); behind a proxy it is the proxy's URL",
     });
   } else if (publicUrl.protocol === 'http:' && !isLoopbackHost(publicUrl.hostname)) {
     checks.push({

@@ -35,7 +35,10 @@ const logtoProfileSchema = z
     roles: z.array(z.string()).optional().describe('Global (API resource) role names.'),
     organizations: z.array(organization).optional(),
   })
-  .describe("What Logto's Management API says about the caller, limited to WHOAMI_PROFILE_FIELDS. Not part of the token.");
+  .describe(
+    "What Logto's Management API says about the caller, limited to WHOAMI_PROFILE_FIELDS. Not part of the token. " +
+      'Cached per user for WHOAMI_PROFILE_CACHE_TTL seconds (default 60): a role or organization given in Logto just now shows once that has passed.',
+  );
 
 /**
  * The claims whoami always returns, typed; every other claim of the token or of userinfo passes

@@ -28,8 +28,13 @@ export interface ServerSettings {
  * and seen saved, then connect.
  */
 export async function addServer(page: Page, id: string, transport: Transport, url: string, wanted: ServerSettings): Promise<void> {
-  // The steps below wait for the settings to be saved: there must be something to save.
-  assert.ok(wanted.clientId !== undefined || wanted.protocolEra !== undefined, 'addServer: a Client ID or a Protocol Era to set');
+  await addServerManually(page, id, transport, url);
+  await applySettings(page, id, wanted);
+  await connect(page, id);
+}
+
+/** "Add Servers → Add manually": Server ID, Transport (streamable-http or sse), URL, Add. */
+export async function addServerManually(page: Page, id: string, transport: Transport, url: string): Promise<void> {
   await page.getByRole('button', { name: 'Add Servers' }).click();
   await page.getByRole('menuitem', { name: /Add manually/ }).click();
   const add = page.getByRole('dialog').filter({ hasText: 'Add server' }).last();
@@ -38,10 +43,37 @@ export async function addServer(page: Page, id: string, transport: Transport, ur
   await page.getByRole('option', { name: transport === 'http' ? /^streamable-http/ : /^sse/ }).click();
   await add.getByLabel(/URL/).fill(url);
   await add.getByRole('button', { name: 'Add', exact: true }).click();
+}
 
-  const card = page.locator('[data-testid="server-card"], .mantine-Card-root').filter({ hasText: id }).last();
-  await card.getByRole('button', { name: 'Settings', exact: true }).click();
-  const settings = page.getByRole('dialog').filter({ hasText: 'Server Settings' }).last();
+function serverCard(page: Page, id: string): Locator {
+  return page.locator('[data-testid="server-card"], .mantine-Card-root').filter({ hasText: id }).last();
+}
+
+/** The card's Settings dialog. */
+async function openSettings(page: Page, id: string): Promise<Locator> {
+  await serverCard(page, id).getByRole('button', { name: 'Settings', exact: true }).click();
+  return page.getByRole('dialog').filter({ hasText: 'Server Settings' }).last();
+}
+
+/**
+ * What Inspector shows under the card's *Settings → OAuth Settings → Redirect URI* — the redirect URI it
+ * will send, which depends on the origin Inspector was opened at (its port, localhost or 127.0.0.1): the
+ * one to register for the app. Closes the dialog again.
+ */
+export async function readRedirectUri(page: Page, id: string): Promise<string> {
+  const settings = await openSettings(page, id);
+  await openSection(settings, 'OAuth Settings');
+  const value = await settings.getByRole('textbox', { name: 'Redirect URI' }).inputValue();
+  await settings.getByRole('button', { name: 'Close' }).first().click();
+  await settings.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+  return value;
+}
+
+/** The card's Settings: Protocol Era and/or Client ID, saved, then reopened and seen saved. */
+export async function applySettings(page: Page, id: string, wanted: ServerSettings): Promise<void> {
+  // The steps below wait for the settings to be saved: there must be something to save.
+  assert.ok(wanted.clientId !== undefined || wanted.protocolEra !== undefined, 'applySettings: a Client ID or a Protocol Era to set');
+  const settings = await openSettings(page, id);
   if (wanted.protocolEra) {
     await openSection(settings, 'Options');
     await settings.getByLabel('Protocol Era', { exact: true }).click();
@@ -61,8 +93,7 @@ export async function addServer(page: Page, id: string, transport: Transport, ur
   await settings.getByRole('button', { name: 'Close' }).first().click();
   await saved;
   await reloaded;
-  await card.getByRole('button', { name: 'Settings', exact: true }).click();
-  const reopened = page.getByRole('dialog').filter({ hasText: 'Server Settings' }).last();
+  const reopened = await openSettings(page, id);
   if (wanted.protocolEra) {
     await openSection(reopened, 'Options');
     assert.equal(await reopened.getByLabel('Protocol Era', { exact: true }).inputValue(), ERA_LABELS[wanted.protocolEra], 'Protocol Era saved in the server settings');
@@ -73,6 +104,10 @@ export async function addServer(page: Page, id: string, transport: Transport, ur
   }
   await reopened.getByRole('button', { name: 'Close' }).first().click();
   await reopened.waitFor({ state: 'hidden', timeout: STEP_TIMEOUT });
+}
+
+/** The card's connect switch. */
+export async function connect(page: Page, id: string): Promise<void> {
   // Mantine draws the switch's track over its (visually hidden) input: click through it.
   await page.getByRole('switch', { name: `Connect or disconnect "${id}"` }).check({ force: true });
 }

@@ -36,6 +36,8 @@ export interface InspectorWeb {
   /** e.g. http://localhost:6274 */
   readonly origin: string;
   readonly token: string;
+  /** The link Inspector prints at start ("MCP Inspector Web is up and running at: …"), token included. */
+  readonly link: string;
   readonly process: GroupChild;
   stop(): Promise<void>;
 }
@@ -44,15 +46,17 @@ export interface InspectorWeb {
 export const INSPECTOR_WEB_PORT = 6274;
 
 /**
- * Starts the Inspector web UI headless (no auto-open) on localhost:6274 with a known API token,
- * the MCP Apps sandbox and app-origin servers on OS-assigned ports.
+ * Starts the Inspector web UI headless (no auto-open) on `port` (default 6274) with a known API token,
+ * the MCP Apps sandbox and app-origin servers on OS-assigned ports. Bound to `localhost` unless
+ * `host: 'default'`: then Inspector's own default (127.0.0.1, and the link it prints says so), as
+ * `npx @modelcontextprotocol/inspector` runs for a newcomer.
  */
-export async function startInspectorWeb(home: string, token: string): Promise<InspectorWeb> {
+export async function startInspectorWeb(home: string, token: string, port: number = INSPECTOR_WEB_PORT, host: 'localhost' | 'default' = 'localhost'): Promise<InspectorWeb> {
   const tools = interopTools();
   const child = spawnGroup(tools.node22, [tools.inspector, '--web'], {
     env: inspectorEnv(home, {
-      HOST: 'localhost',
-      CLIENT_PORT: String(INSPECTOR_WEB_PORT),
+      ...(host === 'localhost' ? { HOST: 'localhost' } : {}),
+      CLIENT_PORT: String(port),
       MCP_SANDBOX_PORT: '0',
       MCP_APP_ORIGIN_PORT: '0',
       MCP_INSPECTOR_API_TOKEN: token,
@@ -60,11 +64,12 @@ export async function startInspectorWeb(home: string, token: string): Promise<In
     }),
     cwd: home,
   });
+  let link: string;
   try {
-    await child.waitFor(/MCP Inspector Web is up and running/, 60_000);
+    link = (await child.waitFor(/MCP Inspector Web is up and running at:\s+(\S+)/, 60_000))[1]!;
   } catch (error) {
     await child.stop();
     throw error;
   }
-  return { origin: `http://localhost:${INSPECTOR_WEB_PORT}`, token, process: child, stop: () => child.stop() };
+  return { origin: new URL(link).origin, token, link, process: child, stop: () => child.stop() };
 }

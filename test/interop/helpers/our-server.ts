@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import { startServer, type RunningServer, type StartOptions } from '../../../src/server.js';
 import { DEV_USERS, type DevUser } from '../../../src/dev-idp/users.js';
 import { getDevToken } from '../../../src/dev-idp/token-helper.js';
+import { loopbackOnlyFetch } from '../../support/loopback-fetch.js';
 
 export type { RunningServer };
 
@@ -12,11 +13,13 @@ export const ALICE: DevUser = DEV_USERS.find((u) => u.username === 'alice')!;
  * Starts our server with its embedded dev IdP on random loopback ports. `env` adds or overrides
  * knobs (ALLOWED_ORIGINS, MCP_STATELESS, …). LOG_LEVEL defaults to `silent` (set INTEROP_LOG_LEVEL
  * to see the server's log while debugging a test). `logs` receives the log lines instead of stdout.
+ * Unless `options.fetch` says otherwise, the server and its dev IdP fetch through
+ * {@link loopbackOnlyFetch}: a client ID metadata document on a client vendor's site is refused, never fetched.
  */
 export async function startOurServer(env: Record<string, string> = {}, logs?: Writable, options: Omit<StartOptions, 'logDestination'> = {}): Promise<RunningServer> {
   const server = await startServer(
     { PORT: '0', DEV_IDP_PORT: '0', LOG_LEVEL: process.env['INTEROP_LOG_LEVEL'] ?? 'silent', ...env },
-    { banner: false, ...options, ...(logs ? { logDestination: logs } : {}) },
+    { banner: false, fetch: loopbackOnlyFetch().fetch, ...options, ...(logs ? { logDestination: logs } : {}) },
   );
   await server.ready;
   return server;

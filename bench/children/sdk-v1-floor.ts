@@ -1,0 +1,87 @@
+/**
+ * The SDK v1 share of a 2025-era stateless call, measured as sdk-floor.ts measures the v2 entry:
+ * no HTTP, no authentication, no gate, in this process alone. A 2025 `tools/call whoami` (no `_meta`
+ * envelope, `MCP-Protocol-Version: 2025-06-18`) through the per-request v1 server and transport, in a
+ * loop. Three loops, each after a warm-up:
+ *  - `request`: building the web `Request` the handler is given and reading its body (included in
+ *    the other two, as in sdk-floor.ts);
+ *  - `whoami`: our stateless handler (src/transports/streamable.ts: a new `McpServer` with our whoami
+ *    and a `WebStandardStreamableHTTPServerTransport` per request, closed on the next turn);
+ *  - `trivial`: the SDK's documented stateless minimum — a new `McpServer` with one schema-less tool
+ *    and a new transport per request, `connect`, `handleRequest`, `close`.
+ * Every call yields to the event loop once (the stateless server is closed on the next turn, as in
+ * the server). Bounded: BENCH_FLOOR_CALLS per loop (default 10,000).
+ */
+import type * as SdkMcp from '@modelcontextprotocol/sdk/server/mcp.js';
+import type * as SdkTransport from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import type * as SessionsModule from '../../src/transports/sessions.js';
+import type * as StreamableModule from '../../src/transports/streamable.js';
+import { distUrl, serveStats } from './ipc.js';
+
+const { streamableHandler } = (await import(distUrl('transports/streamable.js'))) as typeof StreamableModule;
+const { SessionRegistry } = (await import(distUrl('transports/sessions.js'))) as typeof SessionsModule;
+const { McpServer } = (await import('@modelcontextprotocol/sdk/server/mcp.js')) as typeof SdkMcp;
+const { WebStandardStreamableHTTPServerTransport } = (await import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js')) as typeof SdkTransport;
+
+const CALLS = Number(process.env['BENCH_FLOOR_CALLS'] ?? 10_000);
+const WARMUP = Math.ceil(CALLS / 5);
+
+const body = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } };
+const text = JSON.stringify(body);
+const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
+const request = () => new Request('http://127.0.0.1/mcp', { method: 'POST', headers, body: text });
+
+// The identity the bearer gate would hand over (the shape of src/auth/authenticate.ts's toAuthInfo).
+const claims = { sub: 'a1ice7x2k9qm', iss: 'http://localhost/oidc', aud: 'http://localhost/', iat: 1, exp: 4_000_000_000, client_id: 'bench', jti: 'bench' };
+const identity = { issuer: claims.iss, subject: claims.sub, claims, scopes: [], tokenType: 'jwt' as const, clientId: 'bench', expiresAt: 4_000_000_000 };
+const authInfo = { token: 'bench', clientId: 'bench', scopes: [], expiresAt: 4_000_000_000, extra: { identity } };
+
+// Stateless: the registry is never used (no sessions); its sweeper is stopped at once.
+const sessions = new SessionRegistry({ idleTimeoutMs: 60_000, maxSessions: 1, maxPerOwner: 1 });
+const ours = streamableHandler({ sessions, stateless: true });
+const trivial = async (req: Request): Promise<Response> => {
+  const server = new McpServer({ name: 'floor', version: '1' });
+  server.registerTool('whoami', { description: 'trivial' }, () => ({ content: [{ type: 'text', text: 'ok' }] }));
+  const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
+  await server.connect(transport);
+  try {
+    return await transport.handleRequest(req, { parsedBody: body });
+  } finally {
+    setImmediate(() => void server.close());
+  }
+};
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** CPU milliseconds per call of `one`, after a warm-up; fails if an answer is not what it should be. */
+async function cpuMsPerCall(one: () => Promise<string>, expect: string): Promise<number> {
+  for (let i = 0; i < WARMUP; i++) await one();
+  const sample = await one();
+  if (!sample.includes(expect)) throw new Error(`unexpected answer: ${sample.slice(0, 200)}`);
+  const before = process.cpuUsage();
+  for (let i = 0; i < CALLS; i++) await one();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / CALLS;
+}
+
+const result = {
+  request: await cpuMsPerCall(async () => {
+    const t = await request().text();
+    await nextTurn();
+    return t;
+  }, 'tools/call'),
+  whoami: await cpuMsPerCall(async () => {
+    const t = await (await ours(request(), { identity, authInfo } as never, body)).text();
+    await nextTurn();
+    return t;
+  }, `"sub":"${claims.sub}"`),
+  trivial: await cpuMsPerCall(async () => {
+    const t = await (await trivial(request())).text();
+    await nextTurn();
+    return t;
+  }, '"text":"ok"'),
+  calls: CALLS,
+};
+await sessions.closeAll();
+serveStats({}, async () => {});
+process.send?.({ type: 'ready', ...Object.fromEntries(Object.entries(result).map(([k, v]) => [k, String(v)])) });

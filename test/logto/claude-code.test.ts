@@ -1,0 +1,109 @@
+/**
+ * Claude Code 2.1.332 against the real Logto 1.37.1, which has neither dynamic client registration nor
+ * client ID metadata documents: a Native app created through the Management API in this file's before
+ * hook, its redirect URI `http://localhost:<callback port>/callback` (what Claude Code listens on with
+ * `--callback-port`), its App ID given as `--client-id`. Per transport: claude mcp add, mcp list (needs
+ * authentication), mcp login (headless sign-in at Logto), mcp list (connected), then whoami in print
+ * mode against the loopback model stand-in — alice's Logto user ID must come back in the tool_result.
+ * And without `--client-id`: the "Incompatible auth server" refusal the docs explain.
+ */
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { claudeCodeHome, type ClaudeTransport } from '../interop/helpers/claude-code.js';
+import { FINAL_TEXT, startMessagesApiStandIn } from '../interop/helpers/messages-api-stand-in.js';
+import { authenticatedRequestsSince } from '../interop/helpers/served-requests.js';
+import { logtoServerHooks } from './support/hooks.js';
+import { signInAtLogto } from './support/sign-in.js';
+import { managementApi, must } from './support/tenant.js';
+
+/** Fixed callback port (below Linux's ephemeral range, see support/tenant.ts); the app is registered with it. */
+const CALLBACK_PORT = 28433;
+const REDIRECT_URI = `http://localhost:${CALLBACK_PORT}/callback`;
+const NAME = 'whoami';
+const TOOL = `mcp__${NAME}__whoami`;
+
+async function resourceOf(endpointUrl: string): Promise<string> {
+  const endpoint = new URL(endpointUrl);
+  const response = await fetch(`${endpoint.origin}/.well-known/oauth-protected-resource${endpoint.pathname}`);
+  return ((await response.json()) as { resource: string }).resource;
+}
+
+describe('Claude Code 2.1.332 against the real Logto (pre-registered Native app)', () => {
+  const fixture = logtoServerHooks();
+  let appId: string;
+
+  before(async () => {
+    const api = managementApi(fixture.suite.logto);
+    const app = must(
+      'POST /api/applications (Native)',
+      await api.POST('/api/applications', {
+        body: {
+          name: 'Claude Code (tests)',
+          type: 'Native',
+          // @logto/api's generated types declare redirect URIs as objects; Logto takes strings.
+          oidcClientMetadata: { redirectUris: [REDIRECT_URI] as unknown as Array<Record<string, unknown>>, postLogoutRedirectUris: [] },
+        },
+      }),
+    );
+    appId = app.id;
+  });
+
+  for (const transport of ['http', 'sse'] as const satisfies readonly ClaudeTransport[]) {
+    it(`${transport === 'http' ? 'Streamable HTTP' : 'SSE'}: mcp add --client-id --callback-port, list, login as alice at Logto, list, whoami in print mode`, async () => {
+      const { suite, server } = fixture;
+      const url = transport === 'http' ? server.mcpUrl : server.sseUrl;
+      const fromLog = server.logs.chunks.length;
+      const model = await startMessagesApiStandIn(TOOL);
+      const home = claudeCodeHome(model.baseUrl);
+      try {
+        await home.add(NAME, transport, url, { clientId: appId, callbackPort: CALLBACK_PORT });
+        assert.match(await home.health(NAME), /Needs authentication/);
+        const { authorizationUrl } = await home.login(NAME, async (authorization) => (await signInAtLogto(authorization, REDIRECT_URI, suite.tenant.alice)).callbackUrl);
+        const resource = await resourceOf(url);
+        assert.equal(authorizationUrl.origin + authorizationUrl.pathname, `${suite.logto.issuer}/auth`);
+        assert.equal(authorizationUrl.searchParams.get('client_id'), appId);
+        assert.equal(authorizationUrl.searchParams.get('redirect_uri'), REDIRECT_URI);
+        assert.equal(authorizationUrl.searchParams.get('resource'), resource);
+        assert.equal(authorizationUrl.searchParams.get('code_challenge_method'), 'S256');
+        assert.match(await home.health(NAME), /Connected/);
+
+        const result = await home.print('Who am I? Call the whoami tool.', TOOL);
+        assert.equal(result.is_error, false, JSON.stringify(result));
+        assert.equal(result.result, FINAL_TEXT);
+        assert.equal(model.toolResults.length, 1, `one tool_result reached the model: ${JSON.stringify(model.requests)}`);
+        const claims = JSON.parse(model.toolResults[0]!) as Record<string, unknown>;
+        assert.equal(claims['sub'], suite.tenant.alice.id, `whoami: ${model.toolResults[0]}`);
+        assert.equal(claims['token_type'], 'jwt');
+        assert.equal(claims['aud'], resource);
+
+        const served = authenticatedRequestsSince(server.logs, fromLog);
+        const versions = home.negotiatedVersions(NAME);
+        if (transport === 'http') {
+          assert.ok(served.length > 0 && served.every((r) => r.path === '/mcp'), `served: ${JSON.stringify(served)}`);
+          assert.deepEqual([...new Set(served.map((r) => r.era))], ['modern'], 'the 2026-07-28 era served every /mcp request');
+          assert.deepEqual([...new Set(versions)], ['2026-07-28']);
+        } else {
+          assert.ok(served.some((r) => r.path.startsWith('/messages')), `served: ${JSON.stringify(served)}`);
+          assert.ok(served.every((r) => r.path === '/sse' || r.path.startsWith('/messages')), `only the SSE endpoints (2025 era): ${JSON.stringify(served)}`);
+          assert.deepEqual([...new Set(versions)], ['2025-11-25']);
+        }
+      } finally {
+        home.remove();
+        await model.close();
+      }
+    });
+  }
+
+  it('without --client-id: "Incompatible auth server: does not support dynamic client registration" (Logto offers neither DCR nor CIMD)', async () => {
+    const model = await startMessagesApiStandIn(TOOL);
+    const home = claudeCodeHome(model.baseUrl);
+    try {
+      await home.add(NAME, 'http', fixture.server.mcpUrl);
+      const output = await home.failedLogin(NAME);
+      assert.match(output, /Incompatible auth server: does not support dynamic client registration/);
+    } finally {
+      home.remove();
+      await model.close();
+    }
+  });
+});
