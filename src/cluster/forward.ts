@@ -13,7 +13,7 @@ export type ForwardOutcome =
   | { kind: 'response'; response: Response }
   /** Nothing listens at the target: the replica is gone. */
   | { kind: 'refused' }
-  /** Timed out before the answer's headers, the connection broke, or TLS failed (e.g. an untrusted certificate): the target's state is unknown. */
+  /** Timed out before the answer's headers, the connection broke, TLS failed (e.g. an untrusted certificate), or what answered is not a replica (e.g. its TLS front, the replica behind it gone): the target's state is unknown. */
   | { kind: 'failed'; reason: string };
 
 /**
@@ -50,6 +50,14 @@ export function forwardRequest(req: Request, target: string, targetReplica: stri
     const out = (tls ? httpsRequest : httpRequest)(
       { host: base.hostname.replace(/^\[(.*)\]$/, '$1'), port: base.port || (tls ? 443 : 80), method: req.method, path: `${url.pathname}${url.search}`, headers },
       (res) => {
+        // Every answer of a replica names it (X-Replica, src/app.ts). One without is not the
+        // holder speaking — e.g. the 502 page of the TLS front of a replica that is gone: not
+        // relayed (it would reach the client as a bare 502 naming the front's software).
+        if (res.headers['x-replica'] === undefined) {
+          res.resume();
+          settle({ kind: 'failed', reason: `HTTP ${res.statusCode ?? 0} from the replica URL without X-Replica: not from a replica (its front?)` });
+          return;
+        }
         const answer = new Headers();
         for (let i = 0; i < res.rawHeaders.length; i += 2) {
           const name = res.rawHeaders[i]!;

@@ -57,8 +57,14 @@ const integrityLines = (r: Name, kind: string) =>
     .split('\n')
     .filter((l) => l.includes('integrity check failed') && l.includes(`"kind":"${kind}"`));
 
+/** Every bearer token this file used (the last test looks for them in Redis). */
+const issued: string[] = [];
+
 function token(username: string, kind: 'jwt' | 'opaque'): Promise<string> {
-  return getDevToken({ issuer: idp.issuer, username, password: user(username).password, ...(kind === 'jwt' ? { resource: `${base}/mcp` } : {}) }).then((t) => t.access_token);
+  return getDevToken({ issuer: idp.issuer, username, password: user(username).password, ...(kind === 'jwt' ? { resource: `${base}/mcp` } : {}) }).then((t) => {
+    issued.push(t.access_token);
+    return t.access_token;
+  });
 }
 
 function headers(tok: string, sessionId?: string): Record<string, string> {
@@ -462,5 +468,18 @@ describe('trust boundaries of a cluster: what Redis says is believed only when t
     } finally {
       await client.close();
     }
+  });
+
+  it('Redis read access: after all of the above, no key or value in Redis holds CLUSTER_SECRET or any bearer token used', async () => {
+    assert.ok(issued.length >= 8, `tokens used: ${issued.length}`);
+    const found: string[] = [];
+    for (const key of await probe.keys('*')) {
+      const type = await probe.type(key);
+      const value = type === 'string' ? await probe.get(key) : type === 'hash' ? JSON.stringify(await probe.hGetAll(key)) : type === 'zset' ? JSON.stringify(await probe.zRange(key, 0, -1)) : '';
+      const text = `${key} ${value ?? ''}`;
+      if (text.includes(CLUSTER_SECRET) || text.includes(OTHER_SECRET)) found.push(`a CLUSTER_SECRET in ${key}`);
+      for (const t of issued) if (text.includes(t)) found.push(`a bearer token in ${key}`);
+    }
+    assert.deepEqual(found, []);
   });
 });

@@ -104,7 +104,9 @@ describe('cluster forwarding to an https:// replica URL', () => {
     server = createServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, (req, res) => {
       seen.push(req.headers);
       req.resume();
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+      // What a TLS front (nginx) answers itself when the replica behind it is gone: no X-Replica.
+      if (req.url === '/gone') req.on('end', () => res.writeHead(502, { 'content-type': 'text/html', server: 'nginx/1.22.1' }).end('<html><center>nginx/1.22.1</center></html>'));
+      else req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'x-replica': 'r2' }).end('{"ok":true}'));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as { port: number }).port;
@@ -133,6 +135,13 @@ describe('cluster forwarding to an https:// replica URL', () => {
     assert.equal(seen.at(-1)![FORWARDED_HEADER], 'r2');
     assert.equal(seen.at(-1)![FORWARD_AUTH_HEADER], 'auth-value');
     assert.equal(seen.at(-1)!.authorization, 'Bearer t');
+  });
+
+  it("an answer no replica sent (the TLS front's own 502 for a replica that is gone) is a failed forward, never relayed", async () => {
+    globalAgent.options.ca = tls.ca;
+    const gone = new Request('http://127.0.0.1:3001/gone', { method: 'POST', body: '{}', headers: { authorization: 'Bearer t' } });
+    const outcome = await forwardRequest(gone, `https://127.0.0.1:${port}`, 'r2', 'auth-value', 5000);
+    assert.equal(outcome.kind, 'failed', 'a 502 page of the front is not the holder speaking (the caller gets 503 + Retry-After)');
   });
 
   it('a replica URL of another scheme is never dialled', async () => {

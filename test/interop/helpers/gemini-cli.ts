@@ -90,7 +90,9 @@ export class GeminiCli {
     this.#work = join(this.home, 'work');
     this.#bin = join(this.home, 'bin');
     this.#opened = join(this.home, 'opened-urls.txt');
-    this.#socket = `gemini-${process.pid}-${Date.now()}`;
+    // tmux's own socket in the temp home: kill-server leaves the socket file behind (tmux 3.3a), and
+    // remove() takes it with the home instead of it piling up in /tmp/tmux-UID.
+    this.#socket = join(this.home, 'tmux.sock');
     mkdirSync(join(this.home, '.gemini'), { recursive: true });
     mkdirSync(this.#work);
     mkdirSync(this.#bin);
@@ -191,7 +193,7 @@ export class GeminiCli {
   }
 
   async #tmux(...args: string[]): Promise<string> {
-    const { stdout } = await execFileAsync('tmux', ['-L', this.#socket, ...args], { env: this.#env, timeout: 10_000 });
+    const { stdout } = await execFileAsync('tmux', ['-S', this.#socket, ...args], { env: this.#env, timeout: 10_000 });
     return stdout;
   }
 
