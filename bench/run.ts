@@ -7,7 +7,7 @@
  *
  * Environment: BENCH_DURATION (s per scenario, default 8), BENCH_WARMUP (s, default 2),
  * BENCH_CONNECTIONS (default 10), BENCH_ONLY (comma list of scenario keys: startup, jwt, opaque,
- * modern-jwt, modern-opaque, floor, mcpauth, notoken, badtoken, badtoken-unique, cold, info, stateful, sse, replicas,
+ * modern-jwt, modern-opaque, floor, mcpauth, notoken, badtoken, badtoken-unique, cold, info, observe, stateful, sse, replicas,
  * sessions), BENCH_PROF=1
  * (server children run with --cpu-prof into artifacts/prof/), BENCH_SSE_SESSIONS (default
  * 1000,5000,10000), BENCH_NO_WRITE=1 (print only). The `replicas` rows need redis-server and nginx.
@@ -24,6 +24,7 @@ import { DEV_USERS } from '../src/dev-idp/users.js';
 import { getDevToken } from '../src/dev-idp/token-helper.js';
 import { startChild, type Child } from './child.js';
 import { MODERN_WHOAMI_HEADERS, modernWhoamiCall } from './children/modern-call.js';
+import { startOtlpSink } from './otlp-sink.js';
 import { balancedTarget, startRedisForBench } from './replicas.js';
 import { openMany, percentile, runSseLoad } from './sse.js';
 
@@ -391,6 +392,24 @@ async function main(): Promise<void> {
       await stop(verbose);
     }
 
+    if (want('observe')) {
+      // Issue 21: the `jwt` row's server with metrics on (traces off), then with traces on (OTLP/HTTP
+      // JSON to a loopback sink). Each in turn on the `info` row's port, whose resource the IdP knows.
+      const sink = await startOtlpSink();
+      const variants = [
+        ['metrics', 'stateless, JWT, metrics on (METRICS_PORT), traces off', { METRICS_PORT: '0' }],
+        ['traces', 'stateless, JWT, metrics on, traces on (OTLP/HTTP to a loopback sink)', { METRICS_PORT: '0', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }],
+      ] as const;
+      for (const [key, scenario, env] of variants) {
+        const observed = await start('server', { ...serverEnv, PORT: String(ports.info), MCP_STATELESS: 'true', ...env }, { execArgv: profArgs(`stateless-${key}`) });
+        const t = await token(observed.info['resource']);
+        rows.push(await cannon(observed, key, scenario, { headers: mcpHeaders(t), body: toolCall(1), expect: 'ok', verify: hasSub }));
+        await stop(observed);
+      }
+      if (sink.exports() === 0) throw new Error('traces row: no OTLP export reached the sink');
+      await sink.close();
+    }
+
     if (want('stateful') || want('sse')) {
       const stateful = await start('server', { ...serverEnv, PORT: String(ports.stateful) }, { execArgv: profArgs('stateful') });
       const t = await token(stateful.info['resource']);
@@ -633,6 +652,12 @@ function targets(
       ]);
     }
   }
+  // Issue 21: metrics on costs at most 5% more server CPU per call than the same server without.
+  const [plain, metered, traced] = [row('jwt'), row('metrics'), row('traces')];
+  if (plain?.serverCpuMsPerCall && metered) {
+    out.push([metered.serverCpuMsPerCall <= plain.serverCpuMsPerCall * 1.05, `${metered.scenario}: ≤ 1.05× the server CPU per call of ${plain.scenario} (${(metered.serverCpuMsPerCall / plain.serverCpuMsPerCall).toFixed(3)}×)`]);
+  }
+  if (plain?.serverCpuMsPerCall && traced) out.push([true, `${traced.scenario}: ${(traced.serverCpuMsPerCall / plain.serverCpuMsPerCall).toFixed(2)}× the server CPU per call (reported, no target)`]);
   const opaque = row('opaque');
   if (opaque) out.push([opaque.idpCallsPer1k <= 1, `≤ 1 userinfo call per 1,000 warm opaque calls (${opaque.idpCallsPer1k})`]);
   if (cold) out.push([cold.opaque.userinfoCalls === 1 && cold.opaque.ok === 50, `50 concurrent cold requests, one token → 1 upstream call (${cold.opaque.userinfoCalls})`]);

@@ -7,9 +7,14 @@ import type { Authenticator, Identity } from './auth/authenticate.js';
 import type { Cluster } from './cluster/index.js';
 import { isLoopbackHost } from './config.js';
 import { loopbackHostnames, originGuard } from './http/guard.js';
+import type { RpcVariables } from './http/jsonrpc.js';
+import { mcpSpan } from './http/mcp-span.js';
 import { metadataRoutes } from './http/metadata.js';
+import { eraOf, requestMetrics } from './http/request-metrics.js';
 import { publicUrlHint } from './http/public-url-hint.js';
 import { redactedPath, subjectTag, type Logger } from './log.js';
+import type { Observer } from './observe/observer.js';
+import { whoamiTool } from './mcp/tools/whoami.js';
 import type { McpDeps } from './mcp/server.js';
 import type { IssuerMetadata } from './oidc/discover.js';
 import { sseMessageHandler, sseStreamHandler } from './transports/sse.js';
@@ -38,6 +43,8 @@ export interface AppOptions {
   cluster?: Cluster;
   /** What the MCP tools need (whoami's Logto profile). */
   mcp?: McpDeps;
+  /** Metrics, audit line, tracing (src/observe/); undefined → none. */
+  observer?: Observer | undefined;
   /** True when PUBLIC_URL is unset (the server announces localhost): a request under another Host gets a warning naming the fix. */
   publicUrlDefaulted?: boolean;
   /** Live readiness: undefined until discovery has succeeded. */
@@ -52,12 +59,13 @@ const MCP_CORS = {
 };
 
 /** Assembles the routes. No I/O here: the caller owns listening, discovery and shutdown. */
-export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraVariables }> {
-  const app = new Hono<{ Variables: GateVariables & EraVariables }>();
+export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraVariables & RpcVariables }> {
+  const app = new Hono<{ Variables: GateVariables & EraVariables & RpcVariables }>();
   const publicUrl = new URL(o.publicUrl);
   const publicPath = publicUrl.pathname.replace(/\/$/, '');
   const prm = (suffix: string) => `${publicUrl.origin}/.well-known/oauth-protected-resource${publicPath}${suffix}`;
 
+  if (o.observer?.metrics) app.use('*', requestMetrics(o.observer));
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
@@ -133,6 +141,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
       scopesSupported: o.scopesSupported,
       requiredScopes: o.requiredScopes,
       logger: o.logger,
+      observer: o.observer,
     });
 
   // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions). With
@@ -140,11 +149,15 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
   const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, mcp: o.mcp, extendModernServer: o.extendModernServer });
   const pass: MiddlewareHandler = (_c, next) => next();
   const route = (kind: 'streamable' | 'sse') => (cluster ? cluster.route(kind) : pass);
-  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', mcpCors, guard, gate('mcp'), route('streamable'), mcp);
+  // With tracing on, a server span per MCP request, around everything else on the route.
+  const tracing = o.observer?.tracing;
+  const tools = new Set([whoamiTool.name]);
+  const span = (transport: 'streamable-http' | 'sse') => (tracing ? mcpSpan({ tracing, transport, tools, eraOf }) : pass);
+  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', span('streamable-http'), mcpCors, guard, gate('mcp'), route('streamable'), mcp);
 
   const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes, mcp: o.mcp };
-  app.on(['GET', 'OPTIONS'], '/sse', mcpCors, guard, gate('sse'), route('sse'), sseStreamHandler(sse));
-  app.on(['POST', 'OPTIONS'], '/messages', mcpCors, guard, gate('sse'), route('sse'), sseMessageHandler(sse));
+  app.on(['GET', 'OPTIONS'], '/sse', span('sse'), mcpCors, guard, gate('sse'), route('sse'), sseStreamHandler(sse));
+  app.on(['POST', 'OPTIONS'], '/messages', span('sse'), mcpCors, guard, gate('sse'), route('sse'), sseMessageHandler(sse));
 
   app.notFound((c) => c.json({ error: 'not_found' }, 404));
   app.onError((error, c) => {

@@ -69,6 +69,13 @@ export interface Config {
    * --doctor; empty → MCP Inspector's defaults (src/server/banner.ts).
    */
   readonly clientRedirectUris: readonly string[];
+  // Observability (docs/observability.md).
+  /** Prometheus `GET /metrics` on a listener of its own (METRICS_PORT / METRICS_HOST); undefined → no listener. */
+  readonly metrics: { readonly port: number; readonly host: string } | undefined;
+  /** One info line per tool call (AUDIT_LOG, default on). */
+  readonly auditLog: boolean;
+  /** OpenTelemetry tracing, switched on by the standard OTEL_* variables; undefined → off (nothing loaded). */
+  readonly tracing: { readonly url: string; readonly serviceName: string } | undefined;
 }
 
 export interface ManagementApiConfig {
@@ -170,6 +177,20 @@ const schema = z.object({
   WHOAMI_PROFILE_CACHE_TTL: int(60, 0, 3600),
   // Issue 18: the redirect URIs of the user's own clients (Inspector on another port, …).
   CLIENT_REDIRECT_URIS: words.pipe(z.array(z.string().refine(isRedirectUri, 'each entry must be an absolute URL like http://localhost:6274/oauth/callback'))),
+  // Observability (docs/observability.md).
+  METRICS_PORT: emptyIsUnset(z.coerce.number().int().min(0).max(65535).optional()),
+  METRICS_HOST: emptyIsUnset(z.string().min(1).default('127.0.0.1')),
+  AUDIT_LOG: z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => !(v === 'false' || v === '0' || v === 'no')),
+  OTEL_SDK_DISABLED: bool,
+  OTEL_TRACES_EXPORTER: emptyIsUnset(z.string().optional()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: emptyIsUnset(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: emptyIsUnset(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+  OTEL_EXPORTER_OTLP_PROTOCOL: emptyIsUnset(z.string().optional()),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: emptyIsUnset(z.string().optional()),
+  OTEL_SERVICE_NAME: emptyIsUnset(z.string().optional()),
 });
 
 const DEFAULT_SCOPES = ['openid', 'profile', 'email'];
@@ -212,6 +233,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   } else if (clusterSecret !== undefined && Buffer.byteLength(clusterSecret) < MIN_CLUSTER_SECRET_BYTES) {
     problems.push(`CLUSTER_SECRET: too short — at least ${MIN_CLUSTER_SECRET_BYTES} bytes (e.g. openssl rand -base64 48)`);
   }
+  // Observability: tracing is off unless an OTLP endpoint (or OTEL_TRACES_EXPORTER=otlp) asks for it.
+  const tracesExporter = e.OTEL_TRACES_EXPORTER?.trim().toLowerCase();
+  const tracesProtocol = e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL;
+  const tracingOn =
+    !e.OTEL_SDK_DISABLED && tracesExporter !== 'none' && (tracesExporter === 'otlp' || e.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined);
+  if (tracesExporter !== undefined && tracesExporter !== 'otlp' && tracesExporter !== 'none') problems.push(`OTEL_TRACES_EXPORTER: only otlp (or none) is supported (got ${tracesExporter})`);
+  if (tracingOn && tracesProtocol !== undefined && tracesProtocol !== 'http/json') problems.push(`OTEL_EXPORTER_OTLP_PROTOCOL: only http/json is supported (got ${tracesProtocol})`);
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) problems.push('METRICS_PORT: must differ from PORT (metrics never share the public listener)');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const scopesSupported = [...new Set([...(e.SCOPES_SUPPORTED.length ? e.SCOPES_SUPPORTED : DEFAULT_SCOPES), ...e.REQUIRED_SCOPES])];
@@ -258,6 +287,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ),
     profileCacheTtl: e.WHOAMI_PROFILE_CACHE_TTL,
     clientRedirectUris: Object.freeze([...new Set(e.CLIENT_REDIRECT_URIS)]),
+    metrics: e.METRICS_PORT === undefined ? undefined : Object.freeze({ port: e.METRICS_PORT, host: e.METRICS_HOST }),
+    auditLog: e.AUDIT_LOG,
+    tracing: tracingOn
+      ? Object.freeze({
+          url:
+            e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+            (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : 'http://localhost:4318/v1/traces'),
+          serviceName: e.OTEL_SERVICE_NAME ?? 'logto-whoami-mcp',
+        })
+      : undefined,
   });
 }
 

@@ -3,13 +3,14 @@ import { createApp } from './app.js';
 import { announcedUrls, loadConfig, singleResourceWarning, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { Scrubber } from './secret.js';
-import { startClusterFor } from './server/cluster.js';
+import { replicaIdOf, startClusterFor } from './server/cluster.js';
 import { createEnrichment } from './logto/enrichment.js';
 import { createHttpServer, type HttpTimeouts } from './server/http-server.js';
 import { printBanner } from './server/banner.js';
 import { assertDevIdpAllowed, startDevIdpFor, type DevM2m } from './server/dev-idp.js';
 import { startDiscoveryLoop, type DiscoveryLoop } from './server/discovery-loop.js';
 import { loadIssuerState, type IssuerState } from './server/issuer-state.js';
+import { startObservability } from './server/observability.js';
 import { SessionRegistry } from './transports/sessions.js';
 
 export interface RunningServer {
@@ -29,6 +30,8 @@ export interface RunningServer {
   /** Resolves once OIDC discovery has succeeded (it retries in the background on transient errors). */
   ready: Promise<void>;
   sessions: SessionRegistry;
+  /** `http://METRICS_HOST:port/metrics` when METRICS_PORT is set, else undefined. */
+  metricsUrl: string | undefined;
   /** Stops accepting, closes sessions (SSE streams get a final event), stops the dev IdP. Bounded. */
   close(): Promise<void>;
 }
@@ -75,6 +78,20 @@ export async function startServer(env: Record<string, string | undefined>, optio
   const { publicUrl, resources, audiences } = urls;
 
   const closers: Array<() => Promise<void>> = [];
+  // Metrics, audit line, tracing: first, so every room built below reports to it.
+  let sessions: SessionRegistry | undefined;
+  let observability;
+  try {
+    observability = await startObservability(config, logger, {
+      openSessions: () => ({ 'streamable-http': sessions?.list('streamable').length ?? 0, sse: sessions?.list('sse').length ?? 0 }),
+      replicaId: config.redisUrl ? replicaIdOf(config) : undefined,
+    });
+  } catch (error) {
+    await http.close(0);
+    throw error;
+  }
+  const { observer } = observability;
+  closers.push(() => observability.close());
   let issuer = config.issuer;
   let dev: (DevM2m & { endpoint: string }) | undefined;
   if (!issuer) {
@@ -85,13 +102,14 @@ export async function startServer(env: Record<string, string | undefined>, optio
       dev = { ...idp.m2m, endpoint: idp.origin };
     } catch (error) {
       await http.close(0);
+      await Promise.allSettled(closers.map((c) => c()));
       throw error;
     }
   }
 
-  const cluster = await startClusterFor(config, port, logger);
+  const cluster = await startClusterFor(config, port, logger, observer);
   if (cluster) closers.unshift(() => cluster.close());
-  const sessions = new SessionRegistry({
+  sessions = new SessionRegistry({
     idleTimeoutMs: config.sessionIdleTimeoutSeconds * 1000,
     maxSessions: config.maxSessions,
     maxPerOwner: config.maxSessionsPerSubject,
@@ -110,12 +128,13 @@ export async function startServer(env: Record<string, string | undefined>, optio
     maxBodyBytes: config.maxBodyBytes,
     sessions,
     logger,
+    observer,
     ...(cluster ? { cluster } : {}),
     state: () => state,
     publicUrlDefaulted: !config.publicUrl,
     extendModernServer: options.extendModernServer,
     // whoami's Logto profile (Management API), the same for every era.
-    mcp: { profile: createEnrichment({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, scrubber, fetch: options.fetch }) },
+    mcp: { observer, profile: createEnrichment({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, scrubber, fetch: options.fetch, observer }) },
   });
   http.setHandler((req, bindings) => app.fetch(req, bindings));
 
@@ -124,7 +143,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
   try {
     discovery = await startDiscoveryLoop(
       async () => {
-        state = await loadIssuerState(expectedIssuer, audiences, config, options.fetch, cluster?.sharedCache);
+        state = await loadIssuerState(expectedIssuer, audiences, config, options.fetch, cluster?.sharedCache, observer);
       },
       expectedIssuer,
       logger,
@@ -147,6 +166,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     config,
     ready: discovery.ready,
     sessions,
+    metricsUrl: observability.metricsUrl,
     async close() {
       discovery.stop();
       // Leave the session directory first: from now on other replicas answer 404 for our sessions.

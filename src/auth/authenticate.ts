@@ -1,6 +1,7 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { tokenHash, ValidationCache, type SharedCache } from './cache.js';
 import { AuthError } from './errors.js';
+import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
 import { judgeTokenShape, type TokenShapeOptions } from './token-shape.js';
 
 /** What the verifiers agree a token proves; the raw token is never part of it. */
@@ -29,6 +30,8 @@ export interface AuthenticatorOptions {
   sharedCache?: SharedCache;
   /** The plausibility gate's bounds (see judgeTokenShape): nothing refused by it reaches a verifier. */
   shape: TokenShapeOptions;
+  /** Told of every local cache lookup (hit or miss). */
+  observer?: Observer | undefined;
   now?: () => number;
 }
 
@@ -70,6 +73,7 @@ function scopesOf(claims: Record<string, unknown>): string[] {
  */
 export function createAuthenticator(options: AuthenticatorOptions) {
   const now = options.now ?? Date.now;
+  const observer = options.observer ?? NOOP_OBSERVER;
   const cache = new ValidationCache<Identity>(options.cacheMaxEntries, now);
   // Final JWT refusals, so a client that keeps sending the same bad token costs no signature
   // check (ES384) per request. Separate and smaller, so refusals never evict good entries.
@@ -125,7 +129,11 @@ export function createAuthenticator(options: AuthenticatorOptions) {
       // A warm token skips the shape check: only a token that went down a path (in this mode) is
       // ever stored under that path's key.
       const hit = (options.mode !== 'userinfo' ? cache.get(`jwt:${hash}`) : undefined) ?? (options.mode !== 'jwt' ? cache.get(`userinfo:${hash}`) : undefined);
-      if (hit) return hit;
+      if (hit) {
+        observer.cache('local', true);
+        return hit;
+      }
+      observer.cache('local', false);
       const shape = judgeTokenShape(token, options.shape);
       switch (options.mode) {
         case 'jwt':

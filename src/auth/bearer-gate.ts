@@ -6,6 +6,8 @@ import { buildChallenge } from './challenge.js';
 import { UpstreamError } from '../oidc/errors.js';
 import { AuthError } from './errors.js';
 import type { Logger } from '../log.js';
+import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
+import { refusalReason, tokenKind } from './refusal.js';
 
 /**
  * Why the gate refused a request that carried a token, for the request's log line: the standard error
@@ -31,6 +33,8 @@ export interface BearerGateOptions {
   /** Every request must carry all of these (403 `insufficient_scope` otherwise). */
   requiredScopes: readonly string[];
   logger: Logger;
+  /** Told why each refused request was refused. */
+  observer?: Observer | undefined;
 }
 
 const RETRY_AFTER_SECONDS = '5';
@@ -60,9 +64,11 @@ export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Vari
     return c.json(error ? { error: error.code, error_description: error.description } : { error: 'unauthorized' }, status);
   };
 
+  const observer = options.observer ?? NOOP_OBSERVER;
   return async (c, next) => {
     const authenticator = options.authenticator();
     if (!authenticator) {
+      observer.refused('not_ready', 'unknown');
       c.header('Retry-After', RETRY_AFTER_SECONDS);
       return c.json({ error: 'temporarily_unavailable', error_description: 'identity provider not discovered yet' }, 503);
     }
@@ -71,7 +77,10 @@ export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Vari
     try {
       // The URL string, not a parsed URL: it is parsed only when it has a query (to refuse a second token).
       token = extractBearerToken(c.req.header('authorization'), c.req.url);
-      if (token === undefined) return challenge(c, 401);
+      if (token === undefined) {
+        observer.refused('no_token', 'none');
+        return challenge(c, 401);
+      }
       identity = await authenticator.authenticate(token);
       const missing = options.requiredScopes.filter((s) => !identity.scopes.includes(s));
       if (missing.length > 0) {
@@ -85,11 +94,13 @@ export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Vari
       }
     } catch (error) {
       if (error instanceof AuthError) {
+        observer.refused(refusalReason(error), tokenKind(token));
         if (!c.get('refusal')) c.set('refusal', { error: error.code, reason: error.description, ...fixFor(error, options.resource) });
         options.logger.debug({ code: error.code, reason: error.description }, 'bearer token refused');
         return challenge(c, error.status, error);
       }
       if (error instanceof UpstreamError) {
+        observer.refused('idp_unavailable', tokenKind(token));
         options.logger.warn({ reason: error.message }, 'identity provider unavailable');
         c.header('Retry-After', RETRY_AFTER_SECONDS);
         return c.json({ error: 'temporarily_unavailable', error_description: 'the identity provider is unavailable' }, 503);

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
+import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
 import { SessionLimitError, type Session, type SessionDirectory } from '../transports/sessions.js';
 import type { IntegrityLog } from './integrity.js';
 import { KEY_PREFIX, type RedisLink } from './redis.js';
@@ -42,6 +43,8 @@ export interface DirectoryOptions {
   /** Heartbeat period, ms (default 2000); a replica is dead `aliveMs` (default 3 × period) after its last one. */
   heartbeatMs?: number;
   aliveMs?: number;
+  /** Told of every Redis failure. */
+  observer?: Observer | undefined;
   /** Seal what this replica writes, check what it reads (CLUSTER_SECRET). */
   keys: ClusterKeys;
   integrity: IntegrityLog;
@@ -87,7 +90,8 @@ export function ownerHash(owner: string): string {
  */
 export class RedisSessionDirectory implements SessionDirectory {
   readonly #link: RedisLink;
-  readonly #o: Required<Omit<DirectoryOptions, 'logger'>> & { logger: Logger };
+  readonly #o: Required<Omit<DirectoryOptions, 'logger' | 'observer'>> & { logger: Logger };
+  readonly #observer: Observer;
   readonly #countsKey: string;
   /** This process's epoch: its counts are sealed with it, its URL entry names it. */
   readonly #epoch = randomBytes(12).toString('base64url');
@@ -122,7 +126,9 @@ export class RedisSessionDirectory implements SessionDirectory {
   constructor(link: RedisLink, options: DirectoryOptions) {
     const heartbeatMs = options.heartbeatMs ?? 2000;
     this.#link = link;
-    this.#o = { heartbeatMs, aliveMs: options.aliveMs ?? heartbeatMs * 3, ...options };
+    const { observer, ...rest } = options;
+    this.#o = { heartbeatMs, aliveMs: options.aliveMs ?? heartbeatMs * 3, ...rest };
+    this.#observer = observer ?? NOOP_OBSERVER;
     this.#countsKey = `${KEY_PREFIX}counts:${options.replicaId}`;
   }
 
@@ -246,6 +252,7 @@ export class RedisSessionDirectory implements SessionDirectory {
     try {
       reply = await runScript(this.#link.client, LOCATE, { keys: [sessionKey(id), `${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`] });
     } catch (error) {
+      this.#observer.redisError('directory');
       throw new DirectoryUnavailableError({ cause: error });
     }
     if (!Array.isArray(reply)) return { state: 'unknown' };
@@ -372,6 +379,7 @@ export class RedisSessionDirectory implements SessionDirectory {
 
   #failed(error: unknown): void {
     this.#dirty = true;
+    this.#observer.redisError('directory');
     this.#o.logger.debug({ reason: error instanceof Error ? error.message : String(error) }, 'session directory: redis write failed');
   }
 

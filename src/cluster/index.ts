@@ -1,5 +1,6 @@
 import type { SharedCache } from '../auth/cache.js';
 import type { Logger } from '../log.js';
+import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
 import type { Secret } from '../secret.js';
 import type { SessionRegistry } from '../transports/sessions.js';
 import { RedisSessionDirectory } from './directory.js';
@@ -22,6 +23,8 @@ export interface ClusterOptions {
   /** CLUSTER_SECRET: seals what the replicas share and signs their forwards (./seal.ts). */
   secret: Secret;
   logger: Logger;
+  /** Told of forwards, shared-cache lookups and Redis failures. */
+  observer?: Observer | undefined;
 }
 
 export interface Cluster {
@@ -47,7 +50,8 @@ export interface Cluster {
  */
 export function startCluster(o: ClusterOptions): Cluster {
   const logger = o.logger.child({ component: 'cluster', replica: o.replicaId });
-  const link: RedisLink = connectRedis(o.redisUrl, logger);
+  const observer = o.observer ?? NOOP_OBSERVER;
+  const link: RedisLink = connectRedis(o.redisUrl, logger, undefined, () => observer.redisError('connection'));
   const keys = new ClusterKeys(o.secret.reveal());
   const integrity = new IntegrityLog(logger);
   const forwards = new ForwardVerifier(keys, o.replicaId);
@@ -58,6 +62,7 @@ export function startCluster(o: ClusterOptions): Cluster {
     maxSessions: o.maxSessions,
     maxPerOwner: o.maxPerOwner,
     logger,
+    observer,
     keys,
     integrity,
   });
@@ -65,7 +70,7 @@ export function startCluster(o: ClusterOptions): Cluster {
   return {
     replicaId: o.replicaId,
     directory,
-    sharedCache: createSharedCache(link, { lockMs: o.upstreamTimeoutMs + 1000, logger, keys, integrity }),
+    sharedCache: createSharedCache(link, { lockMs: o.upstreamTimeoutMs + 1000, logger, keys, integrity, observer }),
     attach(r) {
       registry = r;
       directory.start(() => r.snapshot());
@@ -82,6 +87,7 @@ export function startCluster(o: ClusterOptions): Cluster {
         keys,
         forwards,
         integrity,
+        observer,
       });
     },
     redisUp: () => link.up,

@@ -21,7 +21,7 @@ export interface RedisLink {
  * `commandTimeoutMs` (node-redis 5's per-command `timeout`), so no request ever waits on Redis.
  * Reconnects forever, backing off to 2 s: recovery needs no restart.
  */
-export function connectRedis(url: string, logger: Logger, commandTimeoutMs = 1000): RedisLink {
+export function connectRedis(url: string, logger: Logger, commandTimeoutMs = 1000, onError: () => void = () => {}): RedisLink {
   const client = createClient({
     url,
     disableOfflineQueue: true,
@@ -36,6 +36,7 @@ export function connectRedis(url: string, logger: Logger, commandTimeoutMs = 100
   let lastError = '';
   // Without an 'error' listener node-redis would crash the process on the first lost connection.
   client.on('error', (error: Error) => {
+    onError();
     const message = error.message || error.name;
     // One line per outage, not one per reconnect attempt.
     if (wasUp || message !== lastError) logger.warn({ reason: message }, 'redis unreachable: falling back to local state');

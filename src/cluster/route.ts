@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
 import { jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
 import type { Logger } from '../log.js';
+import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
 import type { Session, SessionRegistry } from '../transports/sessions.js';
 import type { RedisSessionDirectory } from './directory.js';
 import { FORWARD_AUTH_HEADER, FORWARDED_HEADER, signForward, type ForwardedRequest, type ForwardVerifier } from './forward-auth.js';
@@ -18,6 +19,8 @@ export interface SessionRouteOptions {
   /** Longest wait for another replica's answer headers, ms. */
   forwardTimeoutMs: number;
   logger: Logger;
+  /** Told of every forward and how it ended. */
+  observer?: Observer | undefined;
   keys: ClusterKeys;
   /** Checks requests other replicas forward here (one per replica: it remembers their nonces). */
   forwards: ForwardVerifier;
@@ -48,6 +51,7 @@ export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variab
     await next();
     await o.directory.settled();
   };
+  const observer = o.observer ?? NOOP_OBSERVER;
   const sessionId = (c: Context): string | undefined => (o.kind === 'streamable' ? c.req.header('mcp-session-id') : c.req.query('sessionId'));
   const signed = (c: Context, to: string): ForwardedRequest => {
     const url = new URL(c.req.url);
@@ -81,6 +85,7 @@ export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variab
     // Whoever the caller is: the holder alone decides whether this caller may use the session.
     if (where.state !== 'alive' || where.replicaId === o.replicaId || where.kind !== o.kind) return local(next);
     const outcome = await forwardRequest(c.req.raw, where.url, where.replicaId, signForward(o.keys, o.replicaId, signed(c, where.replicaId)), o.forwardTimeoutMs);
+    observer.forwarded(outcome.kind === 'response' ? 'ok' : outcome.kind);
     if (outcome.kind === 'refused') {
       // Nothing listens there any more: the replica is gone, and its sessions with it. Answered
       // here, as the handler would: the request body went to the forward attempt.

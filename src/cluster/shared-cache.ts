@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Loaded, SharedCache } from '../auth/cache.js';
 import type { Logger } from '../log.js';
+import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
 import type { IntegrityLog } from './integrity.js';
 import { KEY_PREFIX, type RedisLink } from './redis.js';
 import type { ClusterKeys } from './seal.js';
@@ -15,6 +16,8 @@ export interface SharedCacheOptions {
   /** Seals every stored result and checks it when read back. */
   keys: ClusterKeys;
   integrity: IntegrityLog;
+  /** Told of every shared lookup (hit, or miss → this replica loads) and of Redis failures. */
+  observer?: Observer | undefined;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,7 +37,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function createSharedCache(link: RedisLink, options: SharedCacheOptions): SharedCache {
   const pollMs = options.pollMs ?? 20;
   const client = link.client;
-  const warn = (error: unknown) => options.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'shared cache: redis failed, validating locally');
+  const observer = options.observer ?? NOOP_OBSERVER;
+  const warn = (error: unknown) => {
+    observer.redisError('shared_cache');
+    options.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'shared cache: redis failed, validating locally');
+  };
 
   /** The stored result, or undefined; throws on Redis errors. */
   const read = async <V>(key: string): Promise<Loaded<V> | undefined> => {
@@ -60,9 +67,15 @@ export function createSharedCache(link: RedisLink, options: SharedCacheOptions):
     try {
       for (;;) {
         const hit = await read<V>(key);
-        if (hit) return hit;
+        if (hit) {
+          observer.cache('shared', true);
+          return hit;
+        }
         locked = (await client.set(lockKey, me, { condition: 'NX', expiration: { type: 'PX', value: options.lockMs } })) === 'OK';
-        if (locked) break;
+        if (locked) {
+          observer.cache('shared', false);
+          break;
+        }
         if (Date.now() >= deadline) return load();
         await sleep(pollMs);
       }

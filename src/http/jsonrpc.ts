@@ -7,3 +7,6 @@ export const PARSE_ERROR = -32700;
 export const INVALID_REQUEST = -32600;
 /** The SDK's code for transport-level refusals (bad session, wrong method). */
 export const SERVER_ERROR = -32000;
+
+/** The parsed JSON-RPC body of an MCP POST, for the request's span (src/http/mcp-span.ts); set by the transport that read it. */
+export type RpcVariables = { rpc: unknown };

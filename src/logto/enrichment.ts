@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
+import type { Observer } from '../observe/observer.js';
 import { Secret, type Scrubber } from '../secret.js';
 import { createManagementClient } from './management-client.js';
 import { createProfileLoader, type ProfileLoader } from './profile.js';
@@ -14,6 +15,8 @@ export interface EnrichmentInput {
   /** Learns each M2M access token; a profile that holds one (or the secret) is refused. */
   scrubber?: Scrubber | undefined;
   fetch?: typeof fetch | undefined;
+  /** Told of the Management API's token requests and calls. */
+  observer?: Observer | undefined;
 }
 
 /**
@@ -36,6 +39,7 @@ export function createEnrichment(input: EnrichmentInput): ProfileLoader | undefi
     timeoutMs: config.upstreamTimeoutMs,
     ...(input.fetch ? { fetch: input.fetch } : {}),
     ...(input.scrubber ? { onToken: (value: string) => input.scrubber?.add(value) } : {}),
+    observer: input.observer,
     onScopeMismatch: (scope) =>
       log.warn({ scope: scope ?? null }, 'the M2M token lacks the Management API permission `all`: assign the "Logto Management API access" role to the M2M app'),
   });

@@ -2,6 +2,8 @@ import { createApiClient } from '@logto/api/management';
 import type { Config } from '../config.js';
 import type { Secret } from '../secret.js';
 import { readLimited } from '../http/body.js';
+import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
+import { observedFetch } from '../observe/upstream.js';
 import { clientCredentialsSource } from './client-credentials.js';
 import { ManagementApiError } from './errors.js';
 import { createM2mToken, type M2mToken } from './m2m-token.js';
@@ -23,6 +25,8 @@ export interface ManagementClientOptions {
   onToken?: (value: string) => void;
   /** Told (once per token) when the M2M token's scope is not `all`. */
   onScopeMismatch?: (scope: string | undefined) => void;
+  /** Told of every token request and API call (metrics, spans). */
+  observer?: Observer | undefined;
 }
 
 /** Logto's typed Management API client (openapi-fetch over Logto's published OpenAPI document). */
@@ -48,7 +52,8 @@ export interface ManagementClient {
 export function createManagementClient(options: ManagementClientOptions): ManagementClient {
   const baseUrl = options.endpoint.replace(/\/+$/, '');
   const maxBytes = options.maxBytes ?? 1024 * 1024;
-  const doFetch = options.fetch ?? fetch;
+  const observer = options.observer ?? NOOP_OBSERVER;
+  const doFetch = observedFetch('management_api', observer, options.fetch);
   const token = createM2mToken({
     timeoutMs: options.timeoutMs,
     // Not @logto/api's ClientCredentials: it follows redirects with the secret (see ./client-credentials.ts).
@@ -60,7 +65,7 @@ export function createManagementClient(options: ManagementClientOptions): Manage
         resource: options.resource,
         timeoutMs: options.timeoutMs,
         maxBytes,
-        fetch: doFetch,
+        fetch: observedFetch('m2m_token', observer, options.fetch),
         ...(options.onToken ? { onToken: options.onToken } : {}),
       }),
     ...(options.onScopeMismatch ? { onScopeMismatch: options.onScopeMismatch } : {}),

@@ -1,6 +1,7 @@
 import { McpServer, type StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO } from './info.js';
+import { runObserved } from './observed-tool.js';
 import type { McpDeps } from './server.js';
 import { whoamiTool } from './tools/whoami.js';
 
@@ -38,6 +39,8 @@ function withCachedJsonSchema<S extends StandardSchemaWithJSON>(schema: S): S {
   }) as S;
 }
 
+const MODERN_SITE = { era: '2026-07-28', transport: 'streamable-http' } as const;
+
 /** whoami's one definition, with the conversion cached for this era's per-request servers. */
 const whoamiConfig = { ...whoamiTool.config, outputSchema: withCachedJsonSchema(whoamiTool.config.outputSchema) };
 
@@ -53,7 +56,9 @@ export function createModernMcpServer(deps: McpDeps = {}, extend?: (server: McpS
     instructions: INSTRUCTIONS,
     cacheHints: { 'server/discover': CACHE_HINT, 'tools/list': CACHE_HINT, 'resources/list': CACHE_HINT, 'resources/templates/list': CACHE_HINT, 'prompts/list': CACHE_HINT },
   });
-  server.registerTool(whoamiTool.name, whoamiConfig, (ctx) => whoamiTool.handler(ctx.http?.authInfo, deps));
+  server.registerTool(whoamiTool.name, whoamiConfig, (ctx) =>
+    runObserved(whoamiTool.name, MODERN_SITE, deps.observer, ctx.http?.authInfo, () => whoamiTool.handler(ctx.http?.authInfo, deps)),
+  );
   extend?.(server);
   return server;
 }

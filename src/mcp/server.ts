@@ -1,10 +1,15 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
+import type { Observer } from '../observe/observer.js';
 import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO } from './info.js';
+import { runObserved, type ToolSite } from './observed-tool.js';
 import { whoamiTool, type WhoamiDeps } from './tools/whoami.js';
 
 /** What the tools need from the running server (the same for every session and every era). */
-export type McpDeps = WhoamiDeps;
+export type McpDeps = WhoamiDeps & {
+  /** Told of every tool call (metrics, audit line). */
+  observer?: Observer | undefined;
+};
 
 /**
  * One JSON-schema validator for every server. The SDK builds a new Ajv (with all its formats) per
@@ -17,13 +22,15 @@ let validator: AjvJsonSchemaValidator | undefined;
  * A fresh SDK v1 MCP server with the `whoami` tool, for the 2025 eras (Streamable HTTP with
  * `initialize`) and legacy HTTP+SSE. One per session (or per stateless request).
  */
-export function createMcpServer(deps: McpDeps = {}): McpServer {
+export function createMcpServer(deps: McpDeps = {}, site: ToolSite): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: CAPABILITIES,
     jsonSchemaValidator: (validator ??= new AjvJsonSchemaValidator()),
     instructions: INSTRUCTIONS,
   });
-  server.registerTool(whoamiTool.name, whoamiTool.config, (extra) => whoamiTool.handler(extra.authInfo, deps));
+  server.registerTool(whoamiTool.name, whoamiTool.config, (extra) =>
+    runObserved(whoamiTool.name, site, deps.observer, extra.authInfo, () => whoamiTool.handler(extra.authInfo, deps)),
+  );
   // McpServer re-registers every capability it installs handlers for with `listChanged: true`
   // (sdk/server/mcp.js, setToolRequestHandlers & co., run from its constructor and registerTool).
   // Registering the declared ones last (the SDK's Server.registerCapabilities, before any connect)

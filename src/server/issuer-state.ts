@@ -6,6 +6,8 @@ import { createUserinfoVerifier } from '../auth/verify-userinfo.js';
 import type { Config } from '../config.js';
 import { discoverIssuer, type IssuerMetadata } from '../oidc/discover.js';
 import { limitedFetch } from '../oidc/limited-fetch.js';
+import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
+import { observedFetch } from '../observe/upstream.js';
 
 /** What the app needs once the issuer is known; undefined until then (/readyz is red). */
 export interface IssuerState {
@@ -26,14 +28,16 @@ export async function loadIssuerState(
   fetchFn?: typeof fetch,
   /** The cache level replicas share (REDIS_URL), behind the local one. */
   sharedCache?: SharedCache,
+  /** Told of each call to the issuer (discovery, JWKS, userinfo) and of validation-cache lookups. */
+  observer: Observer = NOOP_OBSERVER,
 ): Promise<IssuerState> {
-  const metadata = await discoverIssuer(issuer, { timeoutMs: config.upstreamTimeoutMs, ...(fetchFn ? { fetch: fetchFn } : {}) });
+  const metadata = await discoverIssuer(issuer, { timeoutMs: config.upstreamTimeoutMs, fetch: observedFetch('discovery', observer, fetchFn) });
   const jwks = createRemoteJWKSet(new URL(metadata.jwksUri), {
     timeoutDuration: config.upstreamTimeoutMs,
     cooldownDuration: 30_000,
     cacheMaxAge: 600_000,
     // A JWKS is a few KiB; jose would buffer any size.
-    [customFetch]: limitedFetch(256 * 1024, fetchFn),
+    [customFetch]: limitedFetch(256 * 1024, observedFetch('jwks', observer, fetchFn)),
   });
   const authenticator = createAuthenticator({
     mode: config.tokenValidation,
@@ -43,12 +47,13 @@ export async function loadIssuerState(
       userinfoEndpoint: metadata.userinfoEndpoint,
       timeoutMs: config.upstreamTimeoutMs,
       concurrency: config.upstreamConcurrency,
-      ...(fetchFn ? { fetch: fetchFn } : {}),
+      fetch: observedFetch('userinfo', observer, fetchFn),
     }),
     userinfoTtlSeconds: config.userinfoCacheTtl,
     cacheMaxEntries: config.cacheMaxEntries,
     ...(sharedCache && config.userinfoCacheTtl > 0 ? { sharedCache } : {}),
     shape: { algorithms: metadata.algorithms, opaqueLength: config.opaqueTokenLength },
+    observer,
   });
   return { metadata, authenticator };
 }

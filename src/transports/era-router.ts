@@ -2,6 +2,7 @@ import { isLegacyRequest, type McpServer } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
 import { readJsonBody } from '../http/body.js';
+import type { RpcVariables } from '../http/jsonrpc.js';
 import type { Logger } from '../log.js';
 import type { McpDeps } from '../mcp/server.js';
 import { modernHandler } from './modern.js';
@@ -23,7 +24,7 @@ export interface EraRouterOptions {
 /** Which protocol era served the request (for the request log): `2026-07-28` or `2025` (SDK v1). */
 export type EraVariables = { era: 'modern' | 'legacy' };
 
-type Ctx = Context<{ Variables: GateVariables & EraVariables }>;
+type Ctx = Context<{ Variables: GateVariables & EraVariables & RpcVariables }>;
 
 /**
  * `/mcp` behind the gate: the SDK's own `isLegacyRequest` decides the era, so the routing can never
@@ -41,6 +42,7 @@ export function eraRouter(options: EraRouterOptions) {
       const parsed = await readJsonBody(c.req.raw, options.maxBodyBytes);
       if (parsed instanceof Response) return parsed;
       parsedBody = parsed.body;
+      c.set('rpc', parsedBody);
     }
     if (await isLegacyRequest(c.req.raw, parsedBody, { maxRequestBodySize: options.maxBodyBytes })) {
       c.set('era', 'legacy');

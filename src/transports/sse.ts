@@ -2,7 +2,7 @@ import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol
 import type { Context } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
 import { readJsonBody } from '../http/body.js';
-import { INVALID_REQUEST, jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
+import { INVALID_REQUEST, jsonRpcError, SERVER_ERROR, type RpcVariables } from '../http/jsonrpc.js';
 import { createMcpServer, type McpDeps } from '../mcp/server.js';
 import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js';
 import { WebSseServerTransport } from './sse-transport.js';
@@ -17,7 +17,9 @@ export interface SseOptions {
   mcp?: McpDeps | undefined;
 }
 
-type Ctx = Context<{ Variables: GateVariables }>;
+type Ctx = Context<{ Variables: GateVariables & RpcVariables }>;
+
+const SITE = { era: '2024-11-05', transport: 'sse' } as const;
 
 /** `GET /sse`: opens a stream owned by the caller; its first event names the POST endpoint. */
 export function sseStreamHandler(options: SseOptions) {
@@ -31,7 +33,7 @@ export function sseStreamHandler(options: SseOptions) {
       throw error;
     }
     const transport = new WebSseServerTransport(options.messagesPath, options.keepAliveMs, c.req.raw.signal);
-    const server = createMcpServer(options.mcp);
+    const server = createMcpServer(options.mcp, SITE);
     transport.onclose = () => options.sessions.remove(transport.sessionId);
     options.sessions.add({ id: transport.sessionId, kind: 'sse', transport, owner, lastSeen: Date.now(), close: () => server.close() });
     release(true);
@@ -56,6 +58,7 @@ export function sseMessageHandler(options: SseOptions) {
     const parsed = await readJsonBody(c.req.raw, options.maxBodyBytes);
     if (parsed instanceof Response) return parsed;
     const raw = parsed.body;
+    c.set('rpc', raw);
     if (Array.isArray(raw) && raw.length === 0) return jsonRpcError(400, INVALID_REQUEST, 'Invalid Request: empty batch');
     const messages: JSONRPCMessage[] = [];
     for (const item of Array.isArray(raw) ? raw : [raw]) {

@@ -12,6 +12,8 @@ export interface StreamableOptions {
   mcp?: McpDeps | undefined;
 }
 
+const SITE = { era: '2025', transport: 'streamable-http' } as const;
+
 const isInitialize = (body: unknown) => (Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body));
 
 /**
@@ -32,7 +34,7 @@ export function streamableHandler(options: StreamableOptions) {
     if (options.stateless) {
       if (method !== 'POST') return jsonRpcError(405, SERVER_ERROR, 'Method not allowed in stateless mode', { allow: 'POST' });
       const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
-      const server = createMcpServer(options.mcp);
+      const server = createMcpServer(options.mcp, SITE);
       await server.connect(transport);
       try {
         return await transport.handleRequest(request, { parsedBody, authInfo });
@@ -57,7 +59,7 @@ export function streamableHandler(options: StreamableOptions) {
         if (error instanceof SessionLimitError) return jsonRpcError(error.status, SERVER_ERROR, error.message, { 'retry-after': '30' });
         throw error;
       }
-      const server = createMcpServer(options.mcp);
+      const server = createMcpServer(options.mcp, SITE);
       const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => crypto.randomUUID(),
         enableJsonResponse: true,

@@ -149,3 +149,35 @@ export async function startNginx(listen: number, replicas: number[]): Promise<Pr
     },
   };
 }
+
+/**
+ * The Prometheus configuration the tests (and docs/observability.md) use: one job scraping every
+ * replica's metrics listener (METRICS_PORT, on loopback) every second. Nothing else: no rules, no
+ * alerting, no remote write. Prometheus itself sends nothing anywhere but to its scrape targets.
+ */
+export function prometheusConfig(o: { metricsTargets: string[]; interval?: string }): string {
+  return `global:
+  scrape_interval: ${o.interval ?? '1s'}
+  scrape_timeout: ${o.interval ?? '1s'}
+scrape_configs:
+  - job_name: logto-whoami
+    metrics_path: /metrics
+    static_configs:
+      - targets: [${o.metricsTargets.map((t) => `'${t}'`).join(', ')}]
+`;
+}
+
+/** A real Prometheus (Debian's package) on 127.0.0.1:`port`, its TSDB and config under `dir`; ready when its web API is. */
+export function startPrometheus(port: number, dir: string, config: string): Promise<Proc> {
+  writeFileSync(join(dir, 'prometheus.yml'), config);
+  return run(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=info',
+    ],
+    { ready: /Server is ready to receive web requests|ready to receive/i, timeoutMs: 60_000 },
+  );
+}

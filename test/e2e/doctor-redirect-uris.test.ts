@@ -111,6 +111,14 @@ describe('doctor and setup with the redirect URIs the user uses', () => {
     assert.match(publicUrl?.fix ?? '', /http:\/\/localhost:3001\/mcp, not 127\.0\.0\.1 .*use localhost or set PUBLIC_URL/);
   });
 
+  it('REQUIRED_SCOPES on the dev IdP: tenant.roles ok for each resource (its roles grant what its tokens carry: everything)', async () => {
+    const run = await doctorJson({ ...env, REQUIRED_SCOPES: 'whoami:read' });
+    const roles = run.result.checks.filter((c) => c.id === 'tenant.roles');
+    assert.equal(roles.length, 2, JSON.stringify(run.result.checks, null, 2));
+    for (const r of roles) assert.equal(r.status, 'ok', JSON.stringify(r));
+    assert.match(roles[0]!.summary, /whoami:read by "admin", "viewer"/);
+  });
+
   it('the banner prints CLIENT_REDIRECT_URIS and where Inspector shows its redirect URI', async () => {
     const server = await spawnServer({ LOG_LEVEL: 'warn', DEV_IDP_PORT: '0', CLIENT_REDIRECT_URIS: MOVED });
     try {

@@ -8,6 +8,7 @@ import { managementAuth } from './auth.js';
 import { logtoError } from './errors.js';
 import { organizationsRoutes } from './organizations.js';
 import { resourcesRoutes, type DevApiResources } from './resources.js';
+import { rolesRoutes } from './roles.js';
 import { usersRoutes } from './users.js';
 
 export interface DevManagementApiOptions {
@@ -34,6 +35,7 @@ export function createDevManagementApi(options: DevManagementApiOptions): (req: 
   app.route('/', usersRoutes(options.tenant));
   app.route('/', organizationsRoutes(options.tenant));
   app.route('/', resourcesRoutes(options.resources));
+  app.route('/', rolesRoutes(options.tenant, options.resources));
   app.route('/', applicationsRoutes(options.applications));
   app.notFound((c) => logtoError(c, 404, 'guard.invalid_input', 'The request path is not part of the development Management API.'));
   return getRequestListener((req) => app.fetch(req));

@@ -4,6 +4,7 @@
  * `stop-logto.sh DIR`. A missing Logto is an error, never a skip: "proven against Logto" must mean it.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -38,9 +39,13 @@ export function logtoHome(): string {
   return home;
 }
 
-/** A stable scratch folder per name, so the ~250 MB tarball is unpacked once, not on every run. */
+/**
+ * A stable scratch folder per checkout and name, so the ~250 MB tarball is unpacked once, not on every
+ * run — and two checkouts (git worktrees) running the suite at once never share one Logto or database.
+ */
 export function scratchDir(name: string): string {
-  return join(tmpdir(), `logto-whoami-mcp-${process.getuid?.() ?? 'u'}-${name}`);
+  const checkout = createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 8);
+  return join(tmpdir(), `logto-whoami-mcp-${process.getuid?.() ?? 'u'}-${checkout}-${name}`);
 }
 
 /** Starts a fresh Logto (new database) in `dir`; about 8 s after the first unpack. */
