@@ -53,7 +53,7 @@ export function startCluster(o: ClusterOptions): Cluster {
   const observer = o.observer ?? NOOP_OBSERVER;
   const link: RedisLink = connectRedis(o.redisUrl, logger, undefined, () => observer.redisError('connection'));
   const keys = new ClusterKeys(o.secret.reveal());
-  const integrity = new IntegrityLog(logger);
+  const integrity = new IntegrityLog(logger, observer);
   const forwards = new ForwardVerifier(keys, o.replicaId);
   const directory = new RedisSessionDirectory(link, {
     replicaId: o.replicaId,

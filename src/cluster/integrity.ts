@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
+import { NOOP_OBSERVER, type IntegrityKind, type Observer } from '../observe/observer.js';
 
-/** What kind of shared value (or forwarded request) failed its check. */
-export type IntegrityKind = 'validation' | 'session' | 'replica' | 'count' | 'forward';
+export type { IntegrityKind };
 
 /** At most one warning per kind per this many ms (a flood of forged values must not flood the log). */
 const WARN_EVERY_MS = 10_000;
@@ -10,17 +10,22 @@ const WARN_EVERY_MS = 10_000;
  * Counts what failed an integrity check — a value in Redis this deployment did not write, or a
  * forwarded request no replica signed — and says so in the log: the kind, the reason and how many
  * since the last line, never the value, its key or any header (they may carry a token's hash, a
- * session id or the attacker's text). Whatever failed is treated as absent by the caller.
+ * session id or the attacker's text) — and to the metrics (`logto_whoami_cluster_integrity_failures_total{kind}`).
+ * Whatever failed is treated as absent by the caller.
  */
 export class IntegrityLog {
   readonly #counts: Record<IntegrityKind, number> = { validation: 0, session: 0, replica: 0, count: 0, forward: 0 };
   readonly #unreported = new Map<IntegrityKind, number>();
   readonly #lastWarn = new Map<IntegrityKind, number>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly observer: Observer = NOOP_OBSERVER,
+  ) {}
 
   failed(kind: IntegrityKind, reason: string): void {
     this.#counts[kind]++;
+    this.observer.integrityFailure(kind);
     const unreported = (this.#unreported.get(kind) ?? 0) + 1;
     const now = Date.now();
     if (now - (this.#lastWarn.get(kind) ?? 0) < WARN_EVERY_MS) {

@@ -19,5 +19,6 @@ export function composeObserver(parts: { metrics?: Metrics | undefined; audit?: 
     cache: metrics ? metrics.cache : nothing,
     forwarded: metrics ? metrics.forwarded : nothing,
     redisError: metrics ? metrics.redisError : nothing,
+    integrityFailure: metrics ? metrics.integrityFailure : nothing,
   };
 }

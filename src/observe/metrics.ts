@@ -1,9 +1,11 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import {
+  INTEGRITY_KINDS,
   REFUSAL_REASONS,
   type CacheLevel,
   type EraLabel,
   type ForwardOutcome,
+  type IntegrityKind,
   type RedisErrorSource,
   type RefusalReason,
   type Route,
@@ -47,6 +49,7 @@ export interface Metrics {
   cache(level: CacheLevel, hit: boolean): void;
   forwarded(outcome: ForwardOutcome): void;
   redisError(source: RedisErrorSource): void;
+  integrityFailure(kind: IntegrityKind): void;
 }
 
 /**
@@ -117,6 +120,12 @@ export function createMetrics(o: MetricsOptions): Metrics {
     labelNames: ['source'] as const,
     registers,
   });
+  const integrityFailures = new Counter({
+    name: `${PREFIX}cluster_integrity_failures_total`,
+    help: 'Values read from Redis that this deployment did not write (forged, altered, moved or expired seals), and forwarded requests no replica signed, by kind; each was ignored.',
+    labelNames: ['kind'] as const,
+    registers,
+  });
   new Gauge({
     name: `${PREFIX}open_sessions`,
     help: 'Sessions this replica holds, by transport (the 2026-07-28 era has none).',
@@ -148,9 +157,11 @@ export function createMetrics(o: MetricsOptions): Metrics {
     shared_cache: redisErrors.labels({ source: 'shared_cache' }),
     directory: redisErrors.labels({ source: 'directory' }),
   };
+  const integrityChild = Object.fromEntries(INTEGRITY_KINDS.map((kind) => [kind, integrityFailures.labels({ kind })])) as Record<IntegrityKind, Counter.Internal>;
   if (o.replicaId !== undefined) {
     for (const child of Object.values(forwardChild)) child.inc(0);
     for (const child of Object.values(redisChild)) child.inc(0);
+    for (const child of Object.values(integrityChild)) child.inc(0);
   }
 
   // Requests: keyed by a number built from the label positions (status < 1000).
@@ -195,6 +206,9 @@ export function createMetrics(o: MetricsOptions): Metrics {
     },
     forwarded(outcome) {
       forwardChild[outcome].inc();
+    },
+    integrityFailure(kind) {
+      integrityChild[kind].inc();
     },
     redisError(source) {
       redisChild[source].inc();

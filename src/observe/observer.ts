@@ -28,6 +28,9 @@ export type TokenKind = 'jwt' | 'opaque' | 'none' | 'unknown';
 export type CacheLevel = 'local' | 'shared';
 export type ForwardOutcome = 'ok' | 'refused' | 'failed';
 export type RedisErrorSource = 'connection' | 'shared_cache' | 'directory';
+/** What failed an integrity check in a cluster: a sealed Redis value of that kind, or a forwarded request no replica signed. */
+export const INTEGRITY_KINDS = ['validation', 'session', 'replica', 'count', 'forward'] as const;
+export type IntegrityKind = (typeof INTEGRITY_KINDS)[number];
 
 /** Why the bearer gate refused a request (src/auth/refusal.ts maps errors to these). */
 export const REFUSAL_REASONS = [
@@ -79,6 +82,7 @@ export interface Observer {
   cache(level: CacheLevel, hit: boolean): void;
   forwarded(outcome: ForwardOutcome): void;
   redisError(source: RedisErrorSource): void;
+  integrityFailure(kind: IntegrityKind): void;
 }
 
 const nothing = () => {};
@@ -94,4 +98,5 @@ export const NOOP_OBSERVER: Observer = Object.freeze({
   cache: nothing,
   forwarded: nothing,
   redisError: nothing,
+  integrityFailure: nothing,
 });
