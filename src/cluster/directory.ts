@@ -84,8 +84,9 @@ export function ownerHash(owner: string): string {
  * to republish, which it does at its next heartbeat. Every failure is counted and logged without
  * the value (./integrity.ts). What a MAC cannot stop is a deletion (or an older authentic value put
  * back): a replica then looks as if it held fewer sessions, and the caps are at worst each
- * replica's local caps, as with Redis down; each heartbeat reads this replica's `*` back and
- * republishes everything when it changed.
+ * replica's local caps, as with Redis down — until its next heartbeat, which reads its whole
+ * counts hash back, compares it with what it last wrote ({@link #written}) and rewrites the hash
+ * when any field differs, is missing or is extra.
  */
 export class RedisSessionDirectory implements SessionDirectory {
   readonly #link: RedisLink;
@@ -99,8 +100,13 @@ export class RedisSessionDirectory implements SessionDirectory {
   #total = 0;
   /** Reservations whose RESERVE is on its way (a resync must keep counting them). */
   readonly #inflight = new Map<string, number>();
-  /** The `*` value last written (the heartbeat compares what Redis has with it); '' when none. */
-  #lastTotal = '';
+  /**
+   * This replica's counts hash as its own writes left it: field → sealed value (no field, no
+   * entry). Every write to the hash goes out on the one connection, in order, so at the moment a
+   * heartbeat runs Redis holds exactly this unless someone else wrote to it. At most one field per
+   * owner with a session or reservation here, plus `*`.
+   */
+  readonly #written = new Map<string, string>();
   /** The kind of each session held here (a touch rewrites the whole sealed entry). */
   readonly #held = new Map<string, Session['kind']>();
   #snapshot: () => { sessions: Session[]; reserved: ReadonlyMap<string, number> } = () => ({ sessions: [], reserved: new Map() });
@@ -149,13 +155,14 @@ export class RedisSessionDirectory implements SessionDirectory {
     const total = this.#total;
     const mine = this.#counts.get(o) ?? 0;
     const sealedTotal = this.#sealCount('*', total);
-    this.#lastTotal = sealedTotal;
+    const sealedMine = this.#sealCount(o, mine);
+    this.#written.set('*', sealedTotal).set(o, sealedMine);
     this.#inflight.set(o, (this.#inflight.get(o) ?? 0) + 1);
     let reply: unknown;
     try {
       reply = await runScript(this.#link.client, RESERVE, {
         keys: [`${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`],
-        arguments: [KEY_PREFIX, this.#o.replicaId, o, sealedTotal, this.#sealCount(o, mine), String(this.#o.aliveMs * 2)],
+        arguments: [KEY_PREFIX, this.#o.replicaId, o, sealedTotal, sealedMine, String(this.#o.aliveMs * 2)],
       });
     } catch (error) {
       this.#failed(error);
@@ -317,7 +324,8 @@ export class RedisSessionDirectory implements SessionDirectory {
       const sealed = n > 0 ? this.#sealCount(field, n) : '';
       if (sealed) m.hSet(this.#countsKey, field, sealed);
       else m.hDel(this.#countsKey, field);
-      if (field === '*') this.#lastTotal = sealed;
+      if (sealed) this.#written.set(field, sealed);
+      else this.#written.delete(field);
     }
     this.#track(m.exec());
   }
@@ -375,6 +383,13 @@ export class RedisSessionDirectory implements SessionDirectory {
     this.#o.logger.debug({ reason: error instanceof Error ? error.message : String(error) }, 'session directory: redis write failed');
   }
 
+  /** Adds to `m` the rewrite of this replica's whole counts hash from {@link #written}. */
+  #rewriteCounts(m: ReturnType<RedisLink['client']['multi']>): ReturnType<RedisLink['client']['multi']> {
+    m.del(this.#countsKey);
+    if (this.#written.size > 0) m.hSet(this.#countsKey, Object.fromEntries(this.#written)).pExpire(this.#countsKey, this.#o.aliveMs * 2);
+    return m;
+  }
+
   /** Heartbeat; when dirty, first rewrites this replica's counts and session entries from the registry. */
   async #beat(): Promise<void> {
     if (this.#closed || !this.#link.up) return;
@@ -388,13 +403,12 @@ export class RedisSessionDirectory implements SessionDirectory {
         for (const s of sessions) this.#bump(ownerHash(s.owner), 1);
         for (const [owner, n] of reserved) this.#bump(ownerHash(owner), n);
         for (const [o, n] of this.#inflight) this.#bump(o, n);
-        const m = client.multi().del(this.#countsKey);
+        this.#written.clear();
         if (this.#total > 0) {
-          const fields: Record<string, string> = { '*': this.#sealCount('*', this.#total) };
-          for (const [o, n] of this.#counts) fields[o] = this.#sealCount(o, n);
-          m.hSet(this.#countsKey, fields);
+          this.#written.set('*', this.#sealCount('*', this.#total));
+          for (const [o, n] of this.#counts) this.#written.set(o, this.#sealCount(o, n));
         }
-        this.#lastTotal = this.#total > 0 ? this.#sealCount('*', this.#total) : '';
+        const m = this.#rewriteCounts(client.multi());
         for (const s of sessions) {
           this.#held.set(s.id, s.kind);
           const [key, fields] = this.#entry(s.id)!;
@@ -403,21 +417,32 @@ export class RedisSessionDirectory implements SessionDirectory {
         await m.exec();
         this.#o.logger.info({ sessions: sessions.length }, 'session directory: replica state published');
       }
-      const expected = this.#lastTotal;
+      // What Redis holds when the script runs, unless someone else wrote to the hash (see #written).
+      const expected = new Map(this.#written);
       const urlEntry = this.#o.keys.seal(`${KEY_PREFIX}urls#${this.#o.replicaId}`, Date.now() + this.#o.aliveMs + URL_SLACK_MS, `${this.#epoch} ${this.#o.replicaUrl}`);
       const reply = await runScript(client, HEARTBEAT, {
         keys: [`${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`, this.#countsKey, `${KEY_PREFIX}repair:${this.#o.replicaId}`],
-        arguments: [this.#o.replicaId, urlEntry, String(this.#o.aliveMs)],
+        // More fields than this replica can have (one per owner ≤ MAX_SESSIONS, and `*`): not sent back.
+        arguments: [this.#o.replicaId, urlEntry, String(this.#o.aliveMs), String(this.#o.maxSessions + 1)],
       });
-      const [seen, repair] = Array.isArray(reply) ? reply.map(String) : ['', ''];
+      const [repair = '', length = '0', ...fields] = Array.isArray(reply) ? reply.map(String) : [];
       // Another replica found a count of ours not authentic: publish everything again.
       if (repair) this.#dirty = true;
-      // Changed by someone else (no write of ours went out meanwhile): the same. Gone (Redis
-      // restarted empty, or this replica was dropped as dead after a stall) is no sign of
-      // tampering; another value is.
-      if (seen !== expected && this.#lastTotal === expected) {
-        if (seen) this.#o.integrity.failed('count', 'own total changed in redis');
-        this.#dirty = true;
+      // Any field changed, deleted, put back or added by someone else: the hash is rewritten at
+      // once from what this replica wrote. A value that is the one written since the heartbeat was
+      // sent is no difference (a script sent again after NOSCRIPT runs after those writes). The
+      // whole hash gone (Redis restarted empty, or this replica was dropped as dead after a stall)
+      // is no sign of tampering, and its session entries are published again too.
+      if (length === '0' && expected.size > 0) this.#dirty = true;
+      const seen = new Map<string, string>();
+      for (let i = 0; i + 1 < fields.length; i += 2) seen.set(fields[i]!, fields[i + 1]!);
+      // Not sent back (more fields than it can have), a value neither expected nor since written, or one missing.
+      let differs = seen.size !== Number(length);
+      for (const [field, value] of seen) if (value !== expected.get(field) && value !== this.#written.get(field)) differs = true;
+      for (const [field, value] of expected) if (!seen.has(field) && this.#written.get(field) === value) differs = true;
+      if (differs) {
+        if (length !== '0') this.#o.integrity.failed('count', 'own counts changed in redis');
+        await this.#rewriteCounts(client.multi()).exec();
       }
     } catch (error) {
       this.#failed(error);

@@ -34,15 +34,20 @@ const shas = new Map<string, string>();
 const NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)";
 
 /**
- * KEYS: replicas, urls, counts:<me>, repair:<me>. ARGV: me, sealed url entry, aliveMs. Marks this
- * replica alive; returns {its own `*` count as Redis has it, whether another replica asked it to
- * republish} (the flag is taken), so the replica notices when its counts were changed.
+ * KEYS: replicas, urls, counts:<me>, repair:<me>. ARGV: me, sealed url entry, aliveMs, most fields.
+ * Marks this replica alive; returns {whether another replica asked it to republish (the flag is
+ * taken), the number of fields of its counts hash, then each field and value (only when there are
+ * at most `most`)}, so the replica notices when any of its counts was changed, deleted or added.
  */
 export const HEARTBEAT = `${NOW}
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[3]) * 2)
-return {redis.call('HGET', KEYS[3], '*') or '', redis.call('GETDEL', KEYS[4]) or ''}`;
+local out = {redis.call('GETDEL', KEYS[4]) or '', redis.call('HLEN', KEYS[3])}
+if out[2] <= tonumber(ARGV[4]) then
+  for _, v in ipairs(redis.call('HGETALL', KEYS[3])) do table.insert(out, v) end
+end
+return out`;
 
 /**
  * KEYS: replicas, urls. ARGV: prefix, me, owner hash, my sealed total, my sealed count for the
