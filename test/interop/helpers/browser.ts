@@ -6,7 +6,14 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 /** Debian's Chromium (apt-get install chromium); never a downloaded browser. */
 export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
-/** Flags for a headless root run on a machine with no network but loopback (see machines/node.md). */
+/**
+ * Flags for a headless root run that sends no packet off loopback. The background-networking flags
+ * alone are not enough for Chromium 156: traced with strace, it still resolved update.googleapis.com,
+ * content-autofill.googleapis.com, accounts.google.com and (a preconnect of Inspector's page)
+ * fonts.gstatic.com through the machine's DNS server. Its host resolver now answers every name but
+ * loopback's with NOTFOUND itself, so no DNS query is sent; page requests off loopback are also
+ * aborted (below).
+ */
 const ARGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -15,6 +22,9 @@ const ARGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-quic',
+  '--dns-prefetch-disable',
+  '--disable-features=AutofillServerCommunication,OptimizationHints,MediaRouter,Translate,NetworkTimeServiceQuerying',
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE [::1]',
 ];
 
 export interface FreshBrowser {
