@@ -13,7 +13,7 @@ const MAX_HOSTS = 8;
  */
 export function publicUrlHint(publicUrl: URL, logger: Logger): MiddlewareHandler {
   const warned = new Set<string>();
-  return async (c, next) => {
+  return (c, next) => {
     const host = c.req.header('host')?.toLowerCase();
     if (host && host !== publicUrl.host && !warned.has(host) && warned.size < MAX_HOSTS) {
       warned.add(host);
@@ -23,6 +23,6 @@ export function publicUrlHint(publicUrl: URL, logger: Logger): MiddlewareHandler
         `reached as ${reachedAs}, but the server announces ${publicUrl.origin} (PUBLIC_URL unset): clients that compare the resource with the URL they used refuse it — use localhost or set PUBLIC_URL`,
       );
     }
-    await next();
+    return next();
   };
 }
