@@ -2,15 +2,11 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import {
   INTEGRITY_KINDS,
   REFUSAL_REASONS,
-  type CacheLevel,
   type EraLabel,
-  type ForwardOutcome,
   type IntegrityKind,
-  type RedisErrorSource,
-  type RefusalReason,
+  type Observer,
   type Route,
   type TokenKind,
-  type ToolCallEvent,
   type Transport,
   type UpstreamOutcome,
   type UpstreamTarget,
@@ -40,16 +36,8 @@ export interface MetricsOptions {
 }
 
 /** The counters of ./observer.ts's events, in a registry of their own (one per server: tests run several in one process). */
-export interface Metrics {
+export interface Metrics extends Omit<Observer, 'metrics' | 'tracing'> {
   readonly registry: Registry;
-  request(route: Route, method: string, status: number, era: EraLabel, seconds: number): void;
-  toolCall(event: ToolCallEvent): void;
-  refused(reason: RefusalReason, kind: TokenKind): void;
-  upstream(target: UpstreamTarget, outcome: UpstreamOutcome, seconds: number): void;
-  cache(level: CacheLevel, hit: boolean): void;
-  forwarded(outcome: ForwardOutcome): void;
-  redisError(source: RedisErrorSource): void;
-  integrityFailure(kind: IntegrityKind): void;
 }
 
 /**

@@ -24,7 +24,7 @@ import { claudeCodeHome, type ClaudeTransport } from './helpers/claude-code.js';
 import { assertIdentity } from './helpers/identity.js';
 import { FINAL_TEXT, startMessagesApiStandIn } from './helpers/messages-api-stand-in.js';
 import { ALICE, startOurServer, type RunningServer } from './helpers/our-server.js';
-import { authenticatedRequestsSince } from './helpers/served-requests.js';
+import { authenticatedRequestsSince } from './helpers/request-log.js';
 
 /** The client ID Claude Code 2.1.332 sends by default (its bundle's MCP_CLIENT_METADATA_URL). */
 const VENDOR_CLIENT_ID = 'https://claude.ai/oauth/claude-code-client-metadata';

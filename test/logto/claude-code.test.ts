@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { claudeCodeHome, type ClaudeTransport } from '../interop/helpers/claude-code.js';
 import { FINAL_TEXT, startMessagesApiStandIn } from '../interop/helpers/messages-api-stand-in.js';
-import { authenticatedRequestsSince } from '../interop/helpers/served-requests.js';
+import { authenticatedRequestsSince } from '../interop/helpers/request-log.js';
 import { logtoServerHooks } from './support/hooks.js';
 import { signInAtLogto } from './support/sign-in.js';
 import { managementApi, must } from './support/tenant.js';

@@ -8,7 +8,11 @@ export interface ServedRequest {
   era?: string;
 }
 
-/** Our server's request-log lines (LOG_LEVEL info) of authenticated requests since chunk `from`. */
+/**
+ * The requests our server answered past its bearer gate (their request-log line has a `sub`) since
+ * chunk `from` of `logs` (LOG_LEVEL info or lower): which endpoint served the client, and on /mcp which
+ * era. The third-party client tests (Claude Code, Gemini CLI) read which era and transport they got here.
+ */
 export function authenticatedRequestsSince(logs: LogCapture, from: number): ServedRequest[] {
   return logs.chunks
     .slice(from)
