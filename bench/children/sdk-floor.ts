@@ -10,6 +10,7 @@
  */
 import type * as Sdk from '@modelcontextprotocol/server';
 import type * as ModernModule from '../../src/transports/modern.js';
+import { cpuMsPerCall as cpuPerCall } from './cpu-per-call.js';
 import { distUrl, serveStats } from './ipc.js';
 import { MODERN_WHOAMI_HEADERS, modernWhoamiCall } from './modern-call.js';
 
@@ -39,16 +40,8 @@ const trivial = createMcpHandler(
   { legacy: 'reject' },
 );
 
-/** CPU milliseconds per call of `one`, after a warm-up; fails if an answer is not what it should be. */
-async function cpuMsPerCall(one: () => Promise<string>, expect: string): Promise<number> {
-  for (let i = 0; i < WARMUP; i++) await one();
-  const sample = await one();
-  if (!sample.includes(expect)) throw new Error(`unexpected answer: ${sample.slice(0, 200)}`);
-  const before = process.cpuUsage();
-  for (let i = 0; i < CALLS; i++) await one();
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000 / CALLS;
-}
+/** CPU milliseconds per call of `one`, after a warm-up (cpu-per-call.ts). */
+const cpuMsPerCall = (one: () => Promise<string>, expect: string) => cpuPerCall(one, expect, { calls: CALLS, warmup: WARMUP });
 
 const call = (handler: { fetch: typeof ours.fetch }) => async () => (await handler.fetch(request(), { parsedBody: body, authInfo } as never)).text();
 const result = {

@@ -16,6 +16,7 @@ import type * as SdkMcp from '@modelcontextprotocol/sdk/server/mcp.js';
 import type * as SdkTransport from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type * as SessionsModule from '../../src/transports/sessions.js';
 import type * as StreamableModule from '../../src/transports/streamable.js';
+import { cpuMsPerCall as cpuPerCall } from './cpu-per-call.js';
 import { distUrl, serveStats } from './ipc.js';
 
 const { streamableHandler } = (await import(distUrl('transports/streamable.js'))) as typeof StreamableModule;
@@ -53,16 +54,8 @@ const trivial = async (req: Request): Promise<Response> => {
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** CPU milliseconds per call of `one`, after a warm-up; fails if an answer is not what it should be. */
-async function cpuMsPerCall(one: () => Promise<string>, expect: string): Promise<number> {
-  for (let i = 0; i < WARMUP; i++) await one();
-  const sample = await one();
-  if (!sample.includes(expect)) throw new Error(`unexpected answer: ${sample.slice(0, 200)}`);
-  const before = process.cpuUsage();
-  for (let i = 0; i < CALLS; i++) await one();
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000 / CALLS;
-}
+/** CPU milliseconds per call of `one`, after a warm-up (cpu-per-call.ts). */
+const cpuMsPerCall = (one: () => Promise<string>, expect: string) => cpuPerCall(one, expect, { calls: CALLS, warmup: WARMUP });
 
 const result = {
   request: await cpuMsPerCall(async () => {
