@@ -115,6 +115,20 @@ export async function startNginx(listen: number, replicas: number[]): Promise<Pr
   mkdirSync(join(prefix, 'tmp'));
   writeFileSync(join(prefix, 'nginx.conf'), nginxConfig({ listen, replicas, prefix }));
   // nginx prints no "ready" line: wait until /healthz answers through it (bounded).
+  return runNginx(prefix, 'nginx', () =>
+    fetch(`http://127.0.0.1:${listen}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    ),
+  );
+}
+
+/**
+ * Runs nginx in the foreground on `prefix`/nginx.conf (written by the caller, temp directories under
+ * `prefix`/tmp) until `up()` says it answers (10 s at most, or nginx exits: the error carries its
+ * output, named `what`). `stop()` quits it gracefully (SIGKILL after 5 s) and removes `prefix`.
+ */
+export async function runNginx(prefix: string, what: string, up: () => Promise<boolean>): Promise<Proc & { prefix: string }> {
   const proc = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -122,14 +136,10 @@ export async function startNginx(listen: number, replicas: number[]): Promise<Pr
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const up = await fetch(`http://127.0.0.1:${listen}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) break;
+    if (await up()) break;
     if (proc.exitCode !== null || Date.now() > deadline) {
       proc.kill('SIGKILL');
-      throw new Error(`nginx did not start: ${out}`);
+      throw new Error(`${what} did not start: ${out}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

@@ -4,13 +4,12 @@
  * with a password, and a TLS front (nginx) for a replica, as a replica's `https://` REPLICA_URL.
  */
 import { execFileSync } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
-import { run, type Proc } from './processes.js';
+import { run, runNginx, type Proc } from './processes.js';
 
 export interface Tls {
   dir: string;
@@ -117,43 +116,19 @@ http {
 }
 `,
   );
-  const proc = spawn('nginx', ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const deadline = Date.now() + 10_000;
   // Up once /healthz answers through it over TLS, the certificate checked against the CA.
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const req = request({ host: '127.0.0.1', port: listen, path: '/healthz', ca: tls.ca, timeout: 1000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      });
-      req.on('error', () => resolve(false));
-      req.on('timeout', () => req.destroy());
-      req.end();
-    });
-    if (up) break;
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      proc.kill('SIGKILL');
-      throw new Error(`TLS front did not start: ${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    child: proc,
+  return runNginx(
     prefix,
-    output: () => out,
-    exited,
-    async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGQUIT');
-        const force = setTimeout(() => proc.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(force);
-      }
-      rmSync(prefix, { recursive: true, force: true });
-    },
-  };
+    'TLS front',
+    () =>
+      new Promise<boolean>((resolve) => {
+        const req = request({ host: '127.0.0.1', port: listen, path: '/healthz', ca: tls.ca, timeout: 1000 }, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        });
+        req.on('error', () => resolve(false));
+        req.on('timeout', () => req.destroy());
+        req.end();
+      }),
+  );
 }
