@@ -8,13 +8,13 @@
  * And without `--client-id`: the "Incompatible auth server" refusal the docs explain.
  */
 import assert from 'node:assert/strict';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { claudeCodeHome, type ClaudeTransport } from '../interop/helpers/claude-code.js';
 import { FINAL_TEXT, startMessagesApiStandIn } from '../interop/helpers/messages-api-stand-in.js';
 import { authenticatedRequestsSince } from '../interop/helpers/request-log.js';
+import { createApplication, type LogtoApplication } from './support/applications.js';
 import { logtoServerHooks } from './support/hooks.js';
 import { signInAtLogto } from './support/sign-in.js';
-import { managementApi, must } from './support/tenant.js';
 
 /** Fixed callback port (below Linux's ephemeral range, see support/tenant.ts); the app is registered with it. */
 const CALLBACK_PORT = 28433;
@@ -30,23 +30,14 @@ async function resourceOf(endpointUrl: string): Promise<string> {
 
 describe('Claude Code 2.1.332 against the real Logto (pre-registered Native app)', () => {
   const fixture = logtoServerHooks();
+  let app: LogtoApplication | undefined;
   let appId: string;
 
   before(async () => {
-    const api = managementApi(fixture.suite.logto);
-    const app = must(
-      'POST /api/applications (Native)',
-      await api.POST('/api/applications', {
-        body: {
-          name: 'Claude Code (tests)',
-          type: 'Native',
-          // @logto/api's generated types declare redirect URIs as objects; Logto takes strings.
-          oidcClientMetadata: { redirectUris: [REDIRECT_URI] as unknown as Array<Record<string, unknown>>, postLogoutRedirectUris: [] },
-        },
-      }),
-    );
+    app = await createApplication(fixture.suite.logto, 'Claude Code (tests)', 'Native', [REDIRECT_URI]);
     appId = app.id;
   });
+  after(() => app?.delete());
 
   for (const transport of ['http', 'sse'] as const satisfies readonly ClaudeTransport[]) {
     it(`${transport === 'http' ? 'Streamable HTTP' : 'SSE'}: mcp add --client-id --callback-port, list, login as alice at Logto, list, whoami in print mode`, async () => {

@@ -13,38 +13,21 @@ import { after, before, describe, it } from 'node:test';
 import { GeminiCli, geminiEntry, whoamiFromFunctionResponse } from '../interop/helpers/gemini-cli.js';
 import { startGeminiModel } from '../interop/helpers/gemini-model.js';
 import { authenticatedRequestsSince } from '../interop/helpers/request-log.js';
+import { createApplication, type LogtoApplication } from './support/applications.js';
 import { logtoServerHooks } from './support/hooks.js';
 import { signInAtLogto } from './support/sign-in.js';
-import { managementApi, must } from './support/tenant.js';
 
 /** The Gemini App's one redirect URI: a fixed loopback port below the ephemeral range (see tenant.ts). */
 const GEMINI_REDIRECT_URI = 'http://localhost:28440/oauth/callback';
 
 describe('Gemini CLI 0.61.0 against the real Logto (pre-registered Native app)', () => {
   const fixture = logtoServerHooks();
-  let appId: string | undefined;
+  let app: LogtoApplication | undefined;
   before(async () => {
     geminiEntry(); // install outside the per-test timeouts
-    const api = managementApi(fixture.suite.logto);
-    const app = must(
-      'POST /api/applications (Native, Gemini CLI)',
-      await api.POST('/api/applications', {
-        body: {
-          name: 'Gemini CLI (tests)',
-          type: 'Native',
-          // @logto/api's generated types declare redirect URIs as objects; Logto takes strings.
-          oidcClientMetadata: { redirectUris: [GEMINI_REDIRECT_URI] as unknown as Array<Record<string, unknown>>, postLogoutRedirectUris: [] },
-        },
-      }),
-    );
-    appId = app.id;
+    app = await createApplication(fixture.suite.logto, 'Gemini CLI (tests)', 'Native', [GEMINI_REDIRECT_URI]);
   });
-  after(async () => {
-    if (appId) {
-      const api = managementApi(fixture.suite.logto);
-      await api.DELETE('/api/applications/{id}', { params: { path: { id: appId } }, parseAs: 'text' });
-    }
-  });
+  after(() => app?.delete());
 
   for (const transport of ['http', 'sse'] as const) {
     it(`${transport === 'http' ? 'Streamable HTTP' : 'SSE'}: /mcp auth with the App ID, sign in at Logto as alice, whoami names her`, async () => {
@@ -53,7 +36,7 @@ describe('Gemini CLI 0.61.0 against the real Logto (pre-registered Native app)',
       const resource = transport === 'http' ? server.advertisedResources.mcp : server.advertisedResources.sse;
       assert.equal(resource, endpoint, "the endpoint's document names the endpoint (what Gemini CLI checks, RFC 9728 §3.3)");
       const { alice } = suite.tenant;
-      const clientId = appId!;
+      const clientId = app!.id;
       const model = await startGeminiModel();
       const cli = new GeminiCli(model.baseUrl);
       try {
