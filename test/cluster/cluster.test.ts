@@ -11,15 +11,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEV_USERS, startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
+import { DEV_USERS, type DevIdp } from '../../src/dev-idp/index.js';
 import { getDevToken } from '../../src/dev-idp/token-helper.js';
 import { freePort } from '../support/harness.js';
+import { startBackplane, stopBackplane } from './backplane.js';
 import { startNginx, startReplica, type Proc } from './processes.js';
-import { makeCertificates, redisProbe, secureRedisUrl, startSecureRedis, type Tls } from './secure.js';
+import { redisProbe, secureRedisUrl, startSecureRedis, type Tls } from './secure.js';
 
 const PROTOCOL_VERSION = '2025-06-18';
 const MAX_SESSIONS = 10;
@@ -137,11 +135,7 @@ describe('several instances: two replicas behind nginx, sharing Redis', { timeou
   before(async () => {
     const nginxPort = await freePort();
     base = `http://127.0.0.1:${nginxPort}`;
-    redisPort = await freePort();
-    redisDir = mkdtempSync(join(tmpdir(), 'lwm-redis-'));
-    tls = makeCertificates();
-    redis = await startSecureRedis(redisPort, redisDir, tls);
-    idp = await startDevIdp({ port: 0, resources: { [`${base}/mcp`]: ['whoami:read'], [`${base}/sse`]: ['whoami:read'] }, logger: { info() {}, warn() {}, error() {} } });
+    ({ tls, redis, redisPort, redisDir, idp } = await startBackplane(base));
     await startReplicaNamed('r1', await freePort());
     await startReplicaNamed('r2', await freePort());
     nginx = await startNginx(nginxPort, [replicas.r1.port, replicas.r2.port]);
@@ -150,10 +144,7 @@ describe('several instances: two replicas behind nginx, sharing Redis', { timeou
   after(async () => {
     await nginx?.stop();
     await Promise.allSettled(Object.values(replicas).map((r) => r.proc.stop()));
-    await idp?.close();
-    await redis?.stop();
-    if (redisDir) rmSync(redisDir, { recursive: true, force: true });
-    if (tls) rmSync(tls.dir, { recursive: true, force: true });
+    await stopBackplane({ idp, redis, redisDir, tls });
   });
 
   it('caps hold across replicas: MAX_SESSIONS_PER_SUBJECT and MAX_SESSIONS count both replicas', async () => {

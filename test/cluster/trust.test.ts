@@ -11,21 +11,19 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { tokenHash } from '../../src/auth/cache.js';
 import { ownerHash } from '../../src/cluster/directory.js';
 import { FORWARD_AUTH_HEADER, FORWARDED_HEADER, signForward } from '../../src/cluster/forward-auth.js';
 import { ClusterKeys } from '../../src/cluster/seal.js';
-import { DEV_USERS, startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
+import { DEV_USERS, type DevIdp } from '../../src/dev-idp/index.js';
 import { getDevToken } from '../../src/dev-idp/token-helper.js';
 import { ownerOf } from '../../src/transports/sessions.js';
 import { freePort } from '../support/harness.js';
+import { startBackplane, stopBackplane } from './backplane.js';
 import { startNginx, startReplica, type Proc } from './processes.js';
-import { makeCertificates, redisProbe, secureRedisUrl, startSecureRedis, startTlsFront, type Tls } from './secure.js';
+import { redisProbe, secureRedisUrl, startTlsFront, type Tls } from './secure.js';
 
 const PROTOCOL_VERSION = '2025-06-18';
 const MAX_SESSIONS = 5;
@@ -155,12 +153,8 @@ describe('trust boundaries of a cluster: what Redis says is believed only when t
   before(async () => {
     const nginxPort = await freePort();
     base = `http://127.0.0.1:${nginxPort}`;
-    redisPort = await freePort();
-    redisDir = mkdtempSync(join(tmpdir(), 'lwm-redis-'));
-    tls = makeCertificates();
-    redis = await startSecureRedis(redisPort, redisDir, tls);
+    ({ tls, redis, redisPort, redisDir, idp } = await startBackplane(base));
     probe = await redisProbe(redisPort, tls);
-    idp = await startDevIdp({ port: 0, resources: { [`${base}/mcp`]: ['whoami:read'], [`${base}/sse`]: ['whoami:read'] }, logger: { info() {}, warn() {}, error() {} } });
     await startNamed('r1', CLUSTER_SECRET);
     await startNamed('r2', CLUSTER_SECRET);
     nginx = await startNginx(nginxPort, [replicas.r1!.port, replicas.r2!.port]);
@@ -171,10 +165,7 @@ describe('trust boundaries of a cluster: what Redis says is believed only when t
     await Promise.allSettled(Object.values(replicas).map((r) => r.proc.stop()));
     await Promise.allSettled(fronts.map((f) => f.stop()));
     await probe?.close().catch(() => {});
-    await idp?.close();
-    await redis?.stop();
-    if (redisDir) rmSync(redisDir, { recursive: true, force: true });
-    if (tls) rmSync(tls.dir, { recursive: true, force: true });
+    await stopBackplane({ idp, redis, redisDir, tls });
   });
 
   it('REPLICA_URL=https://…: a forwarded call reaches the holder over TLS (certificate of a private CA, NODE_EXTRA_CA_CERTS); the URL speaks nothing but TLS', async () => {
