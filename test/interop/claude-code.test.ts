@@ -20,7 +20,7 @@ import { authorizeHeadless } from '../support/authorize-headless.js';
 import { LogCapture } from '../support/harness.js';
 import { startHttpsDocuments, type HttpsDocuments } from '../support/https-documents.js';
 import { loopbackOnlyFetch, type LoopbackOnlyFetch } from '../support/loopback-fetch.js';
-import { claudeCodeHome, type ClaudeTransport } from './helpers/claude-code.js';
+import { assertClaudeCodeEras, claudeCodeHome, type ClaudeTransport } from './helpers/claude-code.js';
 import { assertIdentity } from './helpers/identity.js';
 import { FINAL_TEXT, startMessagesApiStandIn } from './helpers/messages-api-stand-in.js';
 import { ALICE, startOurServer, type RunningServer } from './helpers/our-server.js';
@@ -135,15 +135,7 @@ describe('Claude Code 2.1.332 against the dev IdP', () => {
         const served = authenticatedRequestsSince(logs, fromLog);
         const versions = home.negotiatedVersions(NAME);
         assert.ok(versions.length > 0, 'Claude Code logged its connections');
-        if (transport === 'http') {
-          assert.ok(served.length > 0 && served.every((r) => r.path === '/mcp'), `served: ${JSON.stringify(served)}`);
-          assert.deepEqual([...new Set(served.map((r) => r.era))], ['modern'], 'the 2026-07-28 era served every /mcp request');
-          assert.deepEqual([...new Set(versions)], ['2026-07-28']);
-        } else {
-          assert.ok(served.some((r) => r.path.startsWith('/messages')), `served: ${JSON.stringify(served)}`);
-          assert.ok(served.every((r) => r.path === '/sse' || r.path.startsWith('/messages')), `only the SSE endpoints (2025 era): ${JSON.stringify(served)}`);
-          assert.deepEqual([...new Set(versions)], ['2025-11-25']);
-        }
+        assertClaudeCodeEras(transport, served, versions);
         assert.deepEqual(guard.refused, [], 'nothing off loopback was fetched');
       } finally {
         home.remove();

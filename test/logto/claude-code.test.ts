@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { claudeCodeHome, type ClaudeTransport } from '../interop/helpers/claude-code.js';
+import { assertClaudeCodeEras, claudeCodeHome, type ClaudeTransport } from '../interop/helpers/claude-code.js';
 import { FINAL_TEXT, startMessagesApiStandIn } from '../interop/helpers/messages-api-stand-in.js';
 import { authenticatedRequestsSince } from '../interop/helpers/request-log.js';
 import { createApplication, type LogtoApplication } from './support/applications.js';
@@ -69,15 +69,7 @@ describe('Claude Code 2.1.332 against the real Logto (pre-registered Native app)
 
         const served = authenticatedRequestsSince(server.logs, fromLog);
         const versions = home.negotiatedVersions(NAME);
-        if (transport === 'http') {
-          assert.ok(served.length > 0 && served.every((r) => r.path === '/mcp'), `served: ${JSON.stringify(served)}`);
-          assert.deepEqual([...new Set(served.map((r) => r.era))], ['modern'], 'the 2026-07-28 era served every /mcp request');
-          assert.deepEqual([...new Set(versions)], ['2026-07-28']);
-        } else {
-          assert.ok(served.some((r) => r.path.startsWith('/messages')), `served: ${JSON.stringify(served)}`);
-          assert.ok(served.every((r) => r.path === '/sse' || r.path.startsWith('/messages')), `only the SSE endpoints (2025 era): ${JSON.stringify(served)}`);
-          assert.deepEqual([...new Set(versions)], ['2025-11-25']);
-        }
+        assertClaudeCodeEras(transport, served, versions);
       } finally {
         home.remove();
         await model.close();

@@ -20,6 +20,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand, spawnGroup, type RunResult } from './processes.js';
+import type { ServedRequest } from './request-log.js';
 import { ROOT, interopTools } from './tools.js';
 
 export type ClaudeTransport = 'http' | 'sse';
@@ -210,4 +211,22 @@ export function claudeCodeHome(modelBaseUrl: string, env: Record<string, string>
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Which era served Claude Code, in the server's words (`served`, from request-log.ts) and in Claude
+ * Code's (`versions`, its negotiated protocol versions): Streamable HTTP speaks 2026-07-28 on /mcp and
+ * nothing else; SSE stays on /sse + /messages (the 2025 era, 2025-11-25). The same whichever IdP signed
+ * the token (test/interop and test/logto both assert it).
+ */
+export function assertClaudeCodeEras(transport: ClaudeTransport, served: ServedRequest[], versions: string[]): void {
+  if (transport === 'http') {
+    assert.ok(served.length > 0 && served.every((r) => r.path === '/mcp'), `served: ${JSON.stringify(served)}`);
+    assert.deepEqual([...new Set(served.map((r) => r.era))], ['modern'], 'the 2026-07-28 era served every /mcp request');
+    assert.deepEqual([...new Set(versions)], ['2026-07-28']);
+  } else {
+    assert.ok(served.some((r) => r.path.startsWith('/messages')), `served: ${JSON.stringify(served)}`);
+    assert.ok(served.every((r) => r.path === '/sse' || r.path.startsWith('/messages')), `only the SSE endpoints (2025 era): ${JSON.stringify(served)}`);
+    assert.deepEqual([...new Set(versions)], ['2025-11-25']);
+  }
 }
