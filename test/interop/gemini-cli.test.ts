@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { authorizeHeadless } from '../support/authorize-headless.js';
 import { LogCapture } from '../support/harness.js';
 import { assertIdentity } from './helpers/identity.js';
-import { GeminiCli, geminiEntry, whoamiFromFunctionResponse } from './helpers/gemini-cli.js';
+import { assertGeminiEras, GeminiCli, geminiEntry, whoamiFromFunctionResponse } from './helpers/gemini-cli.js';
 import { startGeminiModel } from './helpers/gemini-model.js';
 import { ALICE, startOurServer, type RunningServer } from './helpers/our-server.js';
 import { authenticatedRequestsSince } from './helpers/request-log.js';
@@ -69,14 +69,7 @@ describe('Gemini CLI 0.61.0: /mcp auth in its terminal UI (dynamic registration 
         // Which era served it, in the server's words: the 2025 (legacy) era on /mcp; the legacy SSE
         // transport (/sse + /messages) for SSE, which has one era only and whose log lines name none.
         const served = authenticatedRequestsSince(logs, fromLog);
-        const paths = [...new Set(served.map((r) => r.path))].sort();
-        if (transport === 'http') {
-          assert.deepEqual(paths, ['/mcp'], JSON.stringify(served));
-          assert.deepEqual([...new Set(served.map((r) => r.era))], ['legacy'], `eras that served /mcp: ${JSON.stringify(served)}`);
-        } else {
-          assert.deepEqual(paths, ['/messages', '/sse'], JSON.stringify(served));
-          assert.ok(!served.some((r) => r.era === 'modern'), JSON.stringify(served));
-        }
+        assertGeminiEras(transport, served);
       } finally {
         cli.remove();
         await model.close();

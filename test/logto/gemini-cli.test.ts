@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GeminiCli, geminiEntry, whoamiFromFunctionResponse } from '../interop/helpers/gemini-cli.js';
+import { assertGeminiEras, GeminiCli, geminiEntry, whoamiFromFunctionResponse } from '../interop/helpers/gemini-cli.js';
 import { startGeminiModel } from '../interop/helpers/gemini-model.js';
 import { authenticatedRequestsSince } from '../interop/helpers/request-log.js';
 import { createApplication, type LogtoApplication } from './support/applications.js';
@@ -62,14 +62,7 @@ describe('Gemini CLI 0.61.0 against the real Logto (pre-registered Native app)',
         assert.equal(claims['client_id'], clientId);
 
         const served = authenticatedRequestsSince(server.logs, fromLog);
-        const paths = [...new Set(served.map((r) => r.path))].sort();
-        if (transport === 'http') {
-          assert.deepEqual(paths, ['/mcp'], JSON.stringify(served));
-          assert.deepEqual([...new Set(served.map((r) => r.era))], ['legacy'], `eras that served /mcp: ${JSON.stringify(served)}`);
-        } else {
-          assert.deepEqual(paths, ['/messages', '/sse'], JSON.stringify(served));
-          assert.ok(!served.some((r) => r.era === 'modern'), JSON.stringify(served));
-        }
+        assertGeminiEras(transport, served);
       } finally {
         cli.remove();
         await model.close();

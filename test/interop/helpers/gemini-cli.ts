@@ -19,12 +19,14 @@
  * metadata), registration (RFC 7591, when no client id is configured), PKCE and token exchange, and
  * keeps the tokens in `~/.gemini/mcp-oauth-tokens.json` of its home.
  */
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { runCommand, type RunResult } from './processes.js';
+import type { ServedRequest } from './request-log.js';
 import { interopTools, ROOT } from './tools.js';
 
 const execFileAsync = promisify(execFile);
@@ -290,4 +292,21 @@ export function whoamiFromFunctionResponse(response: unknown): Record<string, un
   if (typeof output !== 'string') throw new Error(`functionResponse without text output: ${JSON.stringify(response)}`);
   const json = output.slice(output.indexOf('{'), output.lastIndexOf('}') + 1);
   return JSON.parse(json) as Record<string, unknown>;
+}
+
+/**
+ * Which era served Gemini CLI, in the server's words (`served`, from request-log.ts): the 2025
+ * (legacy) era on /mcp and nothing else for Streamable HTTP; /sse + /messages and never the
+ * 2026-07-28 era for SSE (the legacy SSE transport has one era, and its log lines name none). The
+ * same whichever IdP signed the token (test/interop and test/logto both assert it).
+ */
+export function assertGeminiEras(transport: 'http' | 'sse', served: ServedRequest[]): void {
+  const paths = [...new Set(served.map((r) => r.path))].sort();
+  if (transport === 'http') {
+    assert.deepEqual(paths, ['/mcp'], JSON.stringify(served));
+    assert.deepEqual([...new Set(served.map((r) => r.era))], ['legacy'], `eras that served /mcp: ${JSON.stringify(served)}`);
+  } else {
+    assert.deepEqual(paths, ['/messages', '/sse'], JSON.stringify(served));
+    assert.ok(!served.some((r) => r.era === 'modern'), JSON.stringify(served));
+  }
 }
