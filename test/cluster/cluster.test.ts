@@ -17,9 +17,9 @@ import { getDevToken } from '../../src/dev-idp/token-helper.js';
 import { freePort } from '../support/harness.js';
 import { startBackplane, stopBackplane } from './backplane.js';
 import { startNginx, startReplica, type Proc } from './processes.js';
+import { headers, PROTOCOL_VERSION, whoamiCall } from './requests.js';
 import { redisProbe, secureRedisUrl, startSecureRedis, type Tls } from './secure.js';
 
-const PROTOCOL_VERSION = '2025-06-18';
 const MAX_SESSIONS = 10;
 const MAX_PER_SUBJECT = 6;
 /** Every request of these tests gives up after this long: a hang fails the test, it never stalls it. */
@@ -51,18 +51,7 @@ function token(username: string, kind: 'jwt' | 'opaque'): Promise<string> {
   return getDevToken({ issuer: idp.issuer, username, password: pass(username), ...(kind === 'jwt' ? { resource: `${base}/mcp` } : {}) }).then((t) => t.access_token);
 }
 
-function headers(tok: string, sessionId?: string): Record<string, string> {
-  return {
-    authorization: `Bearer ${tok}`,
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': PROTOCOL_VERSION,
-    ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
-  };
-}
-
 const initialize = (id = 1) => JSON.stringify({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'cluster-test', version: '1' } } });
-const whoamiCall = (id = 2) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
 
 /** POST to `/mcp` of `at` (nginx by default), bounded in time. */
 async function post(tok: string, body: string, o: { sessionId?: string; at?: string } = {}) {

@@ -23,9 +23,9 @@ import { ownerOf } from '../../src/transports/sessions.js';
 import { freePort } from '../support/harness.js';
 import { startBackplane, stopBackplane } from './backplane.js';
 import { startNginx, startReplica, type Proc } from './processes.js';
+import { headers, PROTOCOL_VERSION, whoamiCall } from './requests.js';
 import { redisProbe, secureRedisUrl, startTlsFront, type Tls } from './secure.js';
 
-const PROTOCOL_VERSION = '2025-06-18';
 const MAX_SESSIONS = 5;
 const MAX_PER_SUBJECT = 3;
 const REQUEST_LIMIT_MS = 15_000;
@@ -65,18 +65,7 @@ function token(username: string, kind: 'jwt' | 'opaque'): Promise<string> {
   });
 }
 
-function headers(tok: string, sessionId?: string): Record<string, string> {
-  return {
-    authorization: `Bearer ${tok}`,
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': PROTOCOL_VERSION,
-    ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
-  };
-}
-
 const initialize = () => JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'trust-test', version: '1' } } });
-const whoamiCall = (id = 2) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
 const answeredSub = (text: string) => (JSON.parse(text) as { result?: { structuredContent?: { sub?: string } } }).result?.structuredContent?.sub;
 
 async function post(tok: string, body: string, o: { sessionId?: string; at?: string; extra?: Record<string, string> } = {}) {
