@@ -2,7 +2,8 @@ import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type
 import type { Context, MiddlewareHandler } from 'hono';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { EraLabel, Tracing, Transport } from '../observe/observer.js';
+import type { Tracing, Transport } from '../observe/observer.js';
+import { eraOf } from './request-metrics.js';
 
 const headerGetter: TextMapGetter<Headers> = {
   get: (headers, key) => headers.get(key) ?? undefined,
@@ -27,8 +28,6 @@ export interface McpSpanOptions {
   transport: Transport;
   /** Tool names that may appear in a span name (the registered tools); others only as the attribute. */
   tools: ReadonlySet<string>;
-  /** The protocol era that served the request (src/app.ts knows how to tell). */
-  eraOf: (c: Context) => EraLabel;
 }
 
 /**
@@ -70,7 +69,7 @@ export function mcpSpan(o: McpSpanOptions): MiddlewareHandler {
 function describe(span: Span, c: Context, o: McpSpanOptions): void {
   const status = c.res.status;
   span.setAttribute('http.response.status_code', status);
-  span.setAttribute('logto_whoami.era', o.eraOf(c));
+  span.setAttribute('logto_whoami.era', eraOf(c));
   const body = c.get('rpc') as unknown;
   const message = record(Array.isArray(body) ? body[0] : body);
   const method = typeof message?.['method'] === 'string' ? clip(message['method'], 128) : undefined;
