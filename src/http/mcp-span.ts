@@ -1,6 +1,6 @@
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type TextMapGetter } from '@opentelemetry/api';
 import type { Context, MiddlewareHandler } from 'hono';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Tracing, Transport } from '../observe/observer.js';
 import { eraOf } from './request-metrics.js';
@@ -96,7 +96,7 @@ function describe(span: Span, c: Context, o: McpSpanOptions): void {
   if (version !== undefined) span.setAttribute('mcp.protocol.version', clip(version, 32));
   // The session, as a tag: a session id is a capability of its owner, kept out of telemetry like out of logs.
   const session = c.req.header('mcp-session-id') ?? c.req.query('sessionId') ?? c.res.headers.get('mcp-session-id') ?? undefined;
-  if (session) span.setAttribute('mcp.session.id', createHash('sha256').update(session).digest('base64url').slice(0, 16));
+  if (session) span.setAttribute('mcp.session.id', hash('sha256', session, 'base64url').slice(0, 16));
   if (meta && typeof meta['traceparent'] === 'string') {
     const linked = trace.getSpanContext(o.tracing.propagator.extract(ROOT_CONTEXT, meta, recordGetter));
     if (linked) span.addLink({ context: linked, attributes: { 'logto_whoami.link': 'params._meta.traceparent' } });
