@@ -2,7 +2,7 @@ import { getApplication, PUBLIC_CLIENT_TYPES, type Application } from '../applic
 import { ManagementApiError } from '../errors.js';
 import type { ManagementClient } from '../management-client.js';
 import { listApiResources, type ApiResource } from '../resources.js';
-import { listUserRoles } from '../roles.js';
+import { listUserRoles, type Role } from '../roles.js';
 import type { Check } from './checklist.js';
 import { nearMiss } from './near-miss.js';
 
@@ -39,20 +39,23 @@ export async function checkTenant(input: TenantCheckInput): Promise<Check[]> {
   }
   const checks: Check[] = [{ id: 'm2m.token', status: 'ok', summary: 'Management API: the machine-to-machine app signs in and may read the tenant' }];
 
-  for (const wanted of input.resources) checks.push(...(await checkApiResource(input.management, resources, wanted, input.requiredScopes)));
+  // The roles are read once, when the first resource needs them, and shared by every resource.
+  let roles: Promise<Role[]> | undefined;
+  const userRoles = () => (roles ??= listUserRoles(management.api));
+  for (const wanted of input.resources) checks.push(...(await checkApiResource(userRoles, resources, wanted, input.requiredScopes)));
   checks.push(await checkApplication(input));
   return checks;
 }
 
 /** `wanted` exists as an API identifier (else its near misses), its permissions, and the roles that grant them. */
-async function checkApiResource(management: ManagementClient, resources: readonly ApiResource[], wanted: string, requiredScopes: readonly string[]): Promise<Check[]> {
+async function checkApiResource(userRoles: () => Promise<Role[]>, resources: readonly ApiResource[], wanted: string, requiredScopes: readonly string[]): Promise<Check[]> {
   const match = resources.find((r) => r.indicator === wanted);
   if (match) {
     const permissions = checkPermissions(match, requiredScopes);
     return [
       { id: 'tenant.api_resource', status: 'ok', summary: `API resource "${match.name}" has the API identifier ${wanted}` },
       permissions,
-      ...(permissions.status === 'ok' && requiredScopes.length > 0 ? [await checkRoles(management, match, requiredScopes)] : []),
+      ...(permissions.status === 'ok' && requiredScopes.length > 0 ? [await checkRoles(userRoles, match, requiredScopes)] : []),
     ];
   }
   // Closest first: another port is the weakest hint (local setups often have several).
@@ -97,10 +100,10 @@ function checkPermissions(resource: ApiResource, required: readonly string[]): C
 }
 
 /** Logto puts a permission into a user's token only when one of the user's roles grants it. */
-async function checkRoles(management: ManagementClient, resource: ApiResource, required: readonly string[]): Promise<Check> {
+async function checkRoles(userRoles: () => Promise<Role[]>, resource: ApiResource, required: readonly string[]): Promise<Check> {
   let roles;
   try {
-    roles = await listUserRoles(management.api);
+    roles = await userRoles();
   } catch (error) {
     return { id: 'tenant.roles', status: 'warn', summary: `roles: not checked (${error instanceof Error ? error.message : String(error)})` };
   }
