@@ -10,7 +10,7 @@ import { loopbackHostnames, originGuard } from './http/guard.js';
 import type { RpcVariables } from './http/jsonrpc.js';
 import { mcpSpan } from './http/mcp-span.js';
 import { metadataRoutes } from './http/metadata.js';
-import { eraOf, requestMetrics } from './http/request-metrics.js';
+import { requestMetrics } from './http/request-metrics.js';
 import { publicUrlHint } from './http/public-url-hint.js';
 import { redactedPath, subjectTag, type Logger } from './log.js';
 import type { Observer } from './observe/observer.js';
@@ -152,7 +152,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
   // With tracing on, a server span per MCP request, around everything else on the route.
   const tracing = o.observer?.tracing;
   const tools = new Set([whoamiTool.name]);
-  const span = (transport: 'streamable-http' | 'sse') => (tracing ? mcpSpan({ tracing, transport, tools, eraOf }) : pass);
+  const span = (transport: 'streamable-http' | 'sse') => (tracing ? mcpSpan({ tracing, transport, tools }) : pass);
   app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', span('streamable-http'), mcpCors, guard, gate('mcp'), route('streamable'), mcp);
 
   const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes, mcp: o.mcp };

@@ -6,7 +6,7 @@ import { buildChallenge } from './challenge.js';
 import { UpstreamError } from '../oidc/errors.js';
 import { AuthError } from './errors.js';
 import type { Logger } from '../log.js';
-import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
+import { NOOP_OBSERVER, type Observer, type RefusalReason } from '../observe/observer.js';
 import { refusalReason, tokenKind } from './refusal.js';
 
 /**
@@ -94,8 +94,9 @@ export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Vari
       }
     } catch (error) {
       if (error instanceof AuthError) {
-        observer.refused(refusalReason(error), tokenKind(token));
-        if (!c.get('refusal')) c.set('refusal', { error: error.code, reason: error.description, ...fixFor(error, options.resource) });
+        const reason = refusalReason(error);
+        observer.refused(reason, tokenKind(token));
+        if (!c.get('refusal')) c.set('refusal', { error: error.code, reason: error.description, ...fixFor(error, reason, options.resource) });
         options.logger.debug({ code: error.code, reason: error.description }, 'bearer token refused');
         return challenge(c, error.status, error);
       }
@@ -114,8 +115,8 @@ export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Vari
 }
 
 /** The fix for a refusal whose cause is on the client's or the tenant's side, when there is one to name. */
-function fixFor(error: AuthError, resource: string): { fix?: string } {
-  if (/\(aud\)$/.test(error.description)) {
+function fixFor(error: AuthError, reason: RefusalReason, resource: string): { fix?: string } {
+  if (reason === 'wrong_audience') {
     return { fix: `the token was issued for another resource: the client must ask for resource=${resource}, the Logto API identifier (--doctor checks it exists)` };
   }
   if (error.description === 'a JWT access token is required') {

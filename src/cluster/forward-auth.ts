@@ -7,7 +7,7 @@ export const FORWARDED_HEADER = 'x-mcp-forwarded-to';
 export const FORWARD_AUTH_HEADER = 'x-mcp-forward-auth';
 
 /** How far a forward's time may be from the holder's clock (either way), ms. */
-export const FORWARD_WINDOW_MS = 30_000;
+const FORWARD_WINDOW_MS = 30_000;
 
 /** What a forward's MAC covers, besides its sender, time and nonce. */
 export interface ForwardedRequest {

@@ -93,7 +93,7 @@ function withoutPort(value: string): string {
  * every other character compared as sent (draft-02 wants simple string comparison; the port is RFC 8252's
  * only exception).
  */
-export function loopbackRedirectMatches(registered: readonly string[], value: string): boolean {
+function loopbackRedirectMatches(registered: readonly string[], value: string): boolean {
   const parsed = URL.parse(value);
   if (!parsed || parsed.protocol !== 'http:' || !LOOPBACK_HOSTNAMES.has(parsed.hostname)) return false;
   const candidate = withoutPort(value);

@@ -1,8 +1,9 @@
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type TextMapGetter } from '@opentelemetry/api';
 import type { Context, MiddlewareHandler } from 'hono';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { EraLabel, Tracing, Transport } from '../observe/observer.js';
+import type { Tracing, Transport } from '../observe/observer.js';
+import { eraOf } from './request-metrics.js';
 
 const headerGetter: TextMapGetter<Headers> = {
   get: (headers, key) => headers.get(key) ?? undefined,
@@ -27,8 +28,6 @@ export interface McpSpanOptions {
   transport: Transport;
   /** Tool names that may appear in a span name (the registered tools); others only as the attribute. */
   tools: ReadonlySet<string>;
-  /** The protocol era that served the request (src/app.ts knows how to tell). */
-  eraOf: (c: Context) => EraLabel;
 }
 
 /**
@@ -70,7 +69,7 @@ export function mcpSpan(o: McpSpanOptions): MiddlewareHandler {
 function describe(span: Span, c: Context, o: McpSpanOptions): void {
   const status = c.res.status;
   span.setAttribute('http.response.status_code', status);
-  span.setAttribute('logto_whoami.era', o.eraOf(c));
+  span.setAttribute('logto_whoami.era', eraOf(c));
   const body = c.get('rpc') as unknown;
   const message = record(Array.isArray(body) ? body[0] : body);
   const method = typeof message?.['method'] === 'string' ? clip(message['method'], 128) : undefined;
@@ -97,7 +96,7 @@ function describe(span: Span, c: Context, o: McpSpanOptions): void {
   if (version !== undefined) span.setAttribute('mcp.protocol.version', clip(version, 32));
   // The session, as a tag: a session id is a capability of its owner, kept out of telemetry like out of logs.
   const session = c.req.header('mcp-session-id') ?? c.req.query('sessionId') ?? c.res.headers.get('mcp-session-id') ?? undefined;
-  if (session) span.setAttribute('mcp.session.id', createHash('sha256').update(session).digest('base64url').slice(0, 16));
+  if (session) span.setAttribute('mcp.session.id', hash('sha256', session, 'base64url').slice(0, 16));
   if (meta && typeof meta['traceparent'] === 'string') {
     const linked = trace.getSpanContext(o.tracing.propagator.extract(ROOT_CONTEXT, meta, recordGetter));
     if (linked) span.addLink({ context: linked, attributes: { 'logto_whoami.link': 'params._meta.traceparent' } });

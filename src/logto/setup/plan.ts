@@ -4,7 +4,7 @@ import { listApiResources, type ApiResource } from '../resources.js';
 
 /** Name of the single-page app setup creates for MCP Inspector; how a second run finds it again. */
 export const INSPECTOR_APP_NAME = 'MCP Inspector (logto-whoami-mcp)';
-export const RESOURCE_NAME = 'MCP server (logto-whoami-mcp)';
+const RESOURCE_NAME = 'MCP server (logto-whoami-mcp)';
 
 /** The name setup gives the API resource of `indicator`: which endpoint it is, when it names one. */
 export function resourceName(indicator: string): string {
