@@ -24,6 +24,7 @@ import { assertClaudeCodeEras, claudeCodeHome, type ClaudeTransport } from './he
 import { assertIdentity } from './helpers/identity.js';
 import { FINAL_TEXT, startMessagesApiStandIn } from './helpers/messages-api-stand-in.js';
 import { ALICE, startOurServer, type RunningServer } from './helpers/our-server.js';
+import { resourceOf } from './helpers/protected-resource.js';
 import { authenticatedRequestsSince } from './helpers/request-log.js';
 
 /** The client ID Claude Code 2.1.332 sends by default (its bundle's MCP_CLIENT_METADATA_URL). */
@@ -52,13 +53,6 @@ function claudeCodeDocument(url: string): Record<string, unknown> {
     response_types: ['code'],
     token_endpoint_auth_method: 'none',
   };
-}
-
-/** The `resource` our server names for `endpointUrl` (its path-suffixed protected-resource metadata). */
-async function resourceOf(endpointUrl: string): Promise<string> {
-  const endpoint = new URL(endpointUrl);
-  const response = await fetch(`${endpoint.origin}/.well-known/oauth-protected-resource${endpoint.pathname}`);
-  return ((await response.json()) as { resource: string }).resource;
 }
 
 describe('Claude Code 2.1.332 against the dev IdP', () => {

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertClaudeCodeEras, claudeCodeHome, type ClaudeTransport } from '../interop/helpers/claude-code.js';
 import { FINAL_TEXT, startMessagesApiStandIn } from '../interop/helpers/messages-api-stand-in.js';
+import { resourceOf } from '../interop/helpers/protected-resource.js';
 import { authenticatedRequestsSince } from '../interop/helpers/request-log.js';
 import { createApplication, type LogtoApplication } from './support/applications.js';
 import { logtoServerHooks } from './support/hooks.js';
@@ -21,12 +22,6 @@ const CALLBACK_PORT = 28433;
 const REDIRECT_URI = `http://localhost:${CALLBACK_PORT}/callback`;
 const NAME = 'whoami';
 const TOOL = `mcp__${NAME}__whoami`;
-
-async function resourceOf(endpointUrl: string): Promise<string> {
-  const endpoint = new URL(endpointUrl);
-  const response = await fetch(`${endpoint.origin}/.well-known/oauth-protected-resource${endpoint.pathname}`);
-  return ((await response.json()) as { resource: string }).resource;
-}
 
 describe('Claude Code 2.1.332 against the real Logto (pre-registered Native app)', () => {
   const fixture = logtoServerHooks();
