@@ -4,10 +4,10 @@ import type { GateVariables } from '../auth/bearer-gate.js';
 import { readJsonBody } from '../http/body.js';
 import type { RpcVariables } from '../http/jsonrpc.js';
 import type { Logger } from '../log.js';
-import type { McpDeps } from '../mcp/server.js';
-import { modernHandler } from './modern.js';
+import type { McpDeps } from '../mcp/deps.js';
 import type { SessionRegistry } from './sessions.js';
-import { streamableHandler } from './streamable.js';
+import { streamableHandler2025 } from './streamable-2025.js';
+import { streamableHandler2026_07_28 } from './streamable-2026-07-28.js';
 
 export interface EraRouterOptions {
   sessions: SessionRegistry;
@@ -16,7 +16,7 @@ export interface EraRouterOptions {
   maxBodyBytes: number;
   logger: Logger;
   /** Test seam, passed to the 2026-07-28 handler. */
-  extendModernServer?: ((server: McpServer) => void) | undefined;
+  extendServer2026_07_28?: ((server: McpServer) => void) | undefined;
   /** Passed to every MCP server, whatever the era. */
   mcp?: McpDeps | undefined;
 }
@@ -34,8 +34,8 @@ type Ctx = Context<{ Variables: GateVariables & EraVariables & RpcVariables }>;
  * The body is read once, under `maxBodyBytes`, and handed to both as `parsedBody`.
  */
 export function eraRouter(options: EraRouterOptions) {
-  const legacy = streamableHandler({ sessions: options.sessions, stateless: options.stateless, mcp: options.mcp });
-  const modern = modernHandler({ maxBodyBytes: options.maxBodyBytes, logger: options.logger, mcp: options.mcp, extendServer: options.extendModernServer });
+  const legacy = streamableHandler2025({ sessions: options.sessions, stateless: options.stateless, mcp: options.mcp });
+  const modern = streamableHandler2026_07_28({ maxBodyBytes: options.maxBodyBytes, logger: options.logger, mcp: options.mcp, extendServer: options.extendServer2026_07_28 });
   return async (c: Ctx): Promise<Response> => {
     let parsedBody: unknown;
     if (c.req.method === 'POST') {
