@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const next = waiter(child);
   const idp = (await next('idp')) as Extract<FromWorker, { type: 'idp' }>;
 
-  const { startServer } = await import('../src/server.js');
+  const { startServer } = await import('../src/start/start-server.js');
   const server = await startServer(
     {
       PORT: '0',

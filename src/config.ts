@@ -66,7 +66,7 @@ export interface Config {
   readonly profileCacheTtl: number;
   /**
    * CLIENT_REDIRECT_URIS: the redirect URIs the user's MCP clients use, for the banner, --setup and
-   * --doctor; empty → MCP Inspector's defaults (src/server/banner.ts).
+   * --doctor; empty → MCP Inspector's defaults (src/shared/client-redirect-uris.ts).
    */
   readonly clientRedirectUris: readonly string[];
   // Observability (docs/observability.md).

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ConfigError } from './config.js';
-import { isTenantCommand, runTenantCommand } from './logto/command.js';
-import { startServer } from './server.js';
+import { isTenantCommand, runTenantCommand } from './tenant/command.js';
+import { startServer } from './start/start-server.js';
 
 // The only reader of process.env.
 const argv = process.argv.slice(2);

@@ -3,7 +3,7 @@
  * built `dist/`), plus a bench-only IPC channel: upstream calls are counted through the `fetch`
  * option the server already takes for its IdP calls, so no production path carries a hook.
  */
-import type * as ServerModule from '../../src/server.js';
+import type * as ServerModule from '../../src/start/start-server.js';
 import { distUrl, serveStats } from './ipc.js';
 
 const { startServer } = (await import(distUrl('server.js'))) as typeof ServerModule;

@@ -4,7 +4,7 @@
  * the server takes for its IdP calls, so no production path carries a hook): one `upstream
  * userinfo` line on stdout per call. SIGTERM closes it as `src/index.ts` does.
  */
-import { startServer } from '../../src/server.js';
+import { startServer } from '../../src/start/start-server.js';
 
 const countingFetch: typeof fetch = (input, init) => {
   const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);

@@ -19,7 +19,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { CIMD_CACHE_SECONDS, CIMD_MAX_BYTES } from '../../src/dev-idp/cimd.js';
 import { DEV_USERS, getDevToken, startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer } from '../../src/start/start-server.js';
 import { authorizeHeadless } from '../support/authorize-headless.js';
 import { runCliIn } from '../support/cli-run.js';
 import { freePort } from '../support/harness.js';

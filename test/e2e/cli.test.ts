@@ -15,7 +15,7 @@ import { runCli, type CliDeps } from '../../src/cli/commands.js';
 import type { OpenBrowser } from '../../src/cli/browser.js';
 import type { ServerRecord } from '../../src/cli/store.js';
 import { DEV_USERS } from '../../src/dev-idp/index.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer } from '../../src/start/start-server.js';
 import { authorizeHeadless } from '../support/authorize-headless.js';
 import { noBrowserExpected, runCliIn, type CliRun } from '../support/cli-run.js';
 import { LogCapture } from '../support/harness.js';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
-import { createApplication, getApplication } from '../../src/logto/applications.js';
+import { createApplication, getApplication } from '../../src/tenant/applications.js';
 import { managementClientFromConfig } from '../../src/logto/management-client.js';
 import { freePort } from '../support/harness.js';
 import { spawnServer } from '../support/spawn-server.js';

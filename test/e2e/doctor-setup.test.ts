@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import { runSetup } from '../../src/logto/setup/index.js';
+import { runSetup } from '../../src/tenant/setup/index.js';
 import { DEV_USERS, getDevToken, startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
 import { freePort } from '../support/harness.js';
 import { doctorJson, runTenant, type DoctorJson } from '../support/tenant-command.js';

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEV_USERS, startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
 import { getDevToken } from '../../src/dev-idp/token-helper.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer } from '../../src/start/start-server.js';
 import { connectClient, freePort, LogCapture, password, postMcp, whoami } from '../support/harness.js';
 
 const alice = DEV_USERS.find((u) => u.username === 'alice')!;

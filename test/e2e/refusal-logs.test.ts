@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { DEV_USERS, getDevToken, startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer } from '../../src/start/start-server.js';
 import { freePort, LogCapture, postMcp, startTestServer } from '../support/harness.js';
 
 const alice = DEV_USERS.find((u) => u.username === 'alice')!;

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer } from '../../src/start/start-server.js';
 import { authorizeHeadless } from '../support/authorize-headless.js';
 import { freePort } from '../support/harness.js';
 import { connectThroughMcpRemote } from './helpers/mcp-remote.js';

@@ -21,7 +21,7 @@ import { launchFreshBrowser, type FreshBrowser } from '../interop/helpers/browse
 import { startInspectorWeb, tempHome, type InspectorWeb } from '../interop/helpers/inspector.js';
 import { LOST_RESUME_STATE_MAX_ATTEMPTS, LostResumeState, throwIfResumeStateLost, traceInspectorOAuth } from '../interop/helpers/inspector-oauth-trace.js';
 import { addServer, addServerManually, applySettings, claimsFromText, connect, readRedirectUri, STEP_TIMEOUT, type ProtocolEra } from '../interop/helpers/inspector-ui.js';
-import { startServer } from '../../src/server.js';
+import { startServer } from '../../src/start/start-server.js';
 import { freePort, LogCapture } from '../support/harness.js';
 import { doctorJson, runTenant } from '../support/tenant-command.js';
 import { logtoHooks } from './support/hooks.js';

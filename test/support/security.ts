@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { startServer, type RunningServer, type StartOptions } from '../../src/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/start/start-server.js';
 import type { FakeIdp } from './fake-idp.js';
 import { LogCapture } from './harness.js';
 

@@ -2,8 +2,8 @@
  * `--doctor` / `--setup` in-process, through the same runTenantCommand the entry point runs, with
  * what they print captured.
  */
-import type { Check } from '../../src/logto/doctor/checklist.js';
-import { runTenantCommand } from '../../src/logto/command.js';
+import type { Check } from '../../src/tenant/doctor/checklist.js';
+import { runTenantCommand } from '../../src/tenant/command.js';
 
 export interface TenantRun {
   code: number;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startServer } from '../../src/server.js';
+import { startServer } from '../../src/start/start-server.js';
 
 describe('discovery retries in the background', () => {
   it('a retry that hits a permanent error (404) is logged, keeps /readyz red, and never crashes', async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import { exitCodeOf, renderChecklist, type Check } from '../../src/logto/doctor/checklist.js';
-import { checkConfiguration } from '../../src/logto/doctor/config-checks.js';
-import { nearMiss } from '../../src/logto/doctor/near-miss.js';
+import { exitCodeOf, renderChecklist, type Check } from '../../src/tenant/doctor/checklist.js';
+import { checkConfiguration } from '../../src/tenant/doctor/config-checks.js';
+import { nearMiss } from '../../src/tenant/doctor/near-miss.js';
 
 describe('doctor: near misses of an API identifier', () => {
   const cases: Array<[string, string, RegExp | undefined]> = [

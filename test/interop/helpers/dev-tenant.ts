@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { startDevIdp, type DevIdp } from '../../../src/dev-idp/index.js';
-import { startServer, type RunningServer } from '../../../src/server.js';
+import { startServer, type RunningServer } from '../../../src/start/start-server.js';
 import { freePort } from '../../support/harness.js';
 import { loopbackOnlyFetch } from '../../support/loopback-fetch.js';
 

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { startServer, type RunningServer, type StartOptions } from '../../../src/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../../src/start/start-server.js';
 import { DEV_USERS, type DevUser } from '../../../src/dev-idp/users.js';
 import { getDevToken } from '../../../src/dev-idp/token-helper.js';
 import { loopbackOnlyFetch } from '../../support/loopback-fetch.js';

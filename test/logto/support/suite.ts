@@ -4,7 +4,7 @@
  * (`node --import tsx --test test/logto/x.test.ts`) starts a Logto of its own instead and stops it after.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { startServer, type RunningServer } from '../../../src/server.js';
+import { startServer, type RunningServer } from '../../../src/start/start-server.js';
 import { LogCapture } from '../../support/harness.js';
 import { scratchDir, startLogto, stopLogto, type LogtoInstance } from './logto.js';
 import { INSPECTOR_APP_REDIRECT_URIS, registerApiResource, setupTenant, type LogtoUser, type TenantFixture } from './tenant.js';

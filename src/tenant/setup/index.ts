@@ -1,5 +1,5 @@
 import { announcedUrls, type Config } from '../../config.js';
-import { managementClientFromConfig, type ManagementClient } from '../management-client.js';
+import { managementClientFromConfig, type ManagementClient } from '../../logto/management-client.js';
 import { applyPlan } from './apply.js';
 import { describePlan, planSetup, SetupError } from './plan.js';
 

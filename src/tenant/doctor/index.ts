@@ -1,5 +1,5 @@
 import { announcedUrls, type Config } from '../../config.js';
-import { managementClientFromConfig } from '../management-client.js';
+import { managementClientFromConfig } from '../../logto/management-client.js';
 import type { Check } from './checklist.js';
 import { checkConfiguration } from './config-checks.js';
 import { checkIssuer } from './issuer-checks.js';

@@ -1,6 +1,6 @@
 import { getApplication, PUBLIC_CLIENT_TYPES, type Application } from '../applications.js';
-import { ManagementApiError } from '../errors.js';
-import type { ManagementClient } from '../management-client.js';
+import { ManagementApiError } from '../../logto/errors.js';
+import type { ManagementClient } from '../../logto/management-client.js';
 import { listApiResources, type ApiResource } from '../resources.js';
 import { listUserRoles, type Role } from '../roles.js';
 import type { Check } from './checklist.js';

@@ -1,5 +1,5 @@
 import { createApplication, setRedirectUris, type Application } from '../applications.js';
-import type { ManagementApi } from '../management-client.js';
+import type { ManagementApi } from '../../logto/management-client.js';
 import { createApiResource, createPermission, type ApiResource } from '../resources.js';
 import { INSPECTOR_APP_NAME, resourceName, type SetupPlan } from './plan.js';
 

@@ -1,17 +1,17 @@
 import type { McpServer } from '@modelcontextprotocol/server';
-import { createApp } from './app.js';
-import { announcedUrls, loadConfig, singleResourceWarning, type Config } from './config.js';
-import { createLogger } from './log.js';
-import { Scrubber } from './secret.js';
-import { replicaIdOf, startClusterFor } from './server/cluster.js';
-import { createEnrichment } from './logto/enrichment.js';
-import { createHttpServer, type HttpTimeouts } from './server/http-server.js';
-import { printBanner } from './server/banner.js';
-import { assertDevIdpAllowed, startDevIdpFor, type DevM2m } from './server/dev-idp.js';
-import { startDiscoveryLoop, type DiscoveryLoop } from './server/discovery-loop.js';
-import { loadIssuerState, type IssuerState } from './server/issuer-state.js';
-import { startObservability } from './server/observability.js';
-import { SessionRegistry } from './transports/sessions.js';
+import { createApp } from '../app.js';
+import { announcedUrls, loadConfig, singleResourceWarning, type Config } from '../config.js';
+import { createLogger } from '../log.js';
+import { Scrubber } from '../secret.js';
+import { replicaIdOf, startClusterFor } from './cluster.js';
+import { createEnrichment } from '../logto/enrichment.js';
+import { createHttpServer, type HttpTimeouts } from './http-server.js';
+import { printBanner } from './banner.js';
+import { assertDevIdpAllowed, startDevIdpFor, type DevM2m } from './dev-idp.js';
+import { startDiscoveryLoop, type DiscoveryLoop } from './discovery-loop.js';
+import { loadIssuerState, type IssuerState } from './issuer-state.js';
+import { startObservability } from './observability.js';
+import { SessionRegistry } from '../transports/sessions.js';
 
 export interface RunningServer {
   /** PUBLIC_URL (resolved). */

@@ -1,5 +1,5 @@
-import type { ManagementApi } from './management-client.js';
-import { ensureOk } from './management-client.js';
+import type { ManagementApi } from '../logto/management-client.js';
+import { ensureOk } from '../logto/management-client.js';
 import { listPages } from './list-pages.js';
 
 /** A user role and the permissions (of any API resource) it grants. */

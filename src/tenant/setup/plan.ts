@@ -1,5 +1,5 @@
 import { getApplication, listApplications, PUBLIC_CLIENT_TYPES, type Application } from '../applications.js';
-import type { ManagementApi } from '../management-client.js';
+import type { ManagementApi } from '../../logto/management-client.js';
 import { listApiResources, type ApiResource } from '../resources.js';
 
 /** Name of the single-page app setup creates for MCP Inspector; how a second run finds it again. */

@@ -1,6 +1,6 @@
-import { ManagementApiError } from './errors.js';
-import type { ManagementApi } from './management-client.js';
-import { ensureOk } from './management-client.js';
+import { ManagementApiError } from '../logto/errors.js';
+import type { ManagementApi } from '../logto/management-client.js';
+import { ensureOk } from '../logto/management-client.js';
 import { listPages } from './list-pages.js';
 
 export type ApplicationType = 'Native' | 'SPA' | 'Traditional' | 'MachineToMachine' | 'Protected' | 'SAML';

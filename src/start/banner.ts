@@ -1,18 +1,6 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-
-/** Redirect URIs MCP Inspector uses on its default ports (web UI, and its CLI's callback). */
-export const INSPECTOR_REDIRECT_URIS = ['http://localhost:6274/oauth/callback', 'http://127.0.0.1:6276/oauth/callback'];
-
-/** The redirect URIs to register, check and print: the user's (CLIENT_REDIRECT_URIS), else Inspector's defaults. */
-export function clientRedirectUris(config: Config): { uris: readonly string[]; source: string } {
-  return config.clientRedirectUris.length
-    ? { uris: config.clientRedirectUris, source: 'CLIENT_REDIRECT_URIS' }
-    : { uris: INSPECTOR_REDIRECT_URIS, source: "MCP Inspector's defaults" };
-}
-
-/** Where MCP Inspector shows the redirect URI it actually uses (another port, or opened as 127.0.0.1). */
-export const WHERE_INSPECTOR_REDIRECT_URI = "MCP Inspector shows the one it uses under the server card's Settings → OAuth Settings → Redirect URI";
+import { clientRedirectUris, WHERE_INSPECTOR_REDIRECT_URI } from '../shared/client-redirect-uris.js';
 
 export interface BannerFacts {
   mcpUrl: string;
@@ -53,8 +41,8 @@ export function printBanner(s: BannerFacts, logger: Logger): void {
         ]),
     ...(s.singleResourceWarning ? [`  WARNING          ${s.singleResourceWarning}`] : []),
     `  Token validation ${c.tokenValidation}`,
-    `  Redirect URIs to register in Logto for your client (${clientRedirectUris(c).source}):`,
-    ...clientRedirectUris(c).uris.map((u) => `    ${u}`),
+    `  Redirect URIs to register in Logto for your client (${clientRedirectUris(c.clientRedirectUris).source}):`,
+    ...clientRedirectUris(c.clientRedirectUris).uris.map((u) => `    ${u}`),
     `    (${WHERE_INSPECTOR_REDIRECT_URI}; set CLIENT_REDIRECT_URIS to the ones you use)`,
     `  Try it:          npx @modelcontextprotocol/inspector  → Streamable HTTP, ${s.mcpUrl}`,
     ...(dev ? [`  Demo users:      alice / alice-password, bob / bob-password`] : []),

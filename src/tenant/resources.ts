@@ -1,5 +1,5 @@
-import type { ManagementApi } from './management-client.js';
-import { ensureOk } from './management-client.js';
+import type { ManagementApi } from '../logto/management-client.js';
+import { ensureOk } from '../logto/management-client.js';
 import { listPages } from './list-pages.js';
 
 /** A Logto API resource and its permissions (scopes), as doctor and setup need them. */

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, isRedirectUri, loadConfig } from '../config.js';
-import { clientRedirectUris, INSPECTOR_REDIRECT_URIS, WHERE_INSPECTOR_REDIRECT_URI } from '../server/banner.js';
+import { clientRedirectUris, INSPECTOR_REDIRECT_URIS, WHERE_INSPECTOR_REDIRECT_URI } from '../shared/client-redirect-uris.js';
 import { exitCodeOf, renderChecklist, runDoctor } from './doctor/index.js';
-import { ManagementApiError } from './errors.js';
+import { ManagementApiError } from '../logto/errors.js';
 import { renderSetup, runSetup, SetupError } from './setup/index.js';
 
 export const TENANT_USAGE = `Usage (the server's entry point; npm run doctor / npm run setup read .env):
@@ -70,7 +70,7 @@ export async function runTenantCommand(argv: string[], env: Record<string, strin
     io.stderr(`--redirect-uri must be an absolute URL (got ${bad.join(', ')})\n${TENANT_USAGE}\n`);
     return 2;
   }
-  const redirect = flagged.length ? { uris: [...new Set(flagged)], source: '--redirect-uri' } : clientRedirectUris(config);
+  const redirect = flagged.length ? { uris: [...new Set(flagged)], source: '--redirect-uri' } : clientRedirectUris(config.clientRedirectUris);
 
   if (values.doctor) {
     const checks = await runDoctor(config, { appId, redirectUris: redirect.uris, redirectUrisSource: redirect.source, ...(io.fetch ? { fetch: io.fetch } : {}) });
