@@ -15,9 +15,9 @@ import { publicUrlHint } from './http/public-url-hint.js';
 import { redactedPath, subjectTag, type Logger } from './log.js';
 import type { Observer } from './observe/observer.js';
 import { whoamiTool } from './mcp/tools/whoami.js';
-import type { McpDeps } from './mcp/server.js';
+import type { McpDeps } from './mcp/deps.js';
 import type { IssuerMetadata } from './oidc/discover.js';
-import { sseMessageHandler, sseStreamHandler } from './transports/sse.js';
+import { sseMessageHandler, sseStreamHandler } from './transports/sse-2024-11-05.js';
 import type { SessionRegistry } from './transports/sessions.js';
 import { eraRouter, type EraVariables } from './transports/era-router.js';
 
@@ -38,7 +38,7 @@ export interface AppOptions {
   sessions: SessionRegistry;
   logger: Logger;
   /** Test seam: adds to every 2026-07-28 MCP server instance (the conformance suite's probes). */
-  extendModernServer?: ((server: McpServer) => void) | undefined;
+  extendServer2026_07_28?: ((server: McpServer) => void) | undefined;
   /** Replicas sharing state through Redis (REDIS_URL); undefined → one process. */
   cluster?: Cluster;
   /** What the MCP tools need (whoami's Logto profile). */
@@ -146,7 +146,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
 
   // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions). With
   // replicas, a 2025 session held elsewhere is routed to its holder first.
-  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, mcp: o.mcp, extendModernServer: o.extendModernServer });
+  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, mcp: o.mcp, extendServer2026_07_28: o.extendServer2026_07_28 });
   const pass: MiddlewareHandler = (_c, next) => next();
   const route = (kind: 'streamable' | 'sse') => (cluster ? cluster.route(kind) : pass);
   // With tracing on, a server span per MCP request, around everything else on the route.

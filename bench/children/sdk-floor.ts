@@ -4,17 +4,17 @@
  * this process alone. What one core can do through the SDK v2 entry is the ceiling of the
  * `modern-*` rows, whatever the server around it does. Three loops, each after a warm-up:
  *  - `request`: building the web `Request` the handler is given and reading its body (subtracted);
- *  - `whoami`: our handler (src/transports/modern.ts) with our whoami, an identity in `authInfo`;
+ *  - `whoami`: our handler (src/transports/streamable-2026-07-28.ts) with our whoami, an identity in `authInfo`;
  *  - `trivial`: the SDK's documented minimum — a factory registering one tool with no schemas.
  * Bounded: a fixed number of calls per loop (BENCH_FLOOR_CALLS, default 10,000).
  */
 import type * as Sdk from '@modelcontextprotocol/server';
-import type * as ModernModule from '../../src/transports/modern.js';
+import type * as StreamableModule2026_07_28 from '../../src/transports/streamable-2026-07-28.js';
 import { cpuMsPerCall as cpuPerCall } from './cpu-per-call.js';
 import { distUrl, serveStats } from './ipc.js';
 import { MODERN_WHOAMI_HEADERS, modernWhoamiCall } from './modern-call.js';
 
-const { modernHandler } = (await import(distUrl('transports/modern.js'))) as typeof ModernModule;
+const { streamableHandler2026_07_28 } = (await import(distUrl('transports/streamable-2026-07-28.js'))) as typeof StreamableModule2026_07_28;
 const { createMcpHandler, McpServer } = (await import('@modelcontextprotocol/server')) as typeof Sdk;
 
 const CALLS = Number(process.env['BENCH_FLOOR_CALLS'] ?? 10_000);
@@ -29,8 +29,8 @@ const request = () => new Request('http://127.0.0.1/mcp', { method: 'POST', head
 const claims = { sub: 'a1ice7x2k9qm', iss: 'http://localhost/oidc', aud: 'http://localhost/', iat: 1, exp: 4_000_000_000, client_id: 'bench', jti: 'bench' };
 const authInfo = { token: 'bench', clientId: 'bench', scopes: [], expiresAt: 4_000_000_000, extra: { identity: { issuer: claims.iss, subject: claims.sub, claims, scopes: [], tokenType: 'jwt' } } };
 
-const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Parameters<typeof modernHandler>[0]['logger'];
-const ours = modernHandler({ maxBodyBytes: 1024 * 1024, logger: silent });
+const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Parameters<typeof streamableHandler2026_07_28>[0]['logger'];
+const ours = streamableHandler2026_07_28({ maxBodyBytes: 1024 * 1024, logger: silent });
 const trivial = createMcpHandler(
   () => {
     const server = new McpServer({ name: 'floor', version: '1' });

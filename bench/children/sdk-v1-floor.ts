@@ -5,7 +5,7 @@
  * loop. Three loops, each after a warm-up:
  *  - `request`: building the web `Request` the handler is given and reading its body (included in
  *    the other two, as in sdk-floor.ts);
- *  - `whoami`: our stateless handler (src/transports/streamable.ts: a new `McpServer` with our whoami
+ *  - `whoami`: our stateless handler (src/transports/streamable-2025.ts: a new `McpServer` with our whoami
  *    and a `WebStandardStreamableHTTPServerTransport` per request, closed on the next turn);
  *  - `trivial`: the SDK's documented stateless minimum — a new `McpServer` with one schema-less tool
  *    and a new transport per request, `connect`, `handleRequest`, `close`.
@@ -15,11 +15,11 @@
 import type * as SdkMcp from '@modelcontextprotocol/sdk/server/mcp.js';
 import type * as SdkTransport from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type * as SessionsModule from '../../src/transports/sessions.js';
-import type * as StreamableModule from '../../src/transports/streamable.js';
+import type * as StreamableModule2025 from '../../src/transports/streamable-2025.js';
 import { cpuMsPerCall as cpuPerCall } from './cpu-per-call.js';
 import { distUrl, serveStats } from './ipc.js';
 
-const { streamableHandler } = (await import(distUrl('transports/streamable.js'))) as typeof StreamableModule;
+const { streamableHandler2025 } = (await import(distUrl('transports/streamable-2025.js'))) as typeof StreamableModule2025;
 const { SessionRegistry } = (await import(distUrl('transports/sessions.js'))) as typeof SessionsModule;
 const { McpServer } = (await import('@modelcontextprotocol/sdk/server/mcp.js')) as typeof SdkMcp;
 const { WebStandardStreamableHTTPServerTransport } = (await import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js')) as typeof SdkTransport;
@@ -39,7 +39,7 @@ const authInfo = { token: 'bench', clientId: 'bench', scopes: [], expiresAt: 4_0
 
 // Stateless: the registry is never used (no sessions); its sweeper is stopped at once.
 const sessions = new SessionRegistry({ idleTimeoutMs: 60_000, maxSessions: 1, maxPerOwner: 1 });
-const ours = streamableHandler({ sessions, stateless: true });
+const ours = streamableHandler2025({ sessions, stateless: true });
 const trivial = async (req: Request): Promise<Response> => {
   const server = new McpServer({ name: 'floor', version: '1' });
   server.registerTool('whoami', { description: 'trivial' }, () => ({ content: [{ type: 'text', text: 'ok' }] }));

@@ -3,7 +3,7 @@ export interface SseEvent {
   data: string;
 }
 
-/** A minimal SSE reader over fetch, for the legacy transport. */
+/** A minimal SSE reader over fetch, for the 2024-11-05 HTTP+SSE transport. */
 export class SseStream {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   readonly #decoder = new TextDecoder();

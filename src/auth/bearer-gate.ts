@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { toAuthInfo, type Authenticator, type Identity } from './authenticate.js';
 import { extractBearerToken } from './bearer-header.js';
-import { buildChallenge } from './challenge.js';
+import { buildChallenge } from '../http/challenge.js';
 import { UpstreamError } from '../oidc/errors.js';
 import { AuthError } from './errors.js';
 import type { Logger } from '../log.js';

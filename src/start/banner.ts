@@ -30,8 +30,8 @@ export function printBanner(s: BannerFacts, logger: Logger): void {
   const lines = [
     '',
     `  logto-whoami-mcp${dev ? ' (development IdP — not Logto)' : ''}`,
-    `  Streamable HTTP  ${s.mcpUrl}${c.stateless ? '  (stateless)' : ''}`,
-    `  SSE (legacy)     ${s.sseUrl}`,
+    `  Streamable HTTP  ${s.mcpUrl}   (2026-07-28, 2025${c.stateless ? ' stateless' : ''})`,
+    `  HTTP+SSE         ${s.sseUrl}   (2024-11-05)`,
     `  Issuer           ${s.issuer}`,
     ...(s.audiences.length === 1
       ? [`  Resource         ${s.resources.mcp}   (the Logto API identifier to create — exactly this, with any trailing /; /mcp and /sse)`]

@@ -53,7 +53,7 @@ export interface StartOptions {
    */
   httpTimeouts?: HttpTimeouts;
   /** Test seam: adds tools to every 2026-07-28 MCP server instance (the conformance suite's probes). */
-  extendModernServer?: (server: McpServer) => void;
+  extendServer2026_07_28?: (server: McpServer) => void;
 }
 
 /**
@@ -132,7 +132,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     ...(cluster ? { cluster } : {}),
     state: () => state,
     publicUrlDefaulted: !config.publicUrl,
-    extendModernServer: options.extendModernServer,
+    extendServer2026_07_28: options.extendServer2026_07_28,
     // whoami's Logto profile (Management API), the same for every era.
     mcp: { observer, profile: profileLoaderFromConfig({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, scrubber, fetch: options.fetch, observer }) },
   });

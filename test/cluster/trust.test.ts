@@ -411,7 +411,7 @@ describe('trust boundaries of a cluster: what Redis says is believed only when t
     assert.equal(answeredSub(still.text), user('alice').sub);
     await closeSession(alice, s);
 
-    // Legacy SSE: alice's stream on one replica; bob posts to its session through the other.
+    // 2024-11-05 HTTP+SSE: alice's stream on one replica; bob posts to its session through the other.
     const client = new Client({ name: 'trust-sse', version: '1' });
     const events: string[] = [];
     const transport = new SSEClientTransport(new URL(`${base}/sse`), {

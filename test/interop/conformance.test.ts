@@ -62,7 +62,7 @@ describe('MCP server conformance suite', () => {
   let proxy: BearerProxy;
   before(async () => {
     // The 2026 suite's server-stateless scenario needs its diagnostic tools (see conformance-probes.ts).
-    server = await startOurServer({}, undefined, { extendModernServer: registerConformanceProbes });
+    server = await startOurServer({}, undefined, { extendServer2026_07_28: registerConformanceProbes });
     const token = await devToken(server);
     proxy = await startBearerProxy(server.url, () => token);
   });

@@ -21,7 +21,7 @@ describe('Graceful shutdown on SIGTERM (OWASP API4 availability, MCP transports 
 
   it('SIGTERM: stops accepting, finishes the in-flight call, closes SSE streams with a final event, exits 0 within 10 s', async () => {
     const jwt = await idp.accessToken('shutdown-user', `${server.url}/mcp`);
-    // An open legacy SSE stream.
+    // An open 2024-11-05 HTTP+SSE stream.
     const abort = new AbortController();
     const sseRes = await fetch(`${server.url}/sse`, { headers: { authorization: `Bearer ${jwt}`, accept: 'text/event-stream' }, signal: abort.signal });
     assert.equal(sseRes.status, 200);

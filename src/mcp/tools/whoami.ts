@@ -70,8 +70,8 @@ export interface WhoamiResult {
  * With `deps.profile`, what Logto knows about the caller goes under `logto` — a separate key, so
  * nothing the Management API says can pass for a verified claim.
  *
- * The ONE definition every protocol era serves (src/mcp/server.ts registers it on the SDK v1
- * server for the 2025 and 2024 eras, src/mcp/modern-server.ts on the SDK v2 server for
+ * The ONE definition every protocol era serves (src/mcp/server-2025.ts registers it on the SDK v1
+ * server for the 2025 and 2024-11-05 eras, src/mcp/server-2026-07-28.ts on the SDK v2 server for
  * 2026-07-28): name, schemas and handler live here only, so the eras cannot drift apart. Each era
  * hands the handler the request's `authInfo` — the only way the identity reaches the tool — and the
  * server's {@link WhoamiDeps}.

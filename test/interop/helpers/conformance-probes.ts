@@ -6,7 +6,7 @@ import * as z from 'zod';
  * transport rules of the 2026-07-28 era (a missing client capability → -32021 with HTTP 400; a
  * response stream carries no independent server requests; no `notifications/message` unless the
  * request set a log level). Without them those checks are "not testable" and count as failures.
- * Test-only: registered through `startServer`'s `extendModernServer` hook in the conformance test,
+ * Test-only: registered through `startServer`'s `extendServer2026_07_28` hook in the conformance test,
  * so the checks run through the real gate, era router and SDK v2 handler; the product never has them.
  */
 export function registerConformanceProbes(server: McpServer): void {

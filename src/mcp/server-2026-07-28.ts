@@ -2,10 +2,10 @@ import { McpServer, type StandardSchemaWithJSON } from '@modelcontextprotocol/se
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO } from './info.js';
 import { runObserved } from './observed-tool.js';
-import type { McpDeps } from './server.js';
+import type { McpDeps } from './deps.js';
 import { whoamiTool } from './tools/whoami.js';
 
-/** Shared for the same reason as in ./server.ts: compiled schemas only, no request state. */
+/** Shared for the same reason as in ./server-2025.ts: compiled schemas only, no request state. */
 let validator: AjvJsonSchemaValidator | undefined;
 
 /**
@@ -39,17 +39,17 @@ function withCachedJsonSchema<S extends StandardSchemaWithJSON>(schema: S): S {
   }) as S;
 }
 
-const MODERN_SITE = { era: '2026-07-28', transport: 'streamable-http' } as const;
+const SITE = { era: '2026-07-28', transport: 'streamable-http' } as const;
 
 /** whoami's one definition, with the conversion cached for this era's per-request servers. */
 const whoamiConfig = { ...whoamiTool.config, outputSchema: withCachedJsonSchema(whoamiTool.config.outputSchema) };
 
 /**
  * A fresh SDK v2 MCP server with the `whoami` tool, for the 2026-07-28 era (stateless, one per
- * request, created by `createMcpHandler`). The tool is the same definition the v1 server registers.
+ * request, created by `createMcpHandler`). The tool is the same definition the SDK v1 server (./server-2025.ts) registers.
  * `extend` is a test seam (the conformance suite's diagnostic tools); the server never sets it.
  */
-export function createModernMcpServer(deps: McpDeps = {}, extend?: (server: McpServer) => void): McpServer {
+export function createMcpServer2026_07_28(deps: McpDeps = {}, extend?: (server: McpServer) => void): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: CAPABILITIES,
     jsonSchemaValidator: (validator ??= new AjvJsonSchemaValidator()),
@@ -57,7 +57,7 @@ export function createModernMcpServer(deps: McpDeps = {}, extend?: (server: McpS
     cacheHints: { 'server/discover': CACHE_HINT, 'tools/list': CACHE_HINT, 'resources/list': CACHE_HINT, 'resources/templates/list': CACHE_HINT, 'prompts/list': CACHE_HINT },
   });
   server.registerTool(whoamiTool.name, whoamiConfig, (ctx) =>
-    runObserved(whoamiTool.name, MODERN_SITE, deps.observer, ctx.http?.authInfo, () => whoamiTool.handler(ctx.http?.authInfo, deps)),
+    runObserved(whoamiTool.name, SITE, deps.observer, ctx.http?.authInfo, () => whoamiTool.handler(ctx.http?.authInfo, deps)),
   );
   extend?.(server);
   return server;

@@ -1,15 +1,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
-import type { Observer } from '../observe/observer.js';
+import type { McpDeps } from './deps.js';
 import { CAPABILITIES, INSTRUCTIONS, SERVER_INFO } from './info.js';
 import { runObserved, type ToolSite } from './observed-tool.js';
-import { whoamiTool, type WhoamiDeps } from './tools/whoami.js';
-
-/** What the tools need from the running server (the same for every session and every era). */
-export type McpDeps = WhoamiDeps & {
-  /** Told of every tool call (metrics, audit line). */
-  observer?: Observer | undefined;
-};
+import { whoamiTool } from './tools/whoami.js';
 
 /**
  * One JSON-schema validator for every server. The SDK builds a new Ajv (with all its formats) per
@@ -20,9 +14,10 @@ let validator: AjvJsonSchemaValidator | undefined;
 
 /**
  * A fresh SDK v1 MCP server with the `whoami` tool, for the 2025 eras (Streamable HTTP with
- * `initialize`) and legacy HTTP+SSE. One per session (or per stateless request).
+ * `initialize`) and — on the same SDK — 2024-11-05 HTTP+SSE; `site` says which one. One per
+ * session (or per stateless request).
  */
-export function createMcpServer(deps: McpDeps = {}, site: ToolSite): McpServer {
+export function createMcpServer2025(deps: McpDeps = {}, site: ToolSite): McpServer {
   const server = new McpServer(SERVER_INFO, {
     capabilities: CAPABILITIES,
     jsonSchemaValidator: (validator ??= new AjvJsonSchemaValidator()),

@@ -3,7 +3,8 @@ import type { Context } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
 import { readJsonBody } from '../http/body.js';
 import { INVALID_REQUEST, jsonRpcError, SERVER_ERROR, type RpcVariables } from '../http/jsonrpc.js';
-import { createMcpServer, type McpDeps } from '../mcp/server.js';
+import type { McpDeps } from '../mcp/deps.js';
+import { createMcpServer2025 } from '../mcp/server-2025.js';
 import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js';
 import { WebSseServerTransport } from './sse-transport.js';
 
@@ -33,7 +34,7 @@ export function sseStreamHandler(options: SseOptions) {
       throw error;
     }
     const transport = new WebSseServerTransport(options.messagesPath, options.keepAliveMs, c.req.raw.signal);
-    const server = createMcpServer(options.mcp, SITE);
+    const server = createMcpServer2025(options.mcp, SITE);
     transport.onclose = () => options.sessions.remove(transport.sessionId);
     options.sessions.add({ id: transport.sessionId, kind: 'sse', transport, owner, lastSeen: Date.now(), close: () => server.close() });
     release(true);

@@ -2,10 +2,11 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { GateVariables } from '../auth/bearer-gate.js';
 import { jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
-import { createMcpServer, type McpDeps } from '../mcp/server.js';
+import type { McpDeps } from '../mcp/deps.js';
+import { createMcpServer2025 } from '../mcp/server-2025.js';
 import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js';
 
-export interface StreamableOptions {
+export interface StreamableOptions2025 {
   sessions: SessionRegistry;
   stateless: boolean;
   /** Passed to every MCP server this transport creates. */
@@ -26,7 +27,7 @@ const isInitialize = (body: unknown) => (Array.isArray(body) ? body.some(isIniti
  * Stateless: each POST gets its own transport and server — a transport is never shared between
  * two requests, so one caller's response can never reach another (CVE-2026-25536).
  */
-export function streamableHandler(options: StreamableOptions) {
+export function streamableHandler2025(options: StreamableOptions2025) {
   const { sessions } = options;
   return async (request: Request, { identity, authInfo }: GateVariables, parsedBody: unknown): Promise<Response> => {
     const method = request.method;
@@ -34,7 +35,7 @@ export function streamableHandler(options: StreamableOptions) {
     if (options.stateless) {
       if (method !== 'POST') return jsonRpcError(405, SERVER_ERROR, 'Method not allowed in stateless mode', { allow: 'POST' });
       const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
-      const server = createMcpServer(options.mcp, SITE);
+      const server = createMcpServer2025(options.mcp, SITE);
       await server.connect(transport);
       try {
         return await transport.handleRequest(request, { parsedBody, authInfo });
@@ -59,7 +60,7 @@ export function streamableHandler(options: StreamableOptions) {
         if (error instanceof SessionLimitError) return jsonRpcError(error.status, SERVER_ERROR, error.message, { 'retry-after': '30' });
         throw error;
       }
-      const server = createMcpServer(options.mcp, SITE);
+      const server = createMcpServer2025(options.mcp, SITE);
       const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => crypto.randomUUID(),
         enableJsonResponse: true,
