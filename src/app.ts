@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { bearerGate, type GateVariables } from './auth/bearer-gate.js';
 import type { Authenticator, Identity } from './auth/authenticate.js';
 import type { Cluster } from './cluster/index.js';
-import { isLoopbackHost } from './config.js';
+import { isLoopbackHost } from './shared/loopback-host.js';
 import { answer } from './http/answer.js';
 import { HttpError, NOT_FOUND } from './http/errors.js';
 import { loopbackHostnames, originGuard } from './http/guard.js';

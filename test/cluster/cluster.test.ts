@@ -16,7 +16,8 @@ import { DEV_USERS, type DevIdp } from '../../src/dev-idp/index.js';
 import { getDevToken } from '../../src/dev-idp/token-helper.js';
 import { freePort } from '../support/harness.js';
 import { startBackplane, stopBackplane } from './backplane.js';
-import { startNginx, startReplica, type Proc } from './processes.js';
+import { startNginx, type Proc } from '../../bench/support/processes.js';
+import { startReplica } from './start-replica.js';
 import { headers, PROTOCOL_VERSION, whoamiCall } from './requests.js';
 import { redisProbe, secureRedisUrl, startSecureRedis, type Tls } from './secure.js';
 

@@ -13,7 +13,8 @@ import { DEV_USERS, startDevIdp, type DevIdp } from '../../src/dev-idp/index.js'
 import { getDevToken } from '../../src/dev-idp/token-helper.js';
 import { freePort } from '../support/harness.js';
 import { headers2026_07_28, request2026_07_28 } from '../support/requests-2026-07-28.js';
-import { prometheusConfig, startNginx, startPrometheus, startRedis, startReplica, type Proc } from './processes.js';
+import { prometheusConfig, startNginx, startPrometheus, startRedis, type Proc } from '../../bench/support/processes.js';
+import { startReplica } from './start-replica.js';
 
 const CALLS = 40;
 const CLUSTER_SECRET = 'prometheus-test-secret-0123456789abcdef-01234567';

@@ -22,7 +22,8 @@ import { getDevToken } from '../../src/dev-idp/token-helper.js';
 import { ownerOf } from '../../src/transports/sessions.js';
 import { freePort } from '../support/harness.js';
 import { startBackplane, stopBackplane } from './backplane.js';
-import { startNginx, startReplica, type Proc } from './processes.js';
+import { startNginx, type Proc } from '../../bench/support/processes.js';
+import { startReplica } from './start-replica.js';
 import { headers, PROTOCOL_VERSION, whoamiCall } from './requests.js';
 import { redisProbe, secureRedisUrl, startTlsFront, type Tls } from './secure.js';
 

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { CAPABILITIES } from '../../src/mcp/info.js';
 import { initializeRequest, postMcp, startTestServer, tokenFor } from '../support/harness.js';
 import { request2026_07_28, post2026_07_28 } from '../support/requests-2026-07-28.js';
-import { SseStream } from '../support/security.js';
+import { SseStream } from '../../bench/support/sse-stream.js';
 
 describe('announced capabilities = declared capabilities, in every era', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
+import { startFakeIdp, type FakeIdp } from '../../bench/support/fake-idp.js';
 import { parseMetrics, scrape, valueOf } from '../support/metrics-text.js';
 import { post2026_07_28, request2026_07_28 } from '../support/requests-2026-07-28.js';
 import { bearer, mcpWhoami, openMcpSession, openSseSession, postMcp, postMessage, startAgainst, whoamiCall, type TestServer } from '../support/security.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createPublicKey, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
+import { startFakeIdp, type FakeIdp } from '../../bench/support/fake-idp.js';
 import { request2026_07_28, post2026_07_28 } from '../support/requests-2026-07-28.js';
 import { bearer, gate, parseChallenge, startAgainst, type TestServer } from '../support/security.js';
 

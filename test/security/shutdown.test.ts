@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
-import { SseStream } from '../support/security.js';
+import { startFakeIdp, type FakeIdp } from '../../bench/support/fake-idp.js';
+import { SseStream } from '../../bench/support/sse-stream.js';
 import { spawnServer, type SpawnedServer } from '../support/spawn-server.js';
 
 const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 's', version: '1' } } };

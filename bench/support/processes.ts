@@ -60,11 +60,6 @@ export function startRedis(port: number, dir: string): Promise<Proc> {
   });
 }
 
-/** A replica: test/cluster/replica.ts with `env`; ready once discovery succeeded. */
-export function startReplica(env: Record<string, string>): Promise<Proc> {
-  return run(process.execPath, ['--import', 'tsx', 'test/cluster/replica.ts'], { env: { NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }, ready: /^ready \d+$/m });
-}
-
 /**
  * The nginx configuration the tests (and docs/scaling.md) use: plain round robin over the
  * replicas, no stickiness; Host passed as the client sent it (the replicas check it); answers not
