@@ -19,7 +19,7 @@ export interface BannerFacts {
 
 /** One structured "listening" log line, and the human banner on stderr. */
 export function printBanner(facts: BannerFacts, logger: Logger): void {
-  const { config } = facts;
+  const config = facts.config;
   // Without LOGTO_ENDPOINT the embedded development IdP is the issuer.
   const dev = !config.logtoEndpoint;
   logger.info(
