@@ -1,4 +1,5 @@
 import { readChunks } from '../shared/read-limited.js';
+import { answer } from './answer.js';
 import { INVALID_REQUEST, jsonRpcError, PARSE_ERROR } from './jsonrpc.js';
 
 /**
@@ -29,6 +30,9 @@ async function readOrDrain(
   return read.text === undefined ? 'drained' : { text: read.text };
 }
 
+const UNREADABLE = jsonRpcError(400, PARSE_ERROR, 'Parse error: the request body could not be read');
+const NOT_JSON = jsonRpcError(400, PARSE_ERROR, 'Parse error: invalid JSON');
+
 /**
  * Reads and parses a JSON request body under `maxBytes`, or returns the JSON-RPC error response
  * to send: 413 when too large (after reading the rest, up to {@link drainLimit}, so the client
@@ -47,16 +51,16 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<{ bo
     else {
       const read = await readOrDrain(req.body, maxBytes, declared);
       if (read === 'drained' || read === 'undrained') {
-        return jsonRpcError(413, INVALID_REQUEST, `Request body exceeds ${maxBytes} bytes`, read === 'undrained' ? { connection: 'close' } : undefined);
+        return answer(jsonRpcError(413, INVALID_REQUEST, `Request body exceeds ${maxBytes} bytes`, read === 'undrained' ? { headers: { connection: 'close' } } : {}));
       }
       text = read.text;
     }
   } catch {
-    return jsonRpcError(400, PARSE_ERROR, 'Parse error: the request body could not be read');
+    return answer(UNREADABLE);
   }
   try {
     return { body: JSON.parse(text) };
   } catch {
-    return jsonRpcError(400, PARSE_ERROR, 'Parse error: invalid JSON');
+    return answer(NOT_JSON);
   }
 }
