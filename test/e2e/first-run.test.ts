@@ -86,10 +86,10 @@ describe('first run', () => {
 
   it("docs/cli.md's transcript: each whoami's aud, and the printed sign-in URL's resource, are what the server announces", () => {
     const doc = readFileSync(join(ROOT, 'docs/cli.md'), 'utf8');
-    const port = /\$ logto-whoami-mcp login http:\/\/localhost:(\d+)\/mcp/.exec(doc)?.[1];
+    const port = /\$ logto-whoami-mcp client login http:\/\/localhost:(\d+)\/mcp/.exec(doc)?.[1];
     assert.ok(port, 'the transcript signs in to a local server');
     const { resources } = announcedUrls(loadConfig({ PORT: port }));
-    const calls = [...doc.matchAll(/\$ logto-whoami-mcp whoami (http:\/\/\S+)[^\n]*\n[\s\S]*?"aud": "([^"]+)"/g)];
+    const calls = [...doc.matchAll(/\$ logto-whoami-mcp client whoami (http:\/\/\S+)[^\n]*\n[\s\S]*?"aud": "([^"]+)"/g)];
     assert.ok(calls.length >= 2, 'whoami over /mcp and /sse');
     for (const [, url, aud] of calls) assert.equal(aud, new URL(url!).pathname === '/sse' ? resources.sse : resources.mcp, url);
     const printed = /\/auth\?\S*resource=([^&\s]+)/.exec(doc)?.[1];
