@@ -1,12 +1,12 @@
 /**
  * The bench's several-instances setup (issue 11): a redis-server and nginx (the configuration of
- * the cluster tests, test/cluster/processes.ts) in front of server children, and one target that
+ * the cluster tests, bench/support/processes.ts) in front of server children, and one target that
  * adds up the replicas' stats so `cannon` measures the whole group as it measures one server.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startNginx, startRedis } from '../test/cluster/processes.js';
+import { startNginx, startRedis } from './support/processes.js';
 import type { Child } from './child.js';
 import type { ChildStats } from './children/ipc.js';
 

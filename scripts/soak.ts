@@ -148,8 +148,8 @@ function waiter(child: ChildProcess) {
 }
 
 async function worker(): Promise<void> {
-  const { startFakeIdp } = await import('../test/support/fake-idp.js');
-  const { SseStream } = await import('../test/support/security.js');
+  const { startFakeIdp } = await import('../bench/support/fake-idp.js');
+  const { SseStream } = await import('../bench/support/sse-stream.js');
   const idp = await startFakeIdp();
   const send = (m: FromWorker) => process.send!(m);
   send({ type: 'idp', url: idp.url });

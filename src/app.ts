@@ -5,7 +5,9 @@ import type { ServerResponse } from 'node:http';
 import { bearerGate, type GateVariables } from './auth/bearer-gate.js';
 import type { Authenticator, Identity } from './auth/authenticate.js';
 import type { Cluster } from './cluster/index.js';
-import { isLoopbackHost } from './config.js';
+import { isLoopbackHost } from './shared/loopback-host.js';
+import { answer } from './http/answer.js';
+import { HttpError, NOT_FOUND } from './http/errors.js';
 import { loopbackHostnames, originGuard } from './http/guard.js';
 import type { RpcVariables } from './http/jsonrpc.js';
 import { mcpSpan } from './http/mcp-span.js';
@@ -59,13 +61,13 @@ const MCP_CORS = {
 };
 
 /** Assembles the routes. No I/O here: the caller owns listening, discovery and shutdown. */
-export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraVariables & RpcVariables }> {
+export function createApp(options: AppOptions): Hono<{ Variables: GateVariables & EraVariables & RpcVariables }> {
   const app = new Hono<{ Variables: GateVariables & EraVariables & RpcVariables }>();
-  const publicUrl = new URL(o.publicUrl);
+  const publicUrl = new URL(options.publicUrl);
   const publicPath = publicUrl.pathname.replace(/\/$/, '');
   const prm = (suffix: string) => `${publicUrl.origin}/.well-known/oauth-protected-resource${publicPath}${suffix}`;
 
-  if (o.observer?.metrics) app.use('*', requestMetrics(o.observer));
+  if (options.observer?.metrics) app.use('*', requestMetrics(options.observer));
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
@@ -74,7 +76,7 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
     // A 401 without a token is every client's first contact (debug); a refused token is worth a line.
     const level = (status === 401 && !refusal) || c.req.path === '/healthz' || c.req.path === '/readyz' ? 'debug' : status >= 500 ? 'warn' : 'info';
     // Build the line only when it will be written (401s are debug: at the default level they are not).
-    if (!o.logger.isLevelEnabled(level)) return;
+    if (!options.logger.isLevelEnabled(level)) return;
     const identity = c.get('identity') as Identity | undefined;
     const line = {
       method: c.req.method,
@@ -85,12 +87,12 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
       ...(c.get('era') ? { era: c.get('era') } : {}),
       ...(refusal ? { refusal } : {}),
     };
-    o.logger[level](line, 'request');
+    options.logger[level](line, 'request');
   });
 
-  if (o.publicUrlDefaulted) app.use('*', publicUrlHint(publicUrl, o.logger));
+  if (options.publicUrlDefaulted) app.use('*', publicUrlHint(publicUrl, options.logger));
 
-  const cluster = o.cluster;
+  const cluster = options.cluster;
   if (cluster) {
     // Which replica the balancer picked (a forwarded answer also names the holder: X-Session-Holder).
     // Set on Node's response, not on the web Response: touching that one's headers would turn
@@ -106,26 +108,26 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
   app.route(
     '/',
     metadataRoutes({
-      resources: o.resources,
+      resources: options.resources,
       publicPath,
-      issuer: () => o.state()?.metadata.issuer,
-      issuerMetadata: () => o.state()?.metadata.raw,
-      scopesSupported: o.scopesSupported,
+      issuer: () => options.state()?.metadata.issuer,
+      issuerMetadata: () => options.state()?.metadata.raw,
+      scopesSupported: options.scopesSupported,
       resourceName: 'Logto whoami MCP server',
     }),
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', (c) => {
-    if (!o.state()) return c.json({ status: 'discovering' }, 503);
+    if (!options.state()) return c.json({ status: 'discovering' }, 503);
     if (!cluster) return c.json({ status: 'ready' });
     // Redis down is reported, not failed: this replica still serves JWTs, opaque tokens (validated
     // locally) and its own sessions; taking every replica out of the balancer would serve nothing.
     return cluster.redisUp() ? c.json({ status: 'ready', redis: 'up' }) : c.json({ status: 'degraded', redis: 'unreachable' });
   });
 
-  const allowedOrigins = new Set([publicUrl.origin, ...o.allowedOrigins]);
-  const guard = originGuard({ allowedOrigins, allowedHostnames: isLoopbackHost(o.listenHost) ? loopbackHostnames(publicUrl) : undefined });
+  const allowedOrigins = new Set([publicUrl.origin, ...options.allowedOrigins]);
+  const guard = originGuard({ allowedOrigins, allowedHostnames: isLoopbackHost(options.listenHost) ? loopbackHostnames(publicUrl) : undefined });
   const corsMiddleware = cors({ ...MCP_CORS, origin: (origin) => (allowedOrigins.has(origin) ? origin : null) });
   // CORS headers matter to browsers only, and they always send Origin. hono's cors touches the
   // response before the handler runs, which makes every reply go through a materialised web
@@ -135,35 +137,36 @@ export function createApp(o: AppOptions): Hono<{ Variables: GateVariables & EraV
   // Each endpoint's challenge points at its own resource's document (RFC 9728 §5.1).
   const gate = (endpoint: 'mcp' | 'sse') =>
     bearerGate({
-      authenticator: () => o.state()?.authenticator,
-      resource: o.resources[endpoint],
+      authenticator: () => options.state()?.authenticator,
+      resource: options.resources[endpoint],
       resourceMetadata: prm(`/${endpoint}`),
-      scopesSupported: o.scopesSupported,
-      requiredScopes: o.requiredScopes,
-      logger: o.logger,
-      observer: o.observer,
+      scopesSupported: options.scopesSupported,
+      requiredScopes: options.requiredScopes,
+      logger: options.logger,
+      observer: options.observer,
     });
 
   // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions). With
   // replicas, a 2025 session held elsewhere is routed to its holder first.
-  const mcp = eraRouter({ sessions: o.sessions, stateless: o.stateless, maxBodyBytes: o.maxBodyBytes, logger: o.logger, mcp: o.mcp, extendServer2026_07_28: o.extendServer2026_07_28 });
+  const mcp = eraRouter({ sessions: options.sessions, stateless: options.stateless, maxBodyBytes: options.maxBodyBytes, logger: options.logger, mcp: options.mcp, extendServer2026_07_28: options.extendServer2026_07_28 });
   const pass: MiddlewareHandler = (_c, next) => next();
   const route = (kind: 'streamable' | 'sse') => (cluster ? cluster.route(kind) : pass);
   // With tracing on, a server span per MCP request, around everything else on the route.
-  const tracing = o.observer?.tracing;
+  const tracing = options.observer?.tracing;
   const tools = new Set([whoamiTool.name]);
   const span = (transport: 'streamable-http' | 'sse') => (tracing ? mcpSpan({ tracing, transport, tools }) : pass);
   app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', span('streamable-http'), mcpCors, guard, gate('mcp'), route('streamable'), mcp);
 
-  const sse = { sessions: o.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: o.sseKeepAliveMs ?? 15_000, maxBodyBytes: o.maxBodyBytes, mcp: o.mcp };
+  const sse = { sessions: options.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: options.sseKeepAliveMs ?? 15_000, maxBodyBytes: options.maxBodyBytes, mcp: options.mcp };
   app.on(['GET', 'OPTIONS'], '/sse', span('sse'), mcpCors, guard, gate('sse'), route('sse'), sseStreamHandler(sse));
   app.on(['POST', 'OPTIONS'], '/messages', span('sse'), mcpCors, guard, gate('sse'), route('sse'), sseMessageHandler(sse));
 
-  app.notFound((c) => c.json({ error: 'not_found' }, 404));
-  app.onError((error, c) => {
-    // The cause goes to the log (never a token: no error here carries one); the body stays generic.
-    o.logger.error({ err: { name: error.name, message: error.message } }, 'unhandled error');
-    return c.json({ error: 'server_error' }, 500);
+  app.notFound(() => answer(NOT_FOUND));
+  app.onError((error) => {
+    // A refusal thrown on purpose is answered as it is; anything else is logged (never a token: no
+    // error here carries one) and answered as a generic 500.
+    if (!(error instanceof HttpError && error.expose)) options.logger.error({ err: { name: error.name, message: error.message } }, 'unhandled error');
+    return answer(error);
   });
   return app;
 }

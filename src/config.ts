@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import * as z from 'zod';
 import { Secret } from './secret.js';
 
@@ -373,10 +372,4 @@ function coversEndpoint(resource: URL, endpoint: URL): boolean {
 /** An absolute redirect URI with an authority (`http://localhost:6274/oauth/callback`, `com.example.app://cb`): not `localhost:6274`. */
 export function isRedirectUri(value: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]/i.test(value) && URL.canParse(value);
-}
-
-/** True for hosts that only this machine can reach: localhost, 127.0.0.0/8, ::1 (bracketed or not). */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  return h === 'localhost' || h === '::1' || (isIP(h) === 4 && h.startsWith('127.'));
 }

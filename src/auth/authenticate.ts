@@ -1,5 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { tokenHash, ValidationCache, type SharedCache } from './cache.js';
+import { TtlCache } from '../shared/ttl-cache.js';
+import { tokenHash, type SharedCache } from './cache.js';
 import { AuthError } from './errors.js';
 import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
 import { judgeTokenShape, type TokenShapeOptions } from './token-shape.js';
@@ -74,10 +75,10 @@ function scopesOf(claims: Record<string, unknown>): string[] {
 export function createAuthenticator(options: AuthenticatorOptions) {
   const now = options.now ?? Date.now;
   const observer = options.observer ?? NOOP_OBSERVER;
-  const cache = new ValidationCache<Identity>(options.cacheMaxEntries, now);
+  const cache = new TtlCache<Identity>(options.cacheMaxEntries, now);
   // Final JWT refusals, so a client that keeps sending the same bad token costs no signature
   // check (ES384) per request. Separate and smaller, so refusals never evict good entries.
-  const refused = new ValidationCache<AuthError>(Math.min(options.cacheMaxEntries, 10_000), now);
+  const refused = new TtlCache<AuthError>(Math.min(options.cacheMaxEntries, 10_000), now);
 
   const viaJwt = (token: string, hash: string) => {
     const key = `jwt:${hash}`;

@@ -1,8 +1,9 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { toAuthInfo, type Authenticator, type Identity } from './authenticate.js';
 import { extractBearerToken } from './bearer-header.js';
-import { buildChallenge } from './challenge.js';
+import { answer } from '../http/answer.js';
+import { HttpError, temporarilyUnavailable } from '../http/errors.js';
 import { UpstreamError } from '../oidc/errors.js';
 import { AuthError } from './errors.js';
 import type { Logger } from '../log.js';
@@ -37,7 +38,10 @@ export interface BearerGateOptions {
   observer?: Observer | undefined;
 }
 
-const RETRY_AFTER_SECONDS = '5';
+/** RFC 6750 §3.1: a request without credentials gets a challenge with no error code. */
+const NO_CREDENTIALS = new HttpError(401, 'unauthorized', { challenge: {} });
+const NOT_DISCOVERED = temporarilyUnavailable('identity provider not discovered yet');
+const IDP_UNAVAILABLE = temporarilyUnavailable('the identity provider is unavailable');
 
 /**
  * The RFC 6750 gate in front of every MCP endpoint: no credentials → 401 with a challenge and no
@@ -46,31 +50,14 @@ const RETRY_AFTER_SECONDS = '5';
  * carries `resource_metadata`; nothing from the request is echoed into a header.
  */
 export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Variables: GateVariables }> {
-  // The answer to a request without credentials never changes: built once.
-  const noCredentials = buildChallenge({ scope: options.scopesSupported, resourceMetadata: options.resourceMetadata });
-  const challenge = (c: Context, status: 400 | 401 | 403, error?: AuthError) => {
-    const scope = error?.code === 'insufficient_scope' ? error.scope : status === 401 ? options.scopesSupported : undefined;
-    c.header(
-      'WWW-Authenticate',
-      error
-        ? buildChallenge({
-            error: error.code,
-            errorDescription: error.description,
-            ...(scope ? { scope } : {}),
-            resourceMetadata: options.resourceMetadata,
-          })
-        : noCredentials,
-    );
-    return c.json(error ? { error: error.code, error_description: error.description } : { error: 'unauthorized' }, status);
-  };
+  const realm = { resourceMetadata: options.resourceMetadata, scopesSupported: options.scopesSupported };
 
   const observer = options.observer ?? NOOP_OBSERVER;
   return async (c, next) => {
     const authenticator = options.authenticator();
     if (!authenticator) {
       observer.refused('not_ready', 'unknown');
-      c.header('Retry-After', RETRY_AFTER_SECONDS);
-      return c.json({ error: 'temporarily_unavailable', error_description: 'identity provider not discovered yet' }, 503);
+      return answer(NOT_DISCOVERED);
     }
     let identity: Identity;
     let token: string | undefined;
@@ -79,7 +66,7 @@ export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Vari
       token = extractBearerToken(c.req.header('authorization'), c.req.url);
       if (token === undefined) {
         observer.refused('no_token', 'none');
-        return challenge(c, 401);
+        return answer(NO_CREDENTIALS, realm);
       }
       identity = await authenticator.authenticate(token);
       const missing = options.requiredScopes.filter((s) => !identity.scopes.includes(s));
@@ -98,13 +85,12 @@ export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Vari
         observer.refused(reason, tokenKind(token));
         if (!c.get('refusal')) c.set('refusal', { error: error.code, reason: error.description, ...fixFor(error, reason, options.resource) });
         options.logger.debug({ code: error.code, reason: error.description }, 'bearer token refused');
-        return challenge(c, error.status, error);
+        return answer(error, realm);
       }
       if (error instanceof UpstreamError) {
         observer.refused('idp_unavailable', tokenKind(token));
         options.logger.warn({ reason: error.message }, 'identity provider unavailable');
-        c.header('Retry-After', RETRY_AFTER_SECONDS);
-        return c.json({ error: 'temporarily_unavailable', error_description: 'the identity provider is unavailable' }, 503);
+        return answer(IDP_UNAVAILABLE);
       }
       throw error;
     }

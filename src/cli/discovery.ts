@@ -8,10 +8,10 @@ import {
 import { CliError } from './errors.js';
 
 export interface Discovery extends OAuthDiscoveryState {
-  /** The authorization server's `issuer` (its metadata's, checked), or the legacy origin. */
+  /** The authorization server's `issuer` (its metadata's, checked), or the MCP server's origin. */
   issuer: string;
   /** True when the server had no protected resource metadata (2025-03-26 behaviour). */
-  legacy: boolean;
+  withoutResourceMetadata: boolean;
 }
 
 /**
@@ -48,7 +48,7 @@ export async function discover(
   }
 
   const advertised = resourceMetadata?.authorization_servers?.[0];
-  const legacy = advertised === undefined;
+  const withoutResourceMetadata = advertised === undefined;
   const authorizationServerUrl = advertised ?? new URL('/', serverUrl).href;
 
   let metadata: OAuthDiscoveryState['authorizationServerMetadata'];
@@ -64,7 +64,7 @@ export async function discover(
     return response;
   };
   try {
-    metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn: capturing, skipIssuerValidation: legacy });
+    metadata = await discoverAuthorizationServerMetadata(authorizationServerUrl, { fetchFn: capturing, skipIssuerValidation: withoutResourceMetadata });
     const served = documents.find((doc) => metadata && doc.issuer === metadata.issuer);
     if (metadata && served) metadata = { ...served, ...metadata } as typeof metadata;
   } catch (error) {
@@ -73,12 +73,12 @@ export async function discover(
     }
     throw new CliError('discovery_failed', `Could not load authorization server metadata for ${authorizationServerUrl}.`, { cause: error });
   }
-  if (!metadata && !legacy) {
+  if (!metadata && !withoutResourceMetadata) {
     throw new CliError('discovery_failed', `The authorization server ${authorizationServerUrl} publishes no OAuth or OpenID metadata.`);
   }
   // 2025-03-26 servers serve the metadata on their own origin, and the issuer it names may carry a
   // path (`https://mcp.example/oauth`): accepted there as long as it stays on that origin.
-  if (metadata && legacy && !sameOrigin(metadata.issuer, authorizationServerUrl)) {
+  if (metadata && withoutResourceMetadata && !sameOrigin(metadata.issuer, authorizationServerUrl)) {
     throw new CliError(
       'issuer_mismatch',
       `Authorization server metadata names issuer ${metadata.issuer}, but was discovered for ${authorizationServerUrl}.`,
@@ -88,7 +88,7 @@ export async function discover(
   const state: Discovery = {
     authorizationServerUrl,
     issuer: metadata?.issuer ?? authorizationServerUrl,
-    legacy,
+    withoutResourceMetadata,
   };
   if (resourceMetadata) state.resourceMetadata = resourceMetadata;
   if (metadata) state.authorizationServerMetadata = metadata;

@@ -243,7 +243,7 @@ export class Session implements RecordHost {
     record.issuer = discovery.issuer;
     if (resource !== undefined) record.resource = resource;
     else delete record.resource;
-    const { issuer: _issuer, legacy: _legacy, ...state } = discovery;
+    const { issuer: _issuer, withoutResourceMetadata: _withoutResourceMetadata, ...state } = discovery;
     record.discovery = state;
 
     if (this.options.clientId) {

@@ -90,7 +90,7 @@ export function ownerHash(owner: string): string {
  */
 export class RedisSessionDirectory implements SessionDirectory {
   readonly #link: RedisLink;
-  readonly #o: Required<Omit<DirectoryOptions, 'logger' | 'observer'>> & { logger: Logger };
+  readonly #options: Required<Omit<DirectoryOptions, 'logger' | 'observer'>> & { logger: Logger };
   readonly #observer: Observer;
   readonly #countsKey: string;
   /** This process's epoch: its counts are sealed with it, its URL entry names it. */
@@ -127,7 +127,7 @@ export class RedisSessionDirectory implements SessionDirectory {
     const heartbeatMs = options.heartbeatMs ?? 2000;
     this.#link = link;
     const { observer, ...rest } = options;
-    this.#o = { heartbeatMs, aliveMs: options.aliveMs ?? heartbeatMs * 3, ...rest };
+    this.#options = { heartbeatMs, aliveMs: options.aliveMs ?? heartbeatMs * 3, ...rest };
     this.#observer = observer ?? NOOP_OBSERVER;
     this.#countsKey = `${KEY_PREFIX}counts:${options.replicaId}`;
   }
@@ -139,13 +139,13 @@ export class RedisSessionDirectory implements SessionDirectory {
       this.#dirty = true;
       void this.#beat();
     });
-    this.#timer = setInterval(() => void this.#beat(), this.#o.heartbeatMs);
+    this.#timer = setInterval(() => void this.#beat(), this.#options.heartbeatMs);
     this.#timer.unref();
   }
 
   async reserve(owner: string): Promise<void> {
-    const o = ownerHash(owner);
-    this.#bump(o, 1);
+    const ownerKey = ownerHash(owner);
+    this.#bump(ownerKey, 1);
     if (!this.#link.up) {
       // Redis down: the local caps (already checked) are all there is; the resync publishes this one later.
       this.#dirty = true;
@@ -153,24 +153,24 @@ export class RedisSessionDirectory implements SessionDirectory {
     }
     // The numbers as written in this step are the ones the caps are checked against.
     const total = this.#total;
-    const mine = this.#counts.get(o) ?? 0;
+    const mine = this.#counts.get(ownerKey) ?? 0;
     const sealedTotal = this.#sealCount('*', total);
-    const sealedMine = this.#sealCount(o, mine);
-    this.#written.set('*', sealedTotal).set(o, sealedMine);
-    this.#inflight.set(o, (this.#inflight.get(o) ?? 0) + 1);
+    const sealedMine = this.#sealCount(ownerKey, mine);
+    this.#written.set('*', sealedTotal).set(ownerKey, sealedMine);
+    this.#inflight.set(ownerKey, (this.#inflight.get(ownerKey) ?? 0) + 1);
     let reply: unknown;
     try {
       reply = await runScript(this.#link.client, RESERVE, {
         keys: [`${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`],
-        arguments: [KEY_PREFIX, this.#o.replicaId, o, sealedTotal, sealedMine, String(this.#o.aliveMs * 2)],
+        arguments: [KEY_PREFIX, this.#options.replicaId, ownerKey, sealedTotal, sealedMine, String(this.#options.aliveMs * 2)],
       });
     } catch (error) {
       this.#failed(error);
       return;
     } finally {
-      const left = (this.#inflight.get(o) ?? 1) - 1;
-      if (left > 0) this.#inflight.set(o, left);
-      else this.#inflight.delete(o);
+      const left = (this.#inflight.get(ownerKey) ?? 1) - 1;
+      if (left > 0) this.#inflight.set(ownerKey, left);
+      else this.#inflight.delete(ownerKey);
     }
     let all = total;
     let owners = mine;
@@ -181,12 +181,12 @@ export class RedisSessionDirectory implements SessionDirectory {
       const replica = this.#openUrlEntry(id, urlEntry);
       if (!replica) continue;
       all += this.#openCount(id, replica.epoch, '*', t);
-      owners += this.#openCount(id, replica.epoch, o, m);
+      owners += this.#openCount(id, replica.epoch, ownerKey, m);
     }
-    const verdict = owners > this.#o.maxPerOwner ? 429 : all > this.#o.maxSessions ? 503 : 0;
+    const verdict = owners > this.#options.maxPerOwner ? 429 : all > this.#options.maxSessions ? 503 : 0;
     if (verdict === 0) return;
-    this.#bump(o, -1);
-    this.#publish(o);
+    this.#bump(ownerKey, -1);
+    this.#publish(ownerKey);
     throw new SessionLimitError(verdict);
   }
 
@@ -202,7 +202,7 @@ export class RedisSessionDirectory implements SessionDirectory {
       return;
     }
     const [key, fields] = this.#entry(session.id)!;
-    this.#track(this.#link.client.multi().hSet(key, fields).pExpire(key, this.#o.idleTimeoutMs).exec());
+    this.#track(this.#link.client.multi().hSet(key, fields).pExpire(key, this.#options.idleTimeoutMs).exec());
   }
 
   /**
@@ -228,7 +228,7 @@ export class RedisSessionDirectory implements SessionDirectory {
   /** Keeps an active session's entry from expiring (at most once per tenth of the idle timeout). */
   touch(id: string): void {
     const now = Date.now();
-    if (this.#closed || !this.#link.up || now - (this.#touched.get(id) ?? 0) < this.#o.idleTimeoutMs / 10) return;
+    if (this.#closed || !this.#link.up || now - (this.#touched.get(id) ?? 0) < this.#options.idleTimeoutMs / 10) return;
     const entry = this.#entry(id);
     if (!entry) return;
     this.#touched.set(id, now);
@@ -238,7 +238,7 @@ export class RedisSessionDirectory implements SessionDirectory {
     this.#link.client
       .multi()
       .hSet(key, fields)
-      .pExpire(key, this.#o.idleTimeoutMs)
+      .pExpire(key, this.#options.idleTimeoutMs)
       .exec()
       .catch((error: unknown) => this.#failed(error));
   }
@@ -257,12 +257,12 @@ export class RedisSessionDirectory implements SessionDirectory {
     }
     if (!Array.isArray(reply)) return { state: 'unknown' };
     const [r, k, e, m, urlEntry] = reply.map(String) as [string, string, string, string, string];
-    if (!this.#o.keys.valueMacIs([sessionKey(id), e, r, k], m)) {
-      this.#o.integrity.failed('session', 'bad-mac');
+    if (!this.#options.keys.valueMacIs([sessionKey(id), e, r, k], m)) {
+      this.#options.integrity.failed('session', 'bad-mac');
       return { state: 'unknown' };
     }
     if (!(Number(e) > Date.now())) {
-      this.#o.integrity.failed('session', 'expired');
+      this.#options.integrity.failed('session', 'expired');
       return { state: 'unknown' };
     }
     if (!urlEntry) return { state: 'dead' };
@@ -288,37 +288,37 @@ export class RedisSessionDirectory implements SessionDirectory {
     if (!this.#link.up) return;
     const m = this.#link.client
       .multi()
-      .zRem(`${KEY_PREFIX}replicas`, this.#o.replicaId)
-      .hDel(`${KEY_PREFIX}urls`, this.#o.replicaId)
+      .zRem(`${KEY_PREFIX}replicas`, this.#options.replicaId)
+      .hDel(`${KEY_PREFIX}urls`, this.#options.replicaId)
       .del(this.#countsKey);
     for (const s of this.#snapshot().sessions) m.del(sessionKey(s.id));
     await m.exec().catch(() => {});
   }
 
-  /** One place less for owner hash `o` (and the session entry `key` gone, if given). */
-  #release(o: string, key?: string): void {
-    this.#bump(o, -1);
+  /** One place less for `ownerKey` (an owner's hash), and the session entry `key` gone, if given. */
+  #release(ownerKey: string, key?: string): void {
+    this.#bump(ownerKey, -1);
     if (this.#closed) return;
     if (!this.#link.up) {
       this.#dirty = true;
       return;
     }
-    this.#publish(o, key);
+    this.#publish(ownerKey, key);
   }
 
-  #bump(o: string, by: number): void {
-    const n = Math.max(0, (this.#counts.get(o) ?? 0) + by);
-    if (n > 0) this.#counts.set(o, n);
-    else this.#counts.delete(o);
+  #bump(ownerKey: string, by: number): void {
+    const n = Math.max(0, (this.#counts.get(ownerKey) ?? 0) + by);
+    if (n > 0) this.#counts.set(ownerKey, n);
+    else this.#counts.delete(ownerKey);
     this.#total = Math.max(0, this.#total + by);
   }
 
-  /** Writes this replica's current count for owner hash `o` and its total (and deletes `key`, if given). */
-  #publish(o: string, key?: string): void {
+  /** Writes this replica's current count for `ownerKey` (an owner's hash) and its total (and deletes `key`, if given). */
+  #publish(ownerKey: string, key?: string): void {
     const m = this.#link.client.multi();
     if (key) m.del(key);
     for (const [field, n] of [
-      [o, this.#counts.get(o) ?? 0],
+      [ownerKey, this.#counts.get(ownerKey) ?? 0],
       ['*', this.#total],
     ] as const) {
       const sealed = n > 0 ? this.#sealCount(field, n) : '';
@@ -332,7 +332,7 @@ export class RedisSessionDirectory implements SessionDirectory {
 
   /** A count as stored: `n.MAC`, the MAC over the counts key, this process's epoch, the field and n. */
   #sealCount(field: string, n: number): string {
-    return `${n}.${this.#o.keys.valueMac([this.#countsKey, this.#epoch, field, String(n)])}`;
+    return `${n}.${this.#options.keys.valueMac([this.#countsKey, this.#epoch, field, String(n)])}`;
   }
 
   /**
@@ -346,19 +346,19 @@ export class RedisSessionDirectory implements SessionDirectory {
     if (raw === '') return 0;
     const dot = raw.indexOf('.');
     const n = raw.slice(0, dot);
-    if (dot > 0 && /^\d{1,9}$/.test(n) && this.#o.keys.valueMacIs([`${KEY_PREFIX}counts:${id}`, epoch, field, n], raw.slice(dot + 1))) return Number(n);
-    this.#o.integrity.failed('count', dot > 0 ? 'bad-mac' : 'malformed');
-    this.#link.client.set(`${KEY_PREFIX}repair:${id}`, '1', { expiration: { type: 'PX', value: this.#o.aliveMs * 2 } }).catch(() => {});
+    if (dot > 0 && /^\d{1,9}$/.test(n) && this.#options.keys.valueMacIs([`${KEY_PREFIX}counts:${id}`, epoch, field, n], raw.slice(dot + 1))) return Number(n);
+    this.#options.integrity.failed('count', dot > 0 ? 'bad-mac' : 'malformed');
+    this.#link.client.set(`${KEY_PREFIX}repair:${id}`, '1', { expiration: { type: 'PX', value: this.#options.aliveMs * 2 } }).catch(() => {});
     return Infinity;
   }
 
   /** Replica `id`'s URL entry, if authentic and unexpired; undefined otherwise (counted unless absent). */
   #openUrlEntry(id: string, raw: string): { epoch: string; url: string } | undefined {
     if (raw === '') return undefined;
-    const opened = this.#o.keys.open(`${KEY_PREFIX}urls#${id}`, raw);
+    const opened = this.#options.keys.open(`${KEY_PREFIX}urls#${id}`, raw);
     const space = opened.ok ? opened.payload.indexOf(' ') : -1;
     if (!opened.ok || space <= 0) {
-      this.#o.integrity.failed('replica', opened.ok ? 'malformed' : opened.reason);
+      this.#options.integrity.failed('replica', opened.ok ? 'malformed' : opened.reason);
       return undefined;
     }
     return { epoch: opened.payload.slice(0, space), url: opened.payload.slice(space + 1) };
@@ -372,21 +372,21 @@ export class RedisSessionDirectory implements SessionDirectory {
     const k = this.#held.get(id);
     if (!k) return undefined;
     const key = sessionKey(id);
-    const e = String(Date.now() + this.#o.idleTimeoutMs);
-    const r = this.#o.replicaId;
-    return [key, { r, k, e, m: this.#o.keys.valueMac([key, e, r, k]) }];
+    const e = String(Date.now() + this.#options.idleTimeoutMs);
+    const r = this.#options.replicaId;
+    return [key, { r, k, e, m: this.#options.keys.valueMac([key, e, r, k]) }];
   }
 
   #failed(error: unknown): void {
     this.#dirty = true;
     this.#observer.redisError('directory');
-    this.#o.logger.debug({ reason: error instanceof Error ? error.message : String(error) }, 'session directory: redis write failed');
+    this.#options.logger.debug({ reason: error instanceof Error ? error.message : String(error) }, 'session directory: redis write failed');
   }
 
   /** Adds to `m` the rewrite of this replica's whole counts hash from {@link #written}. */
   #rewriteCounts(m: ReturnType<RedisLink['client']['multi']>): ReturnType<RedisLink['client']['multi']> {
     m.del(this.#countsKey);
-    if (this.#written.size > 0) m.hSet(this.#countsKey, Object.fromEntries(this.#written)).pExpire(this.#countsKey, this.#o.aliveMs * 2);
+    if (this.#written.size > 0) m.hSet(this.#countsKey, Object.fromEntries(this.#written)).pExpire(this.#countsKey, this.#options.aliveMs * 2);
     return m;
   }
 
@@ -402,28 +402,28 @@ export class RedisSessionDirectory implements SessionDirectory {
         this.#total = 0;
         for (const s of sessions) this.#bump(ownerHash(s.owner), 1);
         for (const [owner, n] of reserved) this.#bump(ownerHash(owner), n);
-        for (const [o, n] of this.#inflight) this.#bump(o, n);
+        for (const [ownerKey, n] of this.#inflight) this.#bump(ownerKey, n);
         this.#written.clear();
         if (this.#total > 0) {
           this.#written.set('*', this.#sealCount('*', this.#total));
-          for (const [o, n] of this.#counts) this.#written.set(o, this.#sealCount(o, n));
+          for (const [ownerKey, n] of this.#counts) this.#written.set(ownerKey, this.#sealCount(ownerKey, n));
         }
         const m = this.#rewriteCounts(client.multi());
         for (const s of sessions) {
           this.#held.set(s.id, s.kind);
           const [key, fields] = this.#entry(s.id)!;
-          m.hSet(key, fields).pExpire(key, this.#o.idleTimeoutMs);
+          m.hSet(key, fields).pExpire(key, this.#options.idleTimeoutMs);
         }
         await m.exec();
-        this.#o.logger.info({ sessions: sessions.length }, 'session directory: replica state published');
+        this.#options.logger.info({ sessions: sessions.length }, 'session directory: replica state published');
       }
       // What Redis holds when the script runs, unless someone else wrote to the hash (see #written).
       const expected = new Map(this.#written);
-      const urlEntry = this.#o.keys.seal(`${KEY_PREFIX}urls#${this.#o.replicaId}`, Date.now() + this.#o.aliveMs + URL_SLACK_MS, `${this.#epoch} ${this.#o.replicaUrl}`);
+      const urlEntry = this.#options.keys.seal(`${KEY_PREFIX}urls#${this.#options.replicaId}`, Date.now() + this.#options.aliveMs + URL_SLACK_MS, `${this.#epoch} ${this.#options.replicaUrl}`);
       const reply = await runScript(client, HEARTBEAT, {
-        keys: [`${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`, this.#countsKey, `${KEY_PREFIX}repair:${this.#o.replicaId}`],
+        keys: [`${KEY_PREFIX}replicas`, `${KEY_PREFIX}urls`, this.#countsKey, `${KEY_PREFIX}repair:${this.#options.replicaId}`],
         // More fields than this replica can have (one per owner ≤ MAX_SESSIONS, and `*`): not sent back.
-        arguments: [this.#o.replicaId, urlEntry, String(this.#o.aliveMs), String(this.#o.maxSessions + 1)],
+        arguments: [this.#options.replicaId, urlEntry, String(this.#options.aliveMs), String(this.#options.maxSessions + 1)],
       });
       const [repair = '', length = '0', ...fields] = Array.isArray(reply) ? reply.map(String) : [];
       // Another replica found a count of ours not authentic: publish everything again.
@@ -441,7 +441,7 @@ export class RedisSessionDirectory implements SessionDirectory {
       for (const [field, value] of seen) if (value !== expected.get(field) && value !== this.#written.get(field)) differs = true;
       for (const [field, value] of expected) if (!seen.has(field) && this.#written.get(field) === value) differs = true;
       if (differs) {
-        if (length !== '0') this.#o.integrity.failed('count', 'own counts changed in redis');
+        if (length !== '0') this.#options.integrity.failed('count', 'own counts changed in redis');
         await this.#rewriteCounts(client.multi()).exec();
       }
     } catch (error) {

@@ -22,13 +22,13 @@ export interface ForwardedRequest {
   authorization: string;
 }
 
-const parts = (from: string, time: string, nonce: string, r: ForwardedRequest) => ['forward', from, r.to, time, nonce, r.method, r.path, r.sessionId, r.authorization];
+const parts = (from: string, time: string, nonce: string, request: ForwardedRequest) => ['forward', from, request.to, time, nonce, request.method, request.path, request.sessionId, request.authorization];
 
 /** The {@link FORWARD_AUTH_HEADER} value for a request `from` forwards. */
-export function signForward(keys: ClusterKeys, from: string, r: ForwardedRequest, now = Date.now()): string {
+export function signForward(keys: ClusterKeys, from: string, request: ForwardedRequest, now = Date.now()): string {
   const time = String(now);
   const nonce = randomBytes(16).toString('base64url');
-  return `${from} ${time} ${nonce} ${keys.forwardMac(parts(from, time, nonce, r))}`;
+  return `${from} ${time} ${nonce} ${keys.forwardMac(parts(from, time, nonce, request))}`;
 }
 
 export type ForwardCheck = { ok: true; from: string } | { ok: false; reason: 'malformed' | 'bad-mac' | 'stale' | 'replayed' | 'misdirected' };
@@ -49,11 +49,11 @@ export class ForwardVerifier {
     private readonly me: string,
   ) {}
 
-  check(header: string | undefined, r: ForwardedRequest, now = Date.now()): ForwardCheck {
+  check(header: string | undefined, request: ForwardedRequest, now = Date.now()): ForwardCheck {
     const [from, time, nonce, mac, extra] = (header ?? '').split(' ');
     if (!from || !time || !nonce || !mac || extra !== undefined || !/^\d{1,16}$/.test(time)) return { ok: false, reason: 'malformed' };
-    if (!this.keys.forwardMacIs(parts(from, time, nonce, r), mac)) return { ok: false, reason: 'bad-mac' };
-    if (r.to !== this.me) return { ok: false, reason: 'misdirected' };
+    if (!this.keys.forwardMacIs(parts(from, time, nonce, request), mac)) return { ok: false, reason: 'bad-mac' };
+    if (request.to !== this.me) return { ok: false, reason: 'misdirected' };
     if (Math.abs(now - Number(time)) > FORWARD_WINDOW_MS) return { ok: false, reason: 'stale' };
     // Kept through `until` itself: a header signed 30 s ahead of this clock is still fresh at
     // arrival + 60 s exactly (the stale check is `> window`).

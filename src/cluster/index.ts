@@ -48,19 +48,19 @@ export interface Cluster {
  * opaque tokens, and the session directory that routes a request to the replica holding its
  * session and keeps the session caps cluster-wide. Without REDIS_URL none of this is loaded.
  */
-export function startCluster(o: ClusterOptions): Cluster {
-  const logger = o.logger.child({ component: 'cluster', replica: o.replicaId });
-  const observer = o.observer ?? NOOP_OBSERVER;
-  const link: RedisLink = connectRedis(o.redisUrl, logger, undefined, () => observer.redisError('connection'));
-  const keys = new ClusterKeys(o.secret.reveal());
+export function startCluster(options: ClusterOptions): Cluster {
+  const logger = options.logger.child({ component: 'cluster', replica: options.replicaId });
+  const observer = options.observer ?? NOOP_OBSERVER;
+  const link: RedisLink = connectRedis(options.redisUrl, logger, undefined, () => observer.redisError('connection'));
+  const keys = new ClusterKeys(options.secret.reveal());
   const integrity = new IntegrityLog(logger, observer);
-  const forwards = new ForwardVerifier(keys, o.replicaId);
+  const forwards = new ForwardVerifier(keys, options.replicaId);
   const directory = new RedisSessionDirectory(link, {
-    replicaId: o.replicaId,
-    replicaUrl: o.replicaUrl,
-    idleTimeoutMs: o.idleTimeoutMs,
-    maxSessions: o.maxSessions,
-    maxPerOwner: o.maxPerOwner,
+    replicaId: options.replicaId,
+    replicaUrl: options.replicaUrl,
+    idleTimeoutMs: options.idleTimeoutMs,
+    maxSessions: options.maxSessions,
+    maxPerOwner: options.maxPerOwner,
     logger,
     observer,
     keys,
@@ -68,12 +68,12 @@ export function startCluster(o: ClusterOptions): Cluster {
   });
   let registry: SessionRegistry | undefined;
   return {
-    replicaId: o.replicaId,
+    replicaId: options.replicaId,
     directory,
-    sharedCache: createSharedCache(link, { lockMs: o.upstreamTimeoutMs + 1000, logger, keys, integrity, observer }),
-    attach(r) {
-      registry = r;
-      directory.start(() => r.snapshot());
+    sharedCache: createSharedCache(link, { lockMs: options.upstreamTimeoutMs + 1000, logger, keys, integrity, observer }),
+    attach(sessions) {
+      registry = sessions;
+      directory.start(() => sessions.snapshot());
     },
     route(kind) {
       if (!registry) throw new Error('cluster: attach the session registry first');
@@ -81,8 +81,8 @@ export function startCluster(o: ClusterOptions): Cluster {
         kind,
         registry,
         directory,
-        replicaId: o.replicaId,
-        forwardTimeoutMs: o.upstreamTimeoutMs + 2000,
+        replicaId: options.replicaId,
+        forwardTimeoutMs: options.upstreamTimeoutMs + 2000,
         logger,
         keys,
         forwards,

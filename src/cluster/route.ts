@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
-import { jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
+import { answer } from '../http/answer.js';
+import { jsonRpcError, SERVER_ERROR, SESSION_NOT_FOUND } from '../http/jsonrpc.js';
 import type { Logger } from '../log.js';
 import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
 import type { Session, SessionRegistry } from '../transports/sessions.js';
@@ -27,7 +28,11 @@ export interface SessionRouteOptions {
   integrity: IntegrityLog;
 }
 
-const RETRY_AFTER = { 'retry-after': '2' };
+/** How long a client waits before asking again when the session's replica cannot be found or reached. */
+const RETRY_AFTER_SECONDS = 2;
+const FORWARD_REFUSED = jsonRpcError(403, SERVER_ERROR, 'Forwarded request not accepted');
+const DIRECTORY_UNAVAILABLE = jsonRpcError(503, SERVER_ERROR, 'Session directory unavailable', { retryAfter: RETRY_AFTER_SECONDS });
+const HOLDER_UNAVAILABLE = jsonRpcError(503, SERVER_ERROR, 'Session holder unavailable', { retryAfter: RETRY_AFTER_SECONDS });
 
 /**
  * Runs after the bearer gate, before a transport handler (on every MCP endpoint: /sse and
@@ -63,7 +68,7 @@ export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variab
       const check = o.forwards.check(c.req.header(FORWARD_AUTH_HEADER), signed(c, forwardedTo));
       if (!check.ok) {
         o.integrity.failed('forward', check.reason);
-        return jsonRpcError(403, SERVER_ERROR, 'Forwarded request not accepted');
+        return answer(FORWARD_REFUSED);
       }
       // Passed here by another replica: never passed on again (unknown here → the handler's 404).
       const held = sessionId(c);
@@ -80,7 +85,7 @@ export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variab
     try {
       where = await o.directory.locate(id);
     } catch {
-      return jsonRpcError(503, SERVER_ERROR, 'Session directory unavailable', RETRY_AFTER);
+      return answer(DIRECTORY_UNAVAILABLE);
     }
     // Whoever the caller is: the holder alone decides whether this caller may use the session.
     if (where.state !== 'alive' || where.replicaId === o.replicaId || where.kind !== o.kind) return local(next);
@@ -90,11 +95,11 @@ export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variab
       // Nothing listens there any more: the replica is gone, and its sessions with it. Answered
       // here, as the handler would: the request body went to the forward attempt.
       o.directory.forget(id);
-      return jsonRpcError(404, SERVER_ERROR, 'Session not found');
+      return answer(SESSION_NOT_FOUND);
     }
     if (outcome.kind === 'failed') {
       o.logger.warn({ replica: where.replicaId, reason: outcome.reason }, 'forwarding to the session holder failed');
-      return jsonRpcError(503, SERVER_ERROR, 'Session holder unavailable', RETRY_AFTER);
+      return answer(HOLDER_UNAVAILABLE);
     }
     outcome.response.headers.set('x-session-holder', where.replicaId);
     return outcome.response;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Loaded, SharedCache } from '../auth/cache.js';
+import type { SharedCache } from '../auth/cache.js';
+import type { Loaded } from '../shared/ttl-cache.js';
 import type { Logger } from '../log.js';
 import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
 import type { IntegrityLog } from './integrity.js';

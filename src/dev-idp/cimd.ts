@@ -1,6 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { Client, Configuration } from 'oidc-provider';
-import { isLoopbackHost } from './loopback.js';
+import { isLoopbackHost } from '../shared/loopback-host.js';
 
 /**
  * Client ID Metadata Documents (draft-ietf-oauth-client-id-metadata-document-02), shaped like Logto's

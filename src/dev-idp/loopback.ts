@@ -1,7 +1,5 @@
 import type { Server } from 'node:http';
-import { isLoopbackHost } from '../config.js';
-
-export { isLoopbackHost };
+import { isLoopbackHost } from '../shared/loopback-host.js';
 
 /** True for an `http://` Origin on a loopback host (any port), e.g. the MCP Inspector at http://localhost:6274. */
 export function isLoopbackOrigin(origin: string | undefined): boolean {

@@ -56,9 +56,9 @@ const MAX_HOPS = 12;
  * without a browser. Throws {@link DevTokenError}; messages never contain
  * passwords, codes or tokens.
  */
-export async function getDevToken(o: DevTokenOptions): Promise<DevTokenSet> {
-  const authorization = await authorizeDevUser(o);
-  return exchangeDevCode(authorization, o.fetch);
+export async function getDevToken(options: DevTokenOptions): Promise<DevTokenSet> {
+  const authorization = await authorizeDevUser(options);
+  return exchangeDevCode(authorization, options.fetch);
 }
 
 /**
@@ -68,37 +68,37 @@ export async function getDevToken(o: DevTokenOptions): Promise<DevTokenSet> {
  */
 export function pkceAuthorizationRequest(
   authorizationEndpoint: string,
-  o: { clientId: string; redirectUri: string; scope: string; resource?: string },
+  request: { clientId: string; redirectUri: string; scope: string; resource?: string },
 ): { url: URL; state: string; codeVerifier: string } {
   const codeVerifier = randomBytes(32).toString('base64url');
   const state = randomBytes(16).toString('base64url');
   const url = new URL(authorizationEndpoint);
   const params: Record<string, string> = {
-    client_id: o.clientId,
+    client_id: request.clientId,
     response_type: 'code',
-    redirect_uri: o.redirectUri,
-    scope: o.scope,
+    redirect_uri: request.redirectUri,
+    scope: request.scope,
     state,
     code_challenge: createHash('sha256').update(codeVerifier).digest('base64url'),
     code_challenge_method: 'S256',
     prompt: 'consent',
   };
-  if (o.resource !== undefined) params.resource = o.resource;
+  if (request.resource !== undefined) params.resource = request.resource;
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
   return { url, state, codeVerifier };
 }
 
 /** First half of {@link getDevToken}: runs the front channel and returns the authorization code, not yet redeemed. */
-export async function authorizeDevUser(o: DevTokenOptions): Promise<DevAuthorization> {
-  const fetchFn = o.fetch ?? fetch;
-  const clientId = o.clientId ?? DEV_CLI_CLIENT_ID;
-  const redirectUri = o.redirectUri ?? DEV_CLI_REDIRECT_URI;
-  const metadata = await discover(o.issuer, fetchFn);
+export async function authorizeDevUser(options: DevTokenOptions): Promise<DevAuthorization> {
+  const fetchFn = options.fetch ?? fetch;
+  const clientId = options.clientId ?? DEV_CLI_CLIENT_ID;
+  const redirectUri = options.redirectUri ?? DEV_CLI_REDIRECT_URI;
+  const metadata = await discover(options.issuer, fetchFn);
   const { url: authUrl, state, codeVerifier } = pkceAuthorizationRequest(metadata.authorization_endpoint, {
     clientId,
     redirectUri,
-    scope: o.scope ?? 'openid profile email',
-    ...(o.resource !== undefined ? { resource: o.resource } : {}),
+    scope: options.scope ?? 'openid profile email',
+    ...(options.resource !== undefined ? { resource: options.resource } : {}),
   });
 
   const jar = new CookieJar();
@@ -124,7 +124,7 @@ export async function authorizeDevUser(o: DevTokenOptions): Promise<DevAuthoriza
       const next = new URL(location, request.url);
       if (next.origin === callback.origin && next.pathname === callback.pathname) {
         const code = readCallback(next, state, metadata.issuer);
-        return { code, codeVerifier, clientId, redirectUri, tokenEndpoint: metadata.token_endpoint, ...(o.resource !== undefined ? { resource: o.resource } : {}) };
+        return { code, codeVerifier, clientId, redirectUri, tokenEndpoint: metadata.token_endpoint, ...(options.resource !== undefined ? { resource: options.resource } : {}) };
       }
       request = { url: next, method: 'GET' };
       continue;
@@ -133,10 +133,10 @@ export async function authorizeDevUser(o: DevTokenOptions): Promise<DevAuthoriza
     const action = /<form\b[^>]*\baction="([^"]+)"/i.exec(body)?.[1];
     const target = action ? new URL(decodeEntities(action), request.url) : undefined;
     if (res.status === 401 && target?.pathname.endsWith('/login')) {
-      throw new DevTokenError('invalid_credentials', `the development IdP rejected the password for user "${o.username}"`);
+      throw new DevTokenError('invalid_credentials', `the development IdP rejected the password for user "${options.username}"`);
     }
     if (res.ok && target?.pathname.endsWith('/login')) {
-      request = { url: target, method: 'POST', form: new URLSearchParams({ username: o.username, password: o.password }) };
+      request = { url: target, method: 'POST', form: new URLSearchParams({ username: options.username, password: options.password }) };
       continue;
     }
     if (res.ok && target?.pathname.endsWith('/confirm')) {
@@ -153,16 +153,16 @@ export async function authorizeDevUser(o: DevTokenOptions): Promise<DevAuthoriza
 }
 
 /** Second half of {@link getDevToken}: redeems the code at the token endpoint with the PKCE verifier. */
-export async function exchangeDevCode(a: DevAuthorization, fetchFn: typeof fetch = fetch): Promise<DevTokenSet> {
+export async function exchangeDevCode(authorization: DevAuthorization, fetchFn: typeof fetch = fetch): Promise<DevTokenSet> {
   const form = new URLSearchParams({
     grant_type: 'authorization_code',
-    code: a.code,
-    redirect_uri: a.redirectUri,
-    client_id: a.clientId,
-    code_verifier: a.codeVerifier,
+    code: authorization.code,
+    redirect_uri: authorization.redirectUri,
+    client_id: authorization.clientId,
+    code_verifier: authorization.codeVerifier,
   });
-  if (a.resource !== undefined) form.set('resource', a.resource);
-  const res = await fetchFn(a.tokenEndpoint, {
+  if (authorization.resource !== undefined) form.set('resource', authorization.resource);
+  const res = await fetchFn(authorization.tokenEndpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: form.toString(),

@@ -1,54 +1,6 @@
+import { readChunks } from '../shared/read-limited.js';
+import { answer } from './answer.js';
 import { INVALID_REQUEST, jsonRpcError, PARSE_ERROR } from './jsonrpc.js';
-
-/** The body was larger than allowed; answered with 413. */
-export class BodyTooLargeError extends Error {
-  constructor(readonly limit: number) {
-    super(`body over ${limit} bytes`);
-    this.name = 'BodyTooLargeError';
-  }
-}
-
-/**
- * Reads a body stream as UTF-8, refusing more than `maxBytes` (declared or actual) without
- * buffering past the limit.
- */
-export async function readLimited(
-  body: ReadableStream<Uint8Array> | null,
-  maxBytes: number,
-  declaredLength?: string | null,
-): Promise<string> {
-  if (declaredLength && Number(declaredLength) > maxBytes) {
-    await body?.cancel().catch(() => {});
-    throw new BodyTooLargeError(maxBytes);
-  }
-  if (!body) return '';
-  const read = await readChunks(body, maxBytes, maxBytes);
-  if (read === 'over') throw new BodyTooLargeError(maxBytes);
-  return read.text ?? '';
-}
-
-/**
- * Reads `body` to its end, keeping the bytes while they total at most `keep`; past `stopAfter` bytes
- * it stops reading (cancels the stream) and answers `over`. `text` is undefined when more than `keep`
- * bytes came (they were read and thrown away).
- */
-async function readChunks(body: ReadableStream<Uint8Array>, keep: number, stopAfter: number): Promise<{ text: string | undefined } | 'over'> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > stopAfter) {
-      await reader.cancel().catch(() => {});
-      return 'over';
-    }
-    if (size <= keep) chunks.push(value);
-    else chunks.length = 0;
-  }
-  return { text: size <= keep ? Buffer.concat(chunks).toString('utf8') : undefined };
-}
 
 /**
  * How much of an oversized request body is read and thrown away before the 413 is sent. A server
@@ -78,6 +30,9 @@ async function readOrDrain(
   return read.text === undefined ? 'drained' : { text: read.text };
 }
 
+const UNREADABLE = jsonRpcError(400, PARSE_ERROR, 'Parse error: the request body could not be read');
+const NOT_JSON = jsonRpcError(400, PARSE_ERROR, 'Parse error: invalid JSON');
+
 /**
  * Reads and parses a JSON request body under `maxBytes`, or returns the JSON-RPC error response
  * to send: 413 when too large (after reading the rest, up to {@link drainLimit}, so the client
@@ -96,16 +51,16 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<{ bo
     else {
       const read = await readOrDrain(req.body, maxBytes, declared);
       if (read === 'drained' || read === 'undrained') {
-        return jsonRpcError(413, INVALID_REQUEST, `Request body exceeds ${maxBytes} bytes`, read === 'undrained' ? { connection: 'close' } : undefined);
+        return answer(jsonRpcError(413, INVALID_REQUEST, `Request body exceeds ${maxBytes} bytes`, read === 'undrained' ? { headers: { connection: 'close' } } : {}));
       }
       text = read.text;
     }
   } catch {
-    return jsonRpcError(400, PARSE_ERROR, 'Parse error: the request body could not be read');
+    return answer(UNREADABLE);
   }
   try {
     return { body: JSON.parse(text) };
   } catch {
-    return jsonRpcError(400, PARSE_ERROR, 'Parse error: invalid JSON');
+    return answer(NOT_JSON);
   }
 }

@@ -1,5 +1,7 @@
 import { localhostAllowedHostnames, validateHostHeader, validateOriginHeader } from '@modelcontextprotocol/server';
 import type { MiddlewareHandler } from 'hono';
+import { answer } from './answer.js';
+import { HttpError } from './errors.js';
 
 export interface GuardOptions {
   /** Browser origins allowed exactly (scheme, host and port): the server's own and ALLOWED_ORIGINS. */
@@ -19,9 +21,8 @@ export function loopbackHostnames(publicUrl: URL): string[] {
   return [...new Set([...localhostAllowedHostnames(), publicUrl.hostname.toLowerCase()])];
 }
 
-function forbidden(description: string): Response {
-  return Response.json({ error: 'forbidden', error_description: description }, { status: 403 });
-}
+const ORIGIN_NOT_ALLOWED = new HttpError(403, 'forbidden', { description: 'origin not allowed' });
+const HOST_NOT_ALLOWED = new HttpError(403, 'forbidden', { description: 'host not allowed' });
 
 /**
  * DNS-rebinding and cross-site protection for the MCP endpoints (the SDK leaves it off by default):
@@ -42,9 +43,9 @@ export function originGuard(options: GuardOptions): MiddlewareHandler {
     const origin = c.req.header('origin');
     if (origin !== undefined && !options.allowedOrigins.has(origin)) {
       const byName = names && /^https?:\/\//i.test(origin) && validateOriginHeader(origin, names).ok;
-      if (!byName) return Promise.resolve(forbidden('origin not allowed'));
+      if (!byName) return Promise.resolve(answer(ORIGIN_NOT_ALLOWED));
     }
-    if (hostAllowed && !hostAllowed(c.req.header('host'))) return Promise.resolve(forbidden('host not allowed'));
+    if (hostAllowed && !hostAllowed(c.req.header('host'))) return Promise.resolve(answer(HOST_NOT_ALLOWED));
     return next();
   };
 }

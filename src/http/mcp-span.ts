@@ -38,8 +38,8 @@ export interface McpSpanOptions {
  * conventions' carrier) is recorded as a link: the body is read only after authentication, when the
  * span already has its parent. Attributes from the JSON-RPC message are set once it was read.
  */
-export function mcpSpan(o: McpSpanOptions): MiddlewareHandler {
-  const { tracer, propagator } = o.tracing;
+export function mcpSpan(options: McpSpanOptions): MiddlewareHandler {
+  const { tracer, propagator } = options.tracing;
   return async (c, next) => {
     const parent = propagator.extract(ROOT_CONTEXT, c.req.raw.headers, headerGetter);
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
@@ -52,7 +52,7 @@ export function mcpSpan(o: McpSpanOptions): MiddlewareHandler {
           'network.protocol.name': 'http',
           ...(incoming ? { 'network.protocol.version': incoming.httpVersion } : {}),
           'http.request.method': c.req.method,
-          'logto_whoami.transport': o.transport,
+          'logto_whoami.transport': options.transport,
         },
       },
       parent,
@@ -60,13 +60,13 @@ export function mcpSpan(o: McpSpanOptions): MiddlewareHandler {
     try {
       await context.with(trace.setSpan(parent, span), next);
     } finally {
-      describe(span, c, o);
+      describe(span, c, options);
       span.end();
     }
   };
 }
 
-function describe(span: Span, c: Context, o: McpSpanOptions): void {
+function describe(span: Span, c: Context, options: McpSpanOptions): void {
   const status = c.res.status;
   span.setAttribute('http.response.status_code', status);
   span.setAttribute('logto_whoami.era', eraOf(c));
@@ -85,7 +85,7 @@ function describe(span: Span, c: Context, o: McpSpanOptions): void {
     if (tool !== undefined) {
       span.setAttribute('gen_ai.tool.name', tool);
       span.setAttribute('gen_ai.operation.name', 'execute_tool');
-      if (o.tools.has(tool)) name = `${method} ${tool}`;
+      if (options.tools.has(tool)) name = `${method} ${tool}`;
     }
     span.updateName(name);
   }
@@ -98,7 +98,7 @@ function describe(span: Span, c: Context, o: McpSpanOptions): void {
   const session = c.req.header('mcp-session-id') ?? c.req.query('sessionId') ?? c.res.headers.get('mcp-session-id') ?? undefined;
   if (session) span.setAttribute('mcp.session.id', hash('sha256', session, 'base64url').slice(0, 16));
   if (meta && typeof meta['traceparent'] === 'string') {
-    const linked = trace.getSpanContext(o.tracing.propagator.extract(ROOT_CONTEXT, meta, recordGetter));
+    const linked = trace.getSpanContext(options.tracing.propagator.extract(ROOT_CONTEXT, meta, recordGetter));
     if (linked) span.addLink({ context: linked, attributes: { 'logto_whoami.link': 'params._meta.traceparent' } });
   }
   if (status >= 400) {

@@ -1,5 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
+import { answer } from './answer.js';
+import { NOT_FOUND, temporarilyUnavailable } from './errors.js';
 
 export interface MetadataOptions {
   /** Each endpoint's RFC 8707 resource identifier, exactly as announced (config's announcedUrls). */
@@ -13,6 +15,9 @@ export interface MetadataOptions {
   scopesSupported: readonly string[];
   resourceName: string;
 }
+
+/** Until discovery no document can name the issuer: 503 with Retry-After, no description. */
+const NOT_DISCOVERED = temporarilyUnavailable();
 
 /**
  * RFC 9728 protected-resource metadata: the path-suffixed document of each endpoint names that
@@ -39,16 +44,13 @@ export function metadataRoutes(options: MetadataOptions): Hono {
   );
   app.get('/.well-known/oauth-protected-resource/*', (c) => {
     const resource = bySuffix.get(c.req.path.slice('/.well-known/oauth-protected-resource'.length));
-    return resource ? protectedResource(c, resource) : c.json({ error: 'not_found' }, 404);
+    return resource ? protectedResource(c, resource) : answer(NOT_FOUND);
   });
   app.get('/.well-known/oauth-protected-resource', (c) => protectedResource(c, mcp));
 
   function protectedResource(c: Context, resource: string) {
     const issuer = options.issuer();
-    if (!issuer) {
-      c.header('Retry-After', '5');
-      return c.json({ error: 'temporarily_unavailable' }, 503);
-    }
+    if (!issuer) return answer(NOT_DISCOVERED);
     c.header('Cache-Control', 'public, max-age=300');
     return c.json({
       resource,
@@ -61,10 +63,7 @@ export function metadataRoutes(options: MetadataOptions): Hono {
 
   app.get('/.well-known/oauth-authorization-server', (c) => {
     const metadata = options.issuerMetadata();
-    if (!metadata) {
-      c.header('Retry-After', '5');
-      return c.json({ error: 'temporarily_unavailable' }, 503);
-    }
+    if (!metadata) return answer(NOT_DISCOVERED);
     c.header('Cache-Control', 'public, max-age=300');
     return c.json(metadata);
   });

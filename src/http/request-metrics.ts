@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import type { EraLabel, Observer, Route } from '../observe/observer.js';
+import type { Era, EraLabel, Observer, Route } from '../observe/observer.js';
 
 /** The route label of a request path (a closed list: anything unknown is `other`). */
 export function routeOf(path: string): Route {
@@ -20,8 +20,8 @@ export function routeOf(path: string): Route {
  * /messages, 2024-11-05 once the gate let the request through; `none` for everything else.
  */
 export function eraOf(c: Context): EraLabel {
-  const era = c.get('era') as 'modern' | 'legacy' | undefined;
-  if (era !== undefined) return era === 'modern' ? '2026-07-28' : '2025';
+  const era = c.get('era') as Era | undefined;
+  if (era !== undefined) return era;
   if (c.get('identity') !== undefined && (c.req.path === '/sse' || c.req.path === '/messages')) return '2024-11-05';
   return 'none';
 }

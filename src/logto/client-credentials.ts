@@ -1,4 +1,4 @@
-import { readLimited } from '../http/body.js';
+import { readLimited } from '../shared/read-limited.js';
 import type { Secret } from '../secret.js';
 import { ManagementApiError } from './errors.js';
 import type { AccessTokenSource } from './m2m-token.js';

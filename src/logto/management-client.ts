@@ -1,7 +1,7 @@
 import { createApiClient } from '@logto/api/management';
 import type { Config } from '../config.js';
 import type { Secret } from '../secret.js';
-import { readLimited } from '../http/body.js';
+import { readLimited } from '../shared/read-limited.js';
 import { NOOP_OBSERVER, type Observer } from '../observe/observer.js';
 import { observedFetch } from '../observe/upstream.js';
 import { clientCredentialsSource } from './client-credentials.js';

@@ -1,32 +1,15 @@
 import type { Identity } from '../auth/authenticate.js';
-import { ValidationCache } from '../auth/cache.js';
 import type { ProfileField } from '../config.js';
 import { createLimiter } from '../limiter.js';
 import type { Logger } from '../log.js';
+import type { ProfileSource, WhoamiProfile } from '../mcp/tools/whoami-profile.js';
 import { subjectTag } from '../log.js';
+import { TtlCache } from '../shared/ttl-cache.js';
 import { ManagementApiError, type ManagementApiErrorCode } from './errors.js';
 import { ensureOk, type ManagementApi } from './management-client.js';
 
-/** An organization the caller belongs to, with the caller's organization roles (names). */
-export interface ProfileOrganization {
-  id: string;
-  name: string;
-  roles: string[];
-}
-
-/** What whoami shows under `logto`: only the configured fields, or why there is nothing. */
-export type LogtoProfile =
-  | ({ available: true } & Partial<{
-      username: string | null;
-      name: string | null;
-      avatar: string | null;
-      email: string | null;
-      phone: string | null;
-      custom_data: Record<string, unknown>;
-      roles: string[];
-      organizations: ProfileOrganization[];
-    }>)
-  | { available: false; error: ManagementApiErrorCode };
+/** whoami's profile as this module fills it: the failure is one of the Management API error codes. */
+export type LogtoProfile = Extract<WhoamiProfile, { available: true }> | { available: false; error: ManagementApiErrorCode };
 
 /** The userinfo claim that already answers a field (an opaque token's whoami keeps those as they are). */
 const USERINFO_CLAIM: Record<ProfileField, string> = {
@@ -68,9 +51,9 @@ export interface ProfileLoaderOptions {
  * (bounded LRU, `ttlSeconds`), failures for 5 s; concurrent callers share one load.
  * Returns undefined when there is nothing to ask.
  */
-export function createProfileLoader(options: ProfileLoaderOptions) {
+export function createProfileLoader(options: ProfileLoaderOptions): ProfileLoader {
   const now = options.now ?? Date.now;
-  const cache = new ValidationCache<LogtoProfile>(options.maxEntries, now);
+  const cache = new TtlCache<LogtoProfile>(options.maxEntries, now);
   const limit = createLimiter(options.concurrency, options.queueTimeoutMs, () => new ManagementApiError('timeout', 'too many Management API calls in flight'));
   const { api } = options;
 
@@ -116,7 +99,7 @@ export function createProfileLoader(options: ProfileLoaderOptions) {
     return profile;
   };
 
-  return async function profile(identity: Identity): Promise<LogtoProfile | undefined> {
+  const profile: ProfileLoader = async (identity) => {
     const fields =
       identity.tokenType === 'opaque' ? options.fields.filter((f) => identity.claims[USERINFO_CLAIM[f]] === undefined) : [...options.fields];
     if (fields.length === 0) return undefined;
@@ -138,9 +121,11 @@ export function createProfileLoader(options: ProfileLoaderOptions) {
       }
     });
   };
+  return profile satisfies ProfileSource;
 }
 
-export type ProfileLoader = ReturnType<typeof createProfileLoader>;
+/** whoami's {@link ProfileSource}, answered from the Management API. */
+export type ProfileLoader = (identity: Identity) => Promise<LogtoProfile | undefined>;
 
 function stringOrNull(v: unknown): string | null {
   return typeof v === 'string' ? v : null;

@@ -46,7 +46,7 @@ export interface Metrics extends Omit<Observer, 'metrics' | 'tracing'> {
  * array or a map keyed by small integers. Label values come from closed lists only
  * (./observer.ts); the series count cannot grow with users, tokens or sessions.
  */
-export function createMetrics(o: MetricsOptions): Metrics {
+export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
@@ -120,13 +120,13 @@ export function createMetrics(o: MetricsOptions): Metrics {
     labelNames: ['transport'] as const,
     registers,
     collect() {
-      const open = o.openSessions();
+      const open = options.openSessions();
       this.set({ transport: 'streamable-http' }, open['streamable-http']);
       this.set({ transport: 'sse' }, open.sse);
     },
   });
-  if (o.replicaId !== undefined) {
-    new Gauge({ name: `${PREFIX}replica_info`, help: 'Always 1; names this replica (REPLICA_ID).', labelNames: ['replica'] as const, registers }).set({ replica: o.replicaId }, 1);
+  if (options.replicaId !== undefined) {
+    new Gauge({ name: `${PREFIX}replica_info`, help: 'Always 1; names this replica (REPLICA_ID).', labelNames: ['replica'] as const, registers }).set({ replica: options.replicaId }, 1);
   }
 
   // Children made once. Series that should read 0 before anything happened (so rate() and ratios
@@ -146,7 +146,7 @@ export function createMetrics(o: MetricsOptions): Metrics {
     directory: redisErrors.labels({ source: 'directory' }),
   };
   const integrityChild = Object.fromEntries(INTEGRITY_KINDS.map((kind) => [kind, integrityFailures.labels({ kind })])) as Record<IntegrityKind, Counter.Internal>;
-  if (o.replicaId !== undefined) {
+  if (options.replicaId !== undefined) {
     for (const child of Object.values(forwardChild)) child.inc(0);
     for (const child of Object.values(redisChild)) child.inc(0);
     for (const child of Object.values(integrityChild)) child.inc(0);
@@ -155,8 +155,8 @@ export function createMetrics(o: MetricsOptions): Metrics {
   // Requests: keyed by a number built from the label positions (status < 1000).
   const requestChild = new Map<number, Counter.Internal>();
   const requestSecondsChild = ROUTES.map((route) => ERAS.map((era) => requestSeconds.labels({ route, era })));
-  const tools = new Map<string, number>(o.tools.map((name, i) => [name, i]));
-  const toolNames = [...o.tools, 'other'];
+  const tools = new Map<string, number>(options.tools.map((name, i) => [name, i]));
+  const toolNames = [...options.tools, 'other'];
   const toolCallChild = new Map<number, Counter.Internal>();
   const toolSecondsChild = toolNames.map((tool) => ERAS.map((era) => toolSeconds.labels({ tool, era })));
 

@@ -14,7 +14,7 @@ import type { TextMapPropagator, Tracer } from '@opentelemetry/api';
 /** The protocol era that served a request (docs/eras.md); `none`: no MCP leg did (refused at the gate, metadata, health). */
 export type Era = '2026-07-28' | '2025' | '2024-11-05';
 export type EraLabel = Era | 'none';
-/** The MCP transport: Streamable HTTP (`/mcp`, both eras) or legacy HTTP+SSE (`/sse` + `/messages`). */
+/** The MCP transport: Streamable HTTP (`/mcp`: 2026-07-28 and 2025) or HTTP+SSE (`/sse` + `/messages`: 2024-11-05). */
 export type Transport = 'streamable-http' | 'sse';
 /** The routes of the public listener; anything else is `other`. */
 export type Route = '/mcp' | '/sse' | '/messages' | '/.well-known' | '/healthz' | '/readyz' | 'other';

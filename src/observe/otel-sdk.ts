@@ -23,20 +23,20 @@ export interface RunningTracing extends Tracing {
   shutdown(): Promise<void>;
 }
 
-export function startOtelSdk(o: OtelSdkOptions): RunningTracing {
+export function startOtelSdk(options: OtelSdkOptions): RunningTracing {
   const resource = defaultResource()
     .merge(detectResources({ detectors: [envDetector] }))
-    .merge(resourceFromAttributes({ 'service.name': o.serviceName, 'service.version': o.serviceVersion }));
+    .merge(resourceFromAttributes({ 'service.name': options.serviceName, 'service.version': options.serviceVersion }));
   const provider = new NodeTracerProvider({
     resource,
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: o.url }))],
+    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: options.url }))],
   });
   // The global context manager (AsyncLocalStorage), so a span stays current across awaits. Not the
   // global propagator: ours is W3C trace context only — a client's `baggage` is never passed on to
   // the identity provider.
   provider.register({ propagator: null });
   return {
-    tracer: provider.getTracer('logto-whoami-mcp', o.serviceVersion),
+    tracer: provider.getTracer('logto-whoami-mcp', options.serviceVersion),
     propagator: new W3CTraceContextPropagator(),
     shutdown: () => provider.shutdown(),
   };

@@ -1,5 +1,5 @@
 import { discoveryPath, fetchOidcConfig } from '@logto/js';
-import { isLoopbackHost } from '../config.js';
+import { isLoopbackHost } from '../shared/loopback-host.js';
 import { DiscoveryConfigError, UpstreamError } from './errors.js';
 import { createJsonRequester, HttpStatusError } from './requester.js';
 

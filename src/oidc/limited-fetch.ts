@@ -1,5 +1,5 @@
 import { UpstreamError } from './errors.js';
-import { BodyTooLargeError, readLimited } from '../http/body.js';
+import { BodyTooLargeError, readLimited } from '../shared/read-limited.js';
 
 /** Statuses whose Response may not carry a body. */
 const NULL_BODY = new Set([101, 204, 205, 304]);

@@ -1,5 +1,5 @@
 import { UpstreamError } from './errors.js';
-import { readLimited } from '../http/body.js';
+import { readLimited } from '../shared/read-limited.js';
 
 export interface JsonRequesterOptions {
   timeoutMs: number;

@@ -18,43 +18,43 @@ export interface BannerFacts {
 }
 
 /** One structured "listening" log line, and the human banner on stderr. */
-export function printBanner(s: BannerFacts, logger: Logger): void {
-  const c = s.config;
+export function printBanner(facts: BannerFacts, logger: Logger): void {
+  const config = facts.config;
   // Without LOGTO_ENDPOINT the embedded development IdP is the issuer.
-  const dev = !c.logtoEndpoint;
+  const dev = !config.logtoEndpoint;
   logger.info(
-    { mcp: s.mcpUrl, sse: s.sseUrl, issuer: s.issuer, resources: s.audiences, tokenValidation: c.tokenValidation, stateless: c.stateless, devIdp: dev },
+    { mcp: facts.mcpUrl, sse: facts.sseUrl, issuer: facts.issuer, resources: facts.audiences, tokenValidation: config.tokenValidation, stateless: config.stateless, devIdp: dev },
     'listening',
   );
-  if (s.singleResourceWarning) logger.warn({ resource: s.resources.mcp }, s.singleResourceWarning);
+  if (facts.singleResourceWarning) logger.warn({ resource: facts.resources.mcp }, facts.singleResourceWarning);
   const lines = [
     '',
     `  logto-whoami-mcp${dev ? ' (development IdP — not Logto)' : ''}`,
-    `  Streamable HTTP  ${s.mcpUrl}${c.stateless ? '  (stateless)' : ''}`,
-    `  SSE (legacy)     ${s.sseUrl}`,
-    `  Issuer           ${s.issuer}`,
-    ...(s.audiences.length === 1
-      ? [`  Resource         ${s.resources.mcp}   (the Logto API identifier to create — exactly this, with any trailing /; /mcp and /sse)`]
+    `  Streamable HTTP  ${facts.mcpUrl}   (2026-07-28, 2025${config.stateless ? ' stateless' : ''})`,
+    `  HTTP+SSE         ${facts.sseUrl}   (2024-11-05)`,
+    `  Issuer           ${facts.issuer}`,
+    ...(facts.audiences.length === 1
+      ? [`  Resource         ${facts.resources.mcp}   (the Logto API identifier to create — exactly this, with any trailing /; /mcp and /sse)`]
       : [
-          `  Resource /mcp    ${s.resources.mcp}   (the Logto API identifier to create — exactly this)`,
-          `  Resource /sse    ${s.resources.sse}   (the Logto API identifier to create — exactly this; same permissions)`,
+          `  Resource /mcp    ${facts.resources.mcp}   (the Logto API identifier to create — exactly this)`,
+          `  Resource /sse    ${facts.resources.sse}   (the Logto API identifier to create — exactly this; same permissions)`,
         ]),
-    ...(s.singleResourceWarning ? [`  WARNING          ${s.singleResourceWarning}`] : []),
-    `  Token validation ${c.tokenValidation}`,
-    `  Redirect URIs to register in Logto for your client (${clientRedirectUris(c.clientRedirectUris).source}):`,
-    ...clientRedirectUris(c.clientRedirectUris).uris.map((u) => `    ${u}`),
+    ...(facts.singleResourceWarning ? [`  WARNING          ${facts.singleResourceWarning}`] : []),
+    `  Token validation ${config.tokenValidation}`,
+    `  Redirect URIs to register in Logto for your client (${clientRedirectUris(config.clientRedirectUris).source}):`,
+    ...clientRedirectUris(config.clientRedirectUris).uris.map((u) => `    ${u}`),
     `    (${WHERE_INSPECTOR_REDIRECT_URI}; set CLIENT_REDIRECT_URIS to the ones you use)`,
-    `  Try it:          npx @modelcontextprotocol/inspector  → Streamable HTTP, ${s.mcpUrl}`,
+    `  Try it:          npx @modelcontextprotocol/inspector  → Streamable HTTP, ${facts.mcpUrl}`,
     ...(dev ? [`  Demo users:      alice / alice-password, bob / bob-password`] : []),
     // The human banner only (stderr), never the structured log: a development secret, new per start.
-    ...(s.devM2m
+    ...(facts.devM2m
       ? [
-          `  Management API   ${s.devM2m.endpoint}/api   (M2M app, development only: client credentials, resource ${s.devM2m.resource}, scope all)`,
-          `    LOGTO_M2M_APP_ID=${s.devM2m.appId}`,
-          `    LOGTO_M2M_APP_SECRET=${s.devM2m.appSecret}`,
+          `  Management API   ${facts.devM2m.endpoint}/api   (M2M app, development only: client credentials, resource ${facts.devM2m.resource}, scope all)`,
+          `    LOGTO_M2M_APP_ID=${facts.devM2m.appId}`,
+          `    LOGTO_M2M_APP_SECRET=${facts.devM2m.appSecret}`,
         ]
       : []),
-    `  whoami profile   ${c.profileFields.length && (s.devM2m || c.managementApi) ? c.profileFields.join(', ') : 'off (no M2M app)'}`,
+    `  whoami profile   ${config.profileFields.length && (facts.devM2m || config.managementApi) ? config.profileFields.join(', ') : 'off (no M2M app)'}`,
     '',
   ];
   process.stderr.write(`${lines.join('\n')}\n`);

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { DevIdp } from '../dev-idp/index.js';
-import { isLoopbackHost } from '../config.js';
+import { isLoopbackHost } from '../shared/loopback-host.js';
 import type { Logger } from '../log.js';
 import { DiscoveryConfigError } from '../oidc/errors.js';
 

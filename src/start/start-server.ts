@@ -4,7 +4,7 @@ import { announcedUrls, loadConfig, singleResourceWarning, type Config } from '.
 import { createLogger } from '../log.js';
 import { Scrubber } from '../secret.js';
 import { replicaIdOf, startClusterFor } from './cluster.js';
-import { createEnrichment } from '../logto/enrichment.js';
+import { profileLoaderFromConfig } from '../logto/profile-from-config.js';
 import { createHttpServer, type HttpTimeouts } from './http-server.js';
 import { printBanner } from './banner.js';
 import { assertDevIdpAllowed, startDevIdpFor, type DevM2m } from './dev-idp.js';
@@ -134,7 +134,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     publicUrlDefaulted: !config.publicUrl,
     extendServer2026_07_28: options.extendServer2026_07_28,
     // whoami's Logto profile (Management API), the same for every era.
-    mcp: { observer, profile: createEnrichment({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, scrubber, fetch: options.fetch, observer }) },
+    mcp: { observer, profile: profileLoaderFromConfig({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, scrubber, fetch: options.fetch, observer }) },
   });
   http.setHandler((req, bindings) => app.fetch(req, bindings));
 

@@ -5,6 +5,7 @@ import { readJsonBody } from '../http/body.js';
 import type { RpcVariables } from '../http/jsonrpc.js';
 import type { Logger } from '../log.js';
 import type { McpDeps } from '../mcp/deps.js';
+import type { Era } from '../observe/observer.js';
 import type { SessionRegistry } from './sessions.js';
 import { streamableHandler2025 } from './streamable-2025.js';
 import { streamableHandler2026_07_28 } from './streamable-2026-07-28.js';
@@ -22,20 +23,21 @@ export interface EraRouterOptions {
 }
 
 /** Which protocol era served the request (for the request log): `2026-07-28` or `2025` (SDK v1). */
-export type EraVariables = { era: 'modern' | 'legacy' };
+export type EraVariables = { era: Exclude<Era, '2024-11-05'> };
 
 type Ctx = Context<{ Variables: GateVariables & EraVariables & RpcVariables }>;
 
 /**
- * `/mcp` behind the gate: the SDK's own `isLegacyRequest` decides the era, so the routing can never
- * disagree with `createMcpHandler`. 2025-era traffic (`initialize`, session requests, GET/DELETE,
- * anything without the `_meta` envelope claim) → the sessionful SDK v1 handler; everything else —
- * including malformed 2026 requests, whose errors the modern path owns — → the SDK v2 handler.
+ * `/mcp` behind the gate: the SDK's own `isLegacyRequest` (the SDK's word for 2025-era) decides the
+ * era, so the routing can never disagree with `createMcpHandler`. 2025-era traffic (`initialize`,
+ * session requests, GET/DELETE, anything without the `_meta` envelope claim) → the sessionful SDK v1
+ * handler; everything else — including malformed 2026-07-28 requests, whose errors the 2026-07-28
+ * handler owns — → the SDK v2 handler.
  * The body is read once, under `maxBodyBytes`, and handed to both as `parsedBody`.
  */
 export function eraRouter(options: EraRouterOptions) {
-  const legacy = streamableHandler2025({ sessions: options.sessions, stateless: options.stateless, mcp: options.mcp });
-  const modern = streamableHandler2026_07_28({ maxBodyBytes: options.maxBodyBytes, logger: options.logger, mcp: options.mcp, extendServer: options.extendServer2026_07_28 });
+  const handle2025 = streamableHandler2025({ sessions: options.sessions, stateless: options.stateless, mcp: options.mcp });
+  const handle2026_07_28 = streamableHandler2026_07_28({ maxBodyBytes: options.maxBodyBytes, logger: options.logger, mcp: options.mcp, extendServer: options.extendServer2026_07_28 });
   return async (c: Ctx): Promise<Response> => {
     let parsedBody: unknown;
     if (c.req.method === 'POST') {
@@ -45,10 +47,10 @@ export function eraRouter(options: EraRouterOptions) {
       c.set('rpc', parsedBody);
     }
     if (await isLegacyRequest(c.req.raw, parsedBody, { maxRequestBodySize: options.maxBodyBytes })) {
-      c.set('era', 'legacy');
-      return legacy(c.req.raw, { identity: c.get('identity'), authInfo: c.get('authInfo') }, parsedBody);
+      c.set('era', '2025');
+      return handle2025(c.req.raw, { identity: c.get('identity'), authInfo: c.get('authInfo') }, parsedBody);
     }
-    c.set('era', 'modern');
-    return modern.fetch(c.req.raw, { authInfo: c.get('authInfo'), parsedBody });
+    c.set('era', '2026-07-28');
+    return handle2026_07_28.fetch(c.req.raw, { authInfo: c.get('authInfo'), parsedBody });
   };
 }

@@ -1,5 +1,7 @@
 import type { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Identity } from '../auth/authenticate.js';
+import { HttpError } from '../http/errors.js';
+import { SERVER_ERROR } from '../http/jsonrpc.js';
 import type { WebSseServerTransport } from './sse-transport.js';
 
 /** Who a session belongs to: the same `sub` from another issuer is another subject. */
@@ -19,10 +21,14 @@ export type Session =
   | (SessionBase & { readonly kind: 'streamable'; readonly transport: WebStandardStreamableHTTPServerTransport })
   | (SessionBase & { readonly kind: 'sse'; readonly transport: WebSseServerTransport });
 
-/** A session cap was hit: 429 for one subject's cap, 503 for the global one. */
-export class SessionLimitError extends Error {
-  constructor(readonly status: 429 | 503) {
-    super(status === 429 ? 'too many sessions for this user' : 'too many sessions');
+/** How long a client refused a session waits before asking again. */
+const SESSION_RETRY_AFTER_SECONDS = 30;
+
+/** A session cap was hit: 429 for one subject's cap, 503 for the global one (a JSON-RPC error with Retry-After). */
+export class SessionLimitError extends HttpError {
+  declare readonly status: 429 | 503;
+  constructor(status: 429 | 503) {
+    super(status, SERVER_ERROR, { description: status === 429 ? 'too many sessions for this user' : 'too many sessions', retryAfter: SESSION_RETRY_AFTER_SECONDS });
     this.name = 'SessionLimitError';
   }
 }

@@ -2,10 +2,11 @@ import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol
 import type { Context } from 'hono';
 import type { GateVariables } from '../auth/bearer-gate.js';
 import { readJsonBody } from '../http/body.js';
-import { INVALID_REQUEST, jsonRpcError, SERVER_ERROR, type RpcVariables } from '../http/jsonrpc.js';
+import { answer } from '../http/answer.js';
+import { INVALID_REQUEST, jsonRpcError, SERVER_ERROR, SESSION_NOT_FOUND, type RpcVariables } from '../http/jsonrpc.js';
 import type { McpDeps } from '../mcp/deps.js';
 import { createMcpServer2025 } from '../mcp/server-2025.js';
-import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js';
+import { ownerOf, type SessionRegistry } from './sessions.js';
 import { WebSseServerTransport } from './sse-transport.js';
 
 export interface SseOptions {
@@ -22,17 +23,16 @@ type Ctx = Context<{ Variables: GateVariables & RpcVariables }>;
 
 const SITE = { era: '2024-11-05', transport: 'sse' } as const;
 
+const SESSION_ID_REQUIRED = jsonRpcError(400, SERVER_ERROR, 'Bad Request: sessionId query parameter is required');
+const EMPTY_BATCH = jsonRpcError(400, INVALID_REQUEST, 'Invalid Request: empty batch');
+const NOT_JSON_RPC = jsonRpcError(400, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message');
+
 /** `GET /sse`: opens a stream owned by the caller; its first event names the POST endpoint. */
 export function sseStreamHandler(options: SseOptions) {
   return async (c: Ctx): Promise<Response> => {
     const owner = ownerOf(c.get('identity'));
-    let release: (opened?: boolean) => void;
-    try {
-      release = await options.sessions.admit(owner);
-    } catch (error) {
-      if (error instanceof SessionLimitError) return jsonRpcError(error.status, SERVER_ERROR, error.message, { 'retry-after': '30' });
-      throw error;
-    }
+    // A cap reached throws SessionLimitError, answered by the app's error handler.
+    const release = await options.sessions.admit(owner);
     const transport = new WebSseServerTransport(options.messagesPath, options.keepAliveMs, c.req.raw.signal);
     const server = createMcpServer2025(options.mcp, SITE);
     transport.onclose = () => options.sessions.remove(transport.sessionId);
@@ -51,20 +51,20 @@ export function sseStreamHandler(options: SseOptions) {
 export function sseMessageHandler(options: SseOptions) {
   return async (c: Ctx): Promise<Response> => {
     const sessionId = c.req.query('sessionId');
-    if (!sessionId) return jsonRpcError(400, SERVER_ERROR, 'Bad Request: sessionId query parameter is required');
+    if (!sessionId) return answer(SESSION_ID_REQUIRED);
     const session = options.sessions.find(sessionId, 'sse', ownerOf(c.get('identity')));
-    if (!session) return jsonRpcError(404, SERVER_ERROR, 'Session not found');
+    if (!session) return answer(SESSION_NOT_FOUND);
 
     // Reading here — not in the SDK — so the body limit and the owner check come first.
     const parsed = await readJsonBody(c.req.raw, options.maxBodyBytes);
     if (parsed instanceof Response) return parsed;
     const raw = parsed.body;
     c.set('rpc', raw);
-    if (Array.isArray(raw) && raw.length === 0) return jsonRpcError(400, INVALID_REQUEST, 'Invalid Request: empty batch');
+    if (Array.isArray(raw) && raw.length === 0) return answer(EMPTY_BATCH);
     const messages: JSONRPCMessage[] = [];
     for (const item of Array.isArray(raw) ? raw : [raw]) {
       const parsed = JSONRPCMessageSchema.safeParse(item);
-      if (!parsed.success) return jsonRpcError(400, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message');
+      if (!parsed.success) return answer(NOT_JSON_RPC);
       messages.push(parsed.data);
     }
     const authInfo = c.get('authInfo');

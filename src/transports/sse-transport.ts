@@ -5,7 +5,7 @@ import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk
 const encoder = new TextEncoder();
 
 /**
- * The legacy HTTP+SSE transport (MCP 2024-11-05), server side, on web-standard streams.
+ * The HTTP+SSE transport of MCP 2024-11-05, server side, on web-standard streams.
  *
  * The SDK's `SSEServerTransport` writes to Node's `ServerResponse`; this one returns a `Response`
  * so it works in Hono routes (and in `app.request()` tests) without reaching under the adapter.

@@ -1,10 +1,11 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { GateVariables } from '../auth/bearer-gate.js';
-import { jsonRpcError, SERVER_ERROR } from '../http/jsonrpc.js';
+import { answer } from '../http/answer.js';
+import { jsonRpcError, SERVER_ERROR, SESSION_NOT_FOUND } from '../http/jsonrpc.js';
 import type { McpDeps } from '../mcp/deps.js';
 import { createMcpServer2025 } from '../mcp/server-2025.js';
-import { ownerOf, SessionLimitError, type SessionRegistry } from './sessions.js';
+import { ownerOf, type SessionRegistry } from './sessions.js';
 
 export interface StreamableOptions2025 {
   sessions: SessionRegistry;
@@ -14,6 +15,9 @@ export interface StreamableOptions2025 {
 }
 
 const SITE = { era: '2025', transport: 'streamable-http' } as const;
+
+const STATELESS_POST_ONLY = jsonRpcError(405, SERVER_ERROR, 'Method not allowed in stateless mode', { headers: { allow: 'POST' } });
+const SESSION_ID_REQUIRED = jsonRpcError(400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
 
 const isInitialize = (body: unknown) => (Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body));
 
@@ -33,7 +37,7 @@ export function streamableHandler2025(options: StreamableOptions2025) {
     const method = request.method;
 
     if (options.stateless) {
-      if (method !== 'POST') return jsonRpcError(405, SERVER_ERROR, 'Method not allowed in stateless mode', { allow: 'POST' });
+      if (method !== 'POST') return answer(STATELESS_POST_ONLY);
       const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
       const server = createMcpServer2025(options.mcp, SITE);
       await server.connect(transport);
@@ -51,15 +55,10 @@ export function streamableHandler2025(options: StreamableOptions2025) {
 
     if (sessionId === undefined) {
       if (method !== 'POST' || !isInitialize(parsedBody)) {
-        return jsonRpcError(400, SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
+        return answer(SESSION_ID_REQUIRED);
       }
-      let release: (opened?: boolean) => void;
-      try {
-        release = await sessions.admit(owner);
-      } catch (error) {
-        if (error instanceof SessionLimitError) return jsonRpcError(error.status, SERVER_ERROR, error.message, { 'retry-after': '30' });
-        throw error;
-      }
+      // A cap reached throws SessionLimitError, answered by the app's error handler.
+      const release = await sessions.admit(owner);
       const server = createMcpServer2025(options.mcp, SITE);
       const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => crypto.randomUUID(),
@@ -81,7 +80,7 @@ export function streamableHandler2025(options: StreamableOptions2025) {
     }
 
     const session = sessions.find(sessionId, 'streamable', owner);
-    if (!session) return jsonRpcError(404, SERVER_ERROR, 'Session not found');
+    if (!session) return answer(SESSION_NOT_FOUND);
     return session.transport.handleRequest(request, { parsedBody, authInfo });
   };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
 import { freePort } from '../support/harness.js';
-import type { Proc } from './processes.js';
+import type { Proc } from '../../bench/support/processes.js';
 import { makeCertificates, startSecureRedis, type Tls } from './secure.js';
 
 export interface Backplane {

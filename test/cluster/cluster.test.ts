@@ -1,7 +1,7 @@
 /**
  * `npm run test:cluster`: two replicas (separate processes) behind a real nginx (round robin, no
  * stickiness, no buffering), sharing a real redis-server and one dev IdP — all on loopback, ports
- * picked at start. What several instances must do (issue 11): sessions of both legacy transports
+ * picked at start. What several instances must do (issue 11): sessions of the 2025 Streamable HTTP and 2024-11-05 HTTP+SSE transports
  * work whichever replica a request lands on; another subject gets 404 everywhere; one userinfo
  * call per opaque token across replicas; caps hold cluster-wide; Redis going away and coming
  * back; a replica killed mid-load. Redis is locked as docs/scaling.md shows it: TLS only (a CA
@@ -16,7 +16,8 @@ import { DEV_USERS, type DevIdp } from '../../src/dev-idp/index.js';
 import { getDevToken } from '../../src/dev-idp/token-helper.js';
 import { freePort } from '../support/harness.js';
 import { startBackplane, stopBackplane } from './backplane.js';
-import { startNginx, startReplica, type Proc } from './processes.js';
+import { startNginx, type Proc } from '../../bench/support/processes.js';
+import { startReplica } from './start-replica.js';
 import { headers, PROTOCOL_VERSION, whoamiCall } from './requests.js';
 import { redisProbe, secureRedisUrl, startSecureRedis, type Tls } from './secure.js';
 
@@ -162,7 +163,7 @@ describe('several instances: two replicas behind nginx, sharing Redis', { timeou
     for (const s of opened) await closeSession(s.tok, s.id);
   });
 
-  it('legacy SSE: an SDK v1 client makes 20+ calls, its POSTs alternate replicas, every answer comes back on its stream with its sub', async () => {
+  it('2024-11-05 HTTP+SSE: an SDK v1 client makes 20+ calls, its POSTs alternate replicas, every answer comes back on its stream with its sub', async () => {
     const seen: Seen[] = [];
     const { client } = await sdkClient('sse', await token('alice', 'jwt'), seen);
     try {
@@ -211,7 +212,7 @@ describe('several instances: two replicas behind nginx, sharing Redis', { timeou
       const r = await post(bob, whoamiCall(), { sessionId: s.id, at });
       assert.equal(r.status, 404, r.text);
     }
-    // Legacy SSE: bob posting to alice's stream's session, on both replicas.
+    // 2024-11-05 HTTP+SSE: bob posting to alice's stream's session, on both replicas.
     const seen: Seen[] = [];
     const { client } = await sdkClient('sse', alice, seen);
     try {

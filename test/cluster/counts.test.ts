@@ -18,7 +18,7 @@ import { ClusterKeys } from '../../src/cluster/seal.js';
 import { createLogger } from '../../src/log.js';
 import { SessionLimitError } from '../../src/transports/sessions.js';
 import { freePort } from '../support/harness.js';
-import { startRedis, type Proc } from './processes.js';
+import { startRedis, type Proc } from '../../bench/support/processes.js';
 
 const HEARTBEAT_MS = 300;
 const keys = new ClusterKeys('counts-test-secret-4b8e1d7a2c9f0e3b6a5d8c1f');

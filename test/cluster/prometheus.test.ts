@@ -12,8 +12,9 @@ import { after, before, describe, it } from 'node:test';
 import { DEV_USERS, startDevIdp, type DevIdp } from '../../src/dev-idp/index.js';
 import { getDevToken } from '../../src/dev-idp/token-helper.js';
 import { freePort } from '../support/harness.js';
-import { modernHeaders, modernRequest } from '../support/modern.js';
-import { prometheusConfig, startNginx, startPrometheus, startRedis, startReplica, type Proc } from './processes.js';
+import { headers2026_07_28, request2026_07_28 } from '../support/requests-2026-07-28.js';
+import { prometheusConfig, startNginx, startPrometheus, startRedis, type Proc } from '../../bench/support/processes.js';
+import { startReplica } from './start-replica.js';
 
 const CALLS = 40;
 const CLUSTER_SECRET = 'prometheus-test-secret-0123456789abcdef-01234567';
@@ -113,10 +114,10 @@ describe('Prometheus scrapes both replicas behind nginx', { timeout: 300_000 }, 
     const token = (await getDevToken({ issuer: idp.issuer, username: alice.username, password: alice.password, resource: `${base}/mcp` })).access_token;
     const seen = new Map<string, number>();
     for (let i = 0; i < CALLS; i++) {
-      const body = modernRequest('tools/call', { name: 'whoami', arguments: {} }, i);
+      const body = request2026_07_28('tools/call', { name: 'whoami', arguments: {} }, i);
       const res = await fetch(`${base}/mcp`, {
         method: 'POST',
-        headers: modernHeaders(body, { authorization: `Bearer ${token}` }),
+        headers: headers2026_07_28(body, { authorization: `Bearer ${token}` }),
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(REQUEST_LIMIT_MS),
       });

@@ -9,7 +9,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
-import { run, runNginx, type Proc } from './processes.js';
+import { run, runNginx, type Proc } from '../../bench/support/processes.js';
 
 export interface Tls {
   dir: string;

@@ -22,7 +22,8 @@ import { getDevToken } from '../../src/dev-idp/token-helper.js';
 import { ownerOf } from '../../src/transports/sessions.js';
 import { freePort } from '../support/harness.js';
 import { startBackplane, stopBackplane } from './backplane.js';
-import { startNginx, startReplica, type Proc } from './processes.js';
+import { startNginx, type Proc } from '../../bench/support/processes.js';
+import { startReplica } from './start-replica.js';
 import { headers, PROTOCOL_VERSION, whoamiCall } from './requests.js';
 import { redisProbe, secureRedisUrl, startTlsFront, type Tls } from './secure.js';
 
@@ -410,7 +411,7 @@ describe('trust boundaries of a cluster: what Redis says is believed only when t
     assert.equal(answeredSub(still.text), user('alice').sub);
     await closeSession(alice, s);
 
-    // Legacy SSE: alice's stream on one replica; bob posts to its session through the other.
+    // 2024-11-05 HTTP+SSE: alice's stream on one replica; bob posts to its session through the other.
     const client = new Client({ name: 'trust-sse', version: '1' });
     const events: string[] = [];
     const transport = new SSEClientTransport(new URL(`${base}/sse`), {

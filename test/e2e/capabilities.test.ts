@@ -1,7 +1,7 @@
 /**
  * Each protocol era announces exactly the capabilities src/mcp/info.ts declares (issue 17 item 2):
  * 2026-07-28 in `server/discover`, 2025-06-18 in `initialize` on /mcp, 2024-11-05 in `initialize`
- * over the legacy SSE transport. SDK v1's McpServer re-registers each capability with
+ * over the 2024-11-05 HTTP+SSE transport. SDK v1's McpServer re-registers each capability with
  * `listChanged: true` when it installs its handlers; a client that believed it would hold a listen
  * stream open for notifications that never come.
  */
@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CAPABILITIES } from '../../src/mcp/info.js';
 import { initializeRequest, postMcp, startTestServer, tokenFor } from '../support/harness.js';
-import { modernRequest, postModern } from '../support/modern.js';
-import { SseStream } from '../support/security.js';
+import { request2026_07_28, post2026_07_28 } from '../support/requests-2026-07-28.js';
+import { SseStream } from '../../bench/support/sse-stream.js';
 
 describe('announced capabilities = declared capabilities, in every era', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -29,7 +29,7 @@ describe('announced capabilities = declared capabilities, in every era', () => {
   });
 
   it('2026-07-28: server/discover', async () => {
-    const res = await postModern(server.mcpUrl, modernRequest('server/discover'), { authorization: `Bearer ${token}` });
+    const res = await post2026_07_28(server.mcpUrl, request2026_07_28('server/discover'), { authorization: `Bearer ${token}` });
     assert.equal(res.status, 200, res.text);
     assert.deepEqual(res.json?.['result']?.capabilities, CAPABILITIES, res.text);
   });
@@ -42,7 +42,7 @@ describe('announced capabilities = declared capabilities, in every era', () => {
     assert.deepEqual(body?.result?.capabilities, CAPABILITIES, res.text);
   });
 
-  it('2024-11-05: initialize over the legacy SSE transport (/sse + /messages)', async () => {
+  it('2024-11-05: initialize over the 2024-11-05 HTTP+SSE transport (/sse + /messages)', async () => {
     const abort = new AbortController();
     const res = await fetch(server.sseUrl, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: abort.signal });
     assert.equal(res.status, 200);

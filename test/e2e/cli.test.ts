@@ -118,7 +118,7 @@ describe('CLI end to end (server + dev IdP)', () => {
       assert.equal(claims(run.out)['sub'], alice.sub);
       const eras = logs.mcpErasSince(from);
       assert.ok(eras.length >= 2, 'server/discover and tools/call were logged');
-      assert.deepEqual([...new Set(eras)], ['modern'], 'the server served every request on its 2026-07-28 path');
+      assert.deepEqual([...new Set(eras)], ['2026-07-28'], 'the server served every request on its 2026-07-28 path');
     }
   });
 
@@ -130,7 +130,7 @@ describe('CLI end to end (server + dev IdP)', () => {
     assert.equal(claims(run.out)['sub'], alice.sub);
     const eras = logs.mcpErasSince(from);
     assert.ok(eras.length >= 2, 'initialize and tools/call were logged');
-    assert.deepEqual([...new Set(eras)], ['legacy'], 'the server served every request on its 2025 path');
+    assert.deepEqual([...new Set(eras)], ['2025'], 'the server served every request on its 2025 path');
   });
 
   it('--protocol-era: an unknown era, or modern over HTTP+SSE, is a usage error', async () => {

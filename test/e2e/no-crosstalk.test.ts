@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEV_USERS } from '../../src/dev-idp/index.js';
 import { startTestServer, tokenFor } from '../support/harness.js';
-import { modernHeaders, modernRequest } from '../support/modern.js';
+import { headers2026_07_28, request2026_07_28 } from '../support/requests-2026-07-28.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 
@@ -79,12 +79,12 @@ describe('no cross-talk: concurrent callers with the same JSON-RPC id each get t
         // The SDK v2 handler creates a server and a single-exchange transport per request: nothing
         // is shared, even on the server that also keeps 2025 sessions.
         it('200 concurrent 2026-07-28 calls, JWT and opaque tokens mixed', async () => {
-          const modernCall = modernRequest('tools/call', { name: 'whoami', arguments: {} });
+          const call2026_07_28 = request2026_07_28('tools/call', { name: 'whoami', arguments: {} });
           await fireAll(
             server.mcpUrl,
             100,
-            (username, i) => modernHeaders(modernCall, { authorization: `Bearer ${i % 2 ? tokens[username]!.jwt : tokens[username]!.opaque}` }),
-            () => ({ body: JSON.stringify(modernCall), id: 1 }),
+            (username, i) => headers2026_07_28(call2026_07_28, { authorization: `Bearer ${i % 2 ? tokens[username]!.jwt : tokens[username]!.opaque}` }),
+            () => ({ body: JSON.stringify(call2026_07_28), id: 1 }),
           );
         });
       } else if (mode === 'stateless') {

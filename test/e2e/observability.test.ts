@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
+import { startFakeIdp, type FakeIdp } from '../../bench/support/fake-idp.js';
 import { parseMetrics, scrape, valueOf } from '../support/metrics-text.js';
-import { postModern, modernRequest } from '../support/modern.js';
+import { post2026_07_28, request2026_07_28 } from '../support/requests-2026-07-28.js';
 import { bearer, mcpWhoami, openMcpSession, openSseSession, postMcp, postMessage, startAgainst, whoamiCall, type TestServer } from '../support/security.js';
 
 const tcpServers = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
@@ -29,9 +29,9 @@ function user(sub: string): void {
   if (!idp.managementUsers.has(sub)) idp.managementUsers.set(sub, { user: { id: sub, username: `name-of-${sub}` }, roles: [], organizations: [] });
 }
 
-async function modernWhoami(server: TestServer, token: string, id = 1): Promise<number> {
-  const body = modernRequest('tools/call', { name: 'whoami', arguments: {} }, id);
-  const r = await postModern(server.mcpUrl, body, bearer(token));
+async function whoami2026_07_28(server: TestServer, token: string, id = 1): Promise<number> {
+  const body = request2026_07_28('tools/call', { name: 'whoami', arguments: {} }, id);
+  const r = await post2026_07_28(server.mcpUrl, body, bearer(token));
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json?.['result']?.isError, undefined, r.text);
   return r.status;
@@ -83,8 +83,8 @@ describe('metrics: METRICS_PORT', () => {
       assert.equal(valueOf(s, `${M}open_sessions`, { transport: 'streamable-http' }), 1);
       assert.equal(valueOf(s, `${M}tool_calls_total`, { tool: 'whoami', era: '2025', transport: 'streamable-http', outcome: 'ok' }), 3);
       // 2026-07-28: 2 calls.
-      await modernWhoami(server, jwt, 1);
-      await modernWhoami(server, jwt, 2);
+      await whoami2026_07_28(server, jwt, 1);
+      await whoami2026_07_28(server, jwt, 2);
       // 2024-11-05 SSE: 1 call, its result on the stream.
       const sse = await openSseSession(server, jwt);
       const posted = await postMessage(server, jwt, sse.sessionId, whoamiCall(5));
@@ -109,8 +109,8 @@ describe('metrics: METRICS_PORT', () => {
 
       // An opaque token: one userinfo call, then hits.
       const opaque = idp.opaqueToken({ sub: 'metrics-opaque' });
-      await modernWhoami(server, opaque, 3);
-      await modernWhoami(server, opaque, 4);
+      await whoami2026_07_28(server, opaque, 3);
+      await whoami2026_07_28(server, opaque, 4);
       // Refusals, by reason and token kind.
       const refuse = async (headers: Record<string, string>, status: number) => {
         const r = await postMcp(server, whoamiCall(), headers);
@@ -147,8 +147,8 @@ describe('metrics: METRICS_PORT', () => {
       const jwt = await idp.accessToken(sub, server.resource);
       const opaque = idp.opaqueToken({ sub });
       secrets.push(sub, jwt, opaque);
-      for (let i = 0; i < 4; i++) await modernWhoami(server, jwt, i);
-      for (let i = 0; i < 3; i++) await modernWhoami(server, opaque, i);
+      for (let i = 0; i < 4; i++) await whoami2026_07_28(server, jwt, i);
+      for (let i = 0; i < 3; i++) await whoami2026_07_28(server, opaque, i);
       for (let i = 0; i < 3; i++) {
         const r = await postMcp(server, whoamiCall(i), { ...bearer(jwt), 'mcp-protocol-version': '2025-06-18' });
         assert.equal(r.status, 400, 'no session: refused by the 2025 leg (a request, not a tool call)');
@@ -190,7 +190,7 @@ describe('audit line', () => {
     try {
       user('audit-bob');
       const jwt = await idp.accessToken('audit-bob', server.resource, { client_id: 'audit-client' });
-      await modernWhoami(server, jwt, 1);
+      await whoami2026_07_28(server, jwt, 1);
       const sid = await openMcpSession(server, jwt);
       await mcpWhoami(server, jwt, sid, 2);
       const lines = auditLines(server);
@@ -218,7 +218,7 @@ describe('audit line', () => {
   it('AUDIT_LOG=false: no audit line', async () => {
     const server = await startAgainst(idp, { LOG_LEVEL: 'info', AUDIT_LOG: 'false' });
     try {
-      await modernWhoami(server, await idp.accessToken('audit-off', server.resource), 1);
+      await whoami2026_07_28(server, await idp.accessToken('audit-off', server.resource), 1);
       assert.equal(auditLines(server).length, 0);
       assert.match(server.logs.text, /"msg":"request"/, 'the request line is still there');
     } finally {
@@ -283,7 +283,7 @@ describe('traces: OTLP/HTTP (JSON) to a loopback receiver', () => {
       await res.body?.cancel();
       // 2026-07-28, without a traceparent: a root span of its own.
       const jwt = await idp.accessToken('trace-carol', server.resource);
-      await modernWhoami(server, jwt, 3);
+      await whoami2026_07_28(server, jwt, 3);
     } finally {
       await server.close(); // flushes the batch
       receiver.server.close();
@@ -323,11 +323,11 @@ describe('traces: OTLP/HTTP (JSON) to a loopback receiver', () => {
     assert.ok(sentUpstream.some((u) => u.path.endsWith('/me') && u.traceparent === `00-${clientTrace}-${userinfoChild.spanId}-01`), JSON.stringify(sentUpstream));
     assert.ok(sentUpstream.some((u) => u.path.startsWith('/api/users/') && u.traceparent?.startsWith(`00-${clientTrace}-`)));
     // The 2026-07-28 call: its own trace, era and version attributes, a JWKS child.
-    const modern = spans.find((s) => s.kind === 2 && attr(s, 'logto_whoami.era') === '2026-07-28');
-    assert.ok(modern);
-    assert.equal(modern.name, 'tools/call whoami');
-    assert.equal(modern.parentSpanId ?? '', '');
-    assert.equal(attr(modern, 'mcp.protocol.version'), '2026-07-28');
-    assert.ok(spans.some((s) => s.parentSpanId === modern.spanId && attr(s, 'logto_whoami.upstream.target') === 'jwks'));
+    const span2026_07_28 = spans.find((s) => s.kind === 2 && attr(s, 'logto_whoami.era') === '2026-07-28');
+    assert.ok(span2026_07_28);
+    assert.equal(span2026_07_28.name, 'tools/call whoami');
+    assert.equal(span2026_07_28.parentSpanId ?? '', '');
+    assert.equal(attr(span2026_07_28, 'mcp.protocol.version'), '2026-07-28');
+    assert.ok(spans.some((s) => s.parentSpanId === span2026_07_28.spanId && attr(s, 'logto_whoami.upstream.target') === 'jwks'));
   });
 });

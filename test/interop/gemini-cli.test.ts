@@ -66,7 +66,7 @@ describe('Gemini CLI 0.61.0: /mcp auth in its terminal UI (dynamic registration 
         assert.equal(claims['aud'], endpoint, 'the token is for the endpoint it was used on');
         assert.equal(claims['client_id'], authorizationUrl.searchParams.get('client_id'));
 
-        // Which era served it, in the server's words: the 2025 (legacy) era on /mcp; the legacy SSE
+        // Which era served it, in the server's words: the 2025 era on /mcp; the 2024-11-05 HTTP+SSE
         // transport (/sse + /messages) for SSE, which has one era only and whose log lines name none.
         const served = authenticatedRequestsSince(logs, fromLog);
         assertGeminiEras(transport, served);

@@ -52,8 +52,9 @@ describe('MCP Inspector CLI', () => {
       assertIdentity(whoamiClaims(output.result), ALICE);
       const eras = logs.mcpErasSince(from);
       assert.ok(eras.length > 0, 'requests were logged');
-      const expected = era === 'legacy' ? 'legacy' : 'modern';
-      // Only the session's closing DELETE of the legacy era is body-less; everything else is one era.
+      // Inspector's `legacy` is the 2025 era; `modern`, and `auto` against our server, 2026-07-28.
+      const expected = era === 'legacy' ? '2025' : '2026-07-28';
+      // Only the session's closing DELETE of the 2025 era is body-less; everything else is one era.
       assert.deepEqual([...new Set(eras)], [expected], `eras served: ${eras.join(', ')}`);
     });
   }

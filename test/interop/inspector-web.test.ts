@@ -223,12 +223,13 @@ async function runScenario(page: Page, inspector: InspectorWeb, server: RunningS
   if (transport === 'http') {
     // The era that served every authenticated /mcp request, in the server's own words. With the
     // 2026-07-28 era (pinned, or picked by auto) there is no initialize: initialize is 2025-only.
-    const expected = era === 'modern' || era === 'auto' ? 'modern' : 'legacy';
+    // Inspector's Protocol Era: `modern` (and `auto` against our server) is 2026-07-28, `legacy` 2025.
+    const expected = era === 'modern' || era === 'auto' ? '2026-07-28' : '2025';
     assert.ok(eras.length > 0, 'our server logged the authenticated /mcp requests');
     assert.deepEqual([...new Set(eras)], [expected], `eras that served /mcp: ${eras.join(', ')} (methods sent: ${sentMethods.join(', ')})`);
     const methods = sentMethods.map((m) => m.split(' ')[0]);
     assert.ok(methods.includes('tools/call'), `tools/call went through Inspector's backend: ${sentMethods.join(', ')}`);
-    if (expected === 'modern') assert.ok(!methods.includes('initialize'), `no initialize on the 2026-07-28 era: ${sentMethods.join(', ')}`);
+    if (expected === '2026-07-28') assert.ok(!methods.includes('initialize'), `no initialize on the 2026-07-28 era: ${sentMethods.join(', ')}`);
   }
   return summary;
 }

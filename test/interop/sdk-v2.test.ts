@@ -2,7 +2,7 @@
  * MCP TypeScript SDK v2 client (`@modelcontextprotocol/client`, a 2026-07-28-era client) through
  * its own `auth()` flow, with an OAuth provider that signs in at the dev IdP headlessly (dynamic
  * registration, or the pre-registered client ID). Rows: `auto` negotiation over Streamable HTTP
- * (our /mcp offers 2026-07-28 via server/discover: auto must pick it), `auto` over legacy SSE (no
+ * (our /mcp offers 2026-07-28 via server/discover: auto must pick it), `auto` over 2024-11-05 HTTP+SSE (no
  * server/discover there: falls back to `initialize`), and pinned to 2026-07-28. The negotiated
  * versions are recorded in artifacts/sdk-v2-negotiation.json.
  */
@@ -25,13 +25,15 @@ import { ALICE, startOurServer, whoamiClaims, type RunningServer } from './helpe
 import { describeExchanges, recordingFetch, type Exchange } from './helpers/recording-fetch.js';
 import { ARTIFACTS } from './helpers/tools.js';
 
-const MODERN = '2026-07-28';
+const VERSION_2026_07_28 = '2026-07-28';
+/** The SDK's `getProtocolEra()` names for our eras. */
+const SDK_ERA = { '2026-07-28': 'modern', '2025': 'legacy' } as const;
 type Mode = 'auto' | { pin: string };
-const ROWS: Array<{ transport: 'streamable-http' | 'sse'; mode: Mode; registration: 'dynamic' | 'pre-registered'; era: 'modern' | 'legacy' }> = [
-  { transport: 'streamable-http', mode: 'auto', registration: 'dynamic', era: 'modern' },
-  { transport: 'sse', mode: 'auto', registration: 'dynamic', era: 'legacy' },
-  { transport: 'streamable-http', mode: { pin: MODERN }, registration: 'dynamic', era: 'modern' },
-  { transport: 'streamable-http', mode: { pin: MODERN }, registration: 'pre-registered', era: 'modern' },
+const ROWS: Array<{ transport: 'streamable-http' | 'sse'; mode: Mode; registration: 'dynamic' | 'pre-registered'; era: keyof typeof SDK_ERA }> = [
+  { transport: 'streamable-http', mode: 'auto', registration: 'dynamic', era: '2026-07-28' },
+  { transport: 'sse', mode: 'auto', registration: 'dynamic', era: '2025' },
+  { transport: 'streamable-http', mode: { pin: VERSION_2026_07_28 }, registration: 'dynamic', era: '2026-07-28' },
+  { transport: 'streamable-http', mode: { pin: VERSION_2026_07_28 }, registration: 'pre-registered', era: '2026-07-28' },
 ];
 
 describe('SDK v2 client, version negotiation, OAuth provider', () => {
@@ -48,7 +50,7 @@ describe('SDK v2 client, version negotiation, OAuth provider', () => {
 
   for (const { transport: transportKind, mode, registration, era: expectedEra } of ROWS) {
     const label = `${transportKind}, ${typeof mode === 'string' ? mode : `pinned ${mode.pin}`}, ${registration}`;
-    it(`${label}: signs in through auth(), whoami works, served by the ${expectedEra === 'modern' ? '2026-07-28' : '2025'} era`, async () => {
+    it(`${label}: signs in through auth(), whoami works, served by the ${expectedEra} era`, async () => {
       const log: Exchange[] = [];
       const provider = new HeadlessOAuthProvider<StoredOAuthClientInformation, StoredOAuthTokens>({
         credentials: ALICE,
@@ -75,8 +77,8 @@ describe('SDK v2 client, version negotiation, OAuth provider', () => {
         const version = client.getNegotiatedProtocolVersion();
         const era = client.getProtocolEra();
         negotiated[label] = { protocolVersion: version, era, trail: describeExchanges(log).split('\n') };
-        assert.equal(era, expectedEra);
-        if (expectedEra === 'modern') assert.equal(version, MODERN);
+        assert.equal(era, SDK_ERA[expectedEra]);
+        if (expectedEra === '2026-07-28') assert.equal(version, VERSION_2026_07_28);
         else assert.ok(version && SUPPORTED_PROTOCOL_VERSIONS.includes(version), `negotiated ${version}, SDK v1 serves ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`);
         const tools = await client.listTools();
         assert.ok(tools.tools.some((t) => t.name === 'whoami'), 'tools/list names whoami');

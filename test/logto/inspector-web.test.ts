@@ -140,7 +140,7 @@ async function runScenario(
     // Which era served every authenticated /mcp request, in our server's own words.
     const eras = erasSoFar();
     assert.ok(eras.length > 0, 'our server logged the authenticated /mcp requests');
-    assert.deepEqual([...new Set(eras)], [era === 'modern' ? 'modern' : 'legacy'], `eras that served /mcp: ${eras.join(', ')}`);
+    assert.deepEqual([...new Set(eras)], [era === 'modern' ? '2026-07-28' : '2025'], `eras that served /mcp: ${eras.join(', ')}`);
   }
 }
 
@@ -238,7 +238,7 @@ async function newcomerAttempt(suite: Suite, mcpUrl: string, env: Record<string,
     assert.equal(claims['sub'], suite.tenant.alice.id);
     assert.equal(claims['aud'], `${new URL(mcpUrl).origin}/mcp`);
     const eras = logs.mcpErasSince(fromLog);
-    assert.ok(eras.length > 0 && eras.every((e) => e === 'modern'), `eras that served /mcp: ${eras.join(', ')}`);
+    assert.ok(eras.length > 0 && eras.every((e) => e === '2026-07-28'), `eras that served /mcp: ${eras.join(', ')}`);
     await page.screenshot({ path: join(ARTIFACTS, `${slug}.png`) });
   } catch (error) {
     if (browser) {

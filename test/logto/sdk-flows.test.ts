@@ -1,7 +1,7 @@
 /**
  * whoami against the real Logto through the MCP SDK clients' own OAuth flow (401 → our metadata →
  * Logto's discovery → authorization with a pre-registered app → headless sign-in at Logto's experience
- * API → token → whoami), over legacy SSE, 2025 Streamable HTTP (SDK v1) and 2026-07-28 (SDK v2 client
+ * API → token → whoami), over 2024-11-05 HTTP+SSE, 2025 Streamable HTTP (SDK v1) and 2026-07-28 (SDK v2 client
  * pinned to it), with both of Logto's token kinds:
  * a JWT (the SDK sends our advertised `resource`) and an opaque token (no `resource`).
  */
@@ -19,7 +19,7 @@ import {
   type StoredOAuthClientInformation,
   type StoredOAuthTokens,
 } from '@modelcontextprotocol/client';
-import { MODERN_VERSION } from '../support/modern.js';
+import { VERSION_2026_07_28 } from '../support/requests-2026-07-28.js';
 import { whoamiClaims } from '../interop/helpers/our-server.js';
 import { logtoServerHooks } from './support/hooks.js';
 import { LogtoOAuthProvider } from './support/provider.js';
@@ -80,7 +80,7 @@ describe('MCP SDK clients against the real Logto', () => {
       const { alice, inspectorApp } = suite.tenant;
       const provider = new LogtoOAuthProvider<StoredOAuthClientInformation, StoredOAuthTokens>(inspectorApp.id, alice, tokenKind);
       const makeTransport = () => new StreamableHTTPClientTransportV2(new URL(server.mcpUrl), { authProvider: provider });
-      const makeClient = () => new ClientV2({ name: 'logto-sdk-v2', version: '2.0.0' }, { versionNegotiation: { mode: { pin: MODERN_VERSION } } });
+      const makeClient = () => new ClientV2({ name: 'logto-sdk-v2', version: '2.0.0' }, { versionNegotiation: { mode: { pin: VERSION_2026_07_28 } } });
 
       let transport = makeTransport();
       let client = makeClient();
@@ -93,7 +93,7 @@ describe('MCP SDK clients against the real Logto', () => {
       client = makeClient();
       await client.connect(transport);
       try {
-        assert.equal(client.getNegotiatedProtocolVersion(), MODERN_VERSION);
+        assert.equal(client.getNegotiatedProtocolVersion(), VERSION_2026_07_28);
         const claims = whoamiClaims(await client.callTool({ name: 'whoami', arguments: {} }));
         assert.equal(claims['sub'], alice.id, `whoami names alice: ${JSON.stringify(claims)}`);
         assert.equal(claims['token_type'], tokenKind);

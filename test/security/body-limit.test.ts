@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
+import { startFakeIdp, type FakeIdp } from '../../bench/support/fake-idp.js';
 import { openSse, startAgainst, type TestServer } from '../support/security.js';
 
 const MIB = 1024 * 1024;
@@ -99,7 +99,7 @@ describe('An oversized body always gets its 413 (OWASP API4, RFC 9110 §15.5.14)
     assert.match(r.received, /\r\nconnection: close\r\n/i);
   });
 
-  it('/messages (legacy SSE): the same, fast and slow', async () => {
+  it('/messages (2024-11-05 HTTP+SSE): the same, fast and slow', async () => {
     const s = await openSse(server, alice);
     try {
       for (const o of [{ size: 2 * MIB, chunkBytes: 256 * 1024, everyMs: 0 }, { size: 2 * MIB, chunkBytes: 64 * 1024, everyMs: 25 }]) {

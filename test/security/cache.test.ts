@@ -7,7 +7,8 @@ import { createAuthenticator, type AuthenticatorOptions } from '../../src/auth/a
 import { DEFAULT_OPAQUE_LENGTH } from '../../src/auth/token-shape.js';
 
 const SHAPE = { algorithms: ['ES384'], opaqueLength: DEFAULT_OPAQUE_LENGTH };
-import { tokenHash, ValidationCache } from '../../src/auth/cache.js';
+import { tokenHash } from '../../src/auth/cache.js';
+import { TtlCache } from '../../src/shared/ttl-cache.js';
 import { AuthError } from '../../src/auth/errors.js';
 import { UpstreamError } from '../../src/oidc/errors.js';
 
@@ -179,8 +180,8 @@ describe('Validation cache (RFC 9700 §4.1 / RFC 6819 §5.1.4.1.3, OWASP API2)',
     assert.equal(strict.calls.userinfo, 0);
   });
 
-  it('RFC 6819 §5.1.4.1.3: ValidationCache.set never stores an already-expired entry', () => {
-    const cache = new ValidationCache<string>(10, () => 1000);
+  it('RFC 6819 §5.1.4.1.3: TtlCache.set never stores an already-expired entry', () => {
+    const cache = new TtlCache<string>(10, () => 1000);
     cache.set('k', 'v', 1000);
     cache.set('k2', 'v', 999);
     assert.equal(cache.size, 0);

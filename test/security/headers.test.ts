@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { extractBearerToken, MAX_TOKEN_LENGTH } from '../../src/auth/bearer-header.js';
 import { AuthError } from '../../src/auth/errors.js';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
+import { startFakeIdp, type FakeIdp } from '../../bench/support/fake-idp.js';
 import { INIT, openSse, parseChallenge, parseRaw, rawRequest, startAgainst, type TestServer } from '../support/security.js';
 
 /** Every MCP endpoint and how to knock on it. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DiscoveryConfigError } from '../../src/oidc/errors.js';
 import { startServer } from '../../src/start/start-server.js';
-import { startFakeIdp, type Fault, type FakeIdp } from '../support/fake-idp.js';
+import { startFakeIdp, type Fault, type FakeIdp } from '../../bench/support/fake-idp.js';
 import { eventually, mcpWhoami, openMcpSession, postMcp, bearer, INIT, startAgainst, type TestServer } from '../support/security.js';
 
 const USERINFO_FAULTS: Fault[] = ['down', 'hang', 'slow', '500', '502', '404', 'html', 'huge', 'redirect', 'not-object'];

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createPublicKey, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
-import { modernRequest, postModern } from '../support/modern.js';
+import { startFakeIdp, type FakeIdp } from '../../bench/support/fake-idp.js';
+import { request2026_07_28, post2026_07_28 } from '../support/requests-2026-07-28.js';
 import { bearer, gate, parseChallenge, startAgainst, type TestServer } from '../support/security.js';
 
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
@@ -53,20 +53,20 @@ describe('JWT access tokens (RFC 9068, RFC 8725, RFC 8707, MCP authorization spe
   });
 
   it('issue 19 5(b): a JWT for another API resource is refused on the 2026-07-28 path, and not accepted on the 2025 path afterwards (validation cache)', async () => {
-    const whoami = () => modernRequest('tools/call', { name: 'whoami', arguments: {} });
+    const whoami = () => request2026_07_28('tools/call', { name: 'whoami', arguments: {} });
     // Control: the same request with a token for this server reaches the 2026-07-28 era and answers.
-    const ours = await postModern(server.mcpUrl, whoami(), bearer(await idp.accessToken(sub, aud)));
+    const ours = await post2026_07_28(server.mcpUrl, whoami(), bearer(await idp.accessToken(sub, aud)));
     assert.equal(ours.status, 200, ours.text);
     assert.equal(ours.json?.['result']?.structuredContent?.sub, sub);
 
     const foreign = await idp.accessToken(`${sub}-foreign`, 'https://other-api.example.com');
-    for (const request of [whoami(), modernRequest('server/discover')]) {
-      const modern = await postModern(server.mcpUrl, request, bearer(foreign));
-      assert.equal(modern.status, 401, `2026-07-28 ${request.method}: ${modern.text}`);
-      const { params } = parseChallenge(modern.headers.get('www-authenticate'));
+    for (const request of [whoami(), request2026_07_28('server/discover')]) {
+      const answer2026_07_28 = await post2026_07_28(server.mcpUrl, request, bearer(foreign));
+      assert.equal(answer2026_07_28.status, 401, `2026-07-28 ${request.method}: ${answer2026_07_28.text}`);
+      const { params } = parseChallenge(answer2026_07_28.headers.get('www-authenticate'));
       assert.equal(params['error'], 'invalid_token');
       assert.match(params['error_description'] ?? '', /\(aud\)/);
-      assert.ok(!modern.text.includes(`${sub}-foreign`), 'no trace of the subject');
+      assert.ok(!answer2026_07_28.text.includes(`${sub}-foreign`), 'no trace of the subject');
     }
     // Afterwards, the 2025 path (initialize on /mcp, and the SSE transport) refuses it too.
     assert.deepEqual(await gate(server, foreign), REJECTED);

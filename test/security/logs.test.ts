@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
-import { parseRaw, rawRequest, SseStream } from '../support/security.js';
+import { startFakeIdp, type FakeIdp } from '../../bench/support/fake-idp.js';
+import { SseStream } from '../../bench/support/sse-stream.js';
+import { parseRaw, rawRequest } from '../support/security.js';
 import { spawnServer, type SpawnedServer } from '../support/spawn-server.js';
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;

@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { RunningServer } from '../../src/start/start-server.js';
-import { startFakeIdp, type Fault, type FakeIdp } from '../support/fake-idp.js';
+import { startFakeIdp, type Fault, type FakeIdp } from '../../bench/support/fake-idp.js';
 import { LogCapture, postMcp, startTestServer, whoamiAs } from '../support/harness.js';
 
 /**

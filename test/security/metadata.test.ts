@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
+import { startFakeIdp, type FakeIdp } from '../../bench/support/fake-idp.js';
 import { parseChallenge, parseRaw, rawRequest, startAgainst, type TestServer } from '../support/security.js';
 
 /** GET over a raw socket so Host and forwarding headers are exactly what we say. */

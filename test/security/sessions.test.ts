@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Identity } from '../../src/auth/authenticate.js';
 import { ownerOf, SessionRegistry } from '../../src/transports/sessions.js';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
+import { startFakeIdp, type FakeIdp } from '../../bench/support/fake-idp.js';
 import {
   bearer,
   mcpWhoami,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
-import { SseStream } from '../support/security.js';
+import { startFakeIdp, type FakeIdp } from '../../bench/support/fake-idp.js';
+import { SseStream } from '../../bench/support/sse-stream.js';
 import { spawnServer, type SpawnedServer } from '../support/spawn-server.js';
 
 const INIT = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 's', version: '1' } } };
@@ -21,7 +21,7 @@ describe('Graceful shutdown on SIGTERM (OWASP API4 availability, MCP transports 
 
   it('SIGTERM: stops accepting, finishes the in-flight call, closes SSE streams with a final event, exits 0 within 10 s', async () => {
     const jwt = await idp.accessToken('shutdown-user', `${server.url}/mcp`);
-    // An open legacy SSE stream.
+    // An open 2024-11-05 HTTP+SSE stream.
     const abort = new AbortController();
     const sseRes = await fetch(`${server.url}/sse`, { headers: { authorization: `Bearer ${jwt}`, accept: 'text/event-stream' }, signal: abort.signal });
     assert.equal(sseRes.status, 200);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { startFakeIdp, type FakeIdp } from '../support/fake-idp.js';
+import { startFakeIdp, type FakeIdp } from '../../bench/support/fake-idp.js';
 import { gate, startAgainst, type TestServer } from '../support/security.js';
 
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');

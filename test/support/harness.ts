@@ -17,7 +17,7 @@ export class LogCapture extends Writable {
     return this.chunks.join('');
   }
   /**
-   * The `era` (`modern` = 2026-07-28, `legacy` = 2025) of every authenticated /mcp request logged
+   * The `era` (`2026-07-28` or `2025`) of every authenticated /mcp request logged
    * since chunk `from` (a `chunks.length` taken before; LOG_LEVEL info or lower). Only requests that
    * passed the bearer gate (their line has a `sub`) reach the era router, so each of these names one.
    */

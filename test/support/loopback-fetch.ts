@@ -5,7 +5,7 @@
  * this fetch the dev IdP cannot fetch it — the sign-in fails with invalid_client instead of a packet
  * leaving the machine, and the test can say which URL was asked for.
  */
-import { isLoopbackHost } from '../../src/config.js';
+import { isLoopbackHost } from '../../src/shared/loopback-host.js';
 
 export interface LoopbackOnlyFetch {
   fetch: typeof fetch;

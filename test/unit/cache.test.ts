@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { tokenHash, ValidationCache } from '../../src/auth/cache.js';
+import { tokenHash } from '../../src/auth/cache.js';
+import { TtlCache } from '../../src/shared/ttl-cache.js';
 
-describe('ValidationCache', () => {
+describe('TtlCache', () => {
   it('hashes tokens with SHA-256 (base64url), never keeping them', () => {
     assert.equal(tokenHash('abc'), 'ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0');
   });
 
   it('expires entries at their expiry, not later', () => {
     let now = 1_000;
-    const cache = new ValidationCache<string>(10, () => now);
+    const cache = new TtlCache<string>(10, () => now);
     cache.set('k', 'v', 2_000);
     assert.equal(cache.get('k'), 'v');
     now = 1_999;
@@ -21,7 +22,7 @@ describe('ValidationCache', () => {
   });
 
   it('is bounded, evicting the least recently used', () => {
-    const cache = new ValidationCache<number>(2, () => 0);
+    const cache = new TtlCache<number>(2, () => 0);
     cache.set('a', 1, 10);
     cache.set('b', 2, 10);
     cache.get('a');
@@ -33,7 +34,7 @@ describe('ValidationCache', () => {
   });
 
   it('single-flight: concurrent misses share one load', async () => {
-    const cache = new ValidationCache<string>(10);
+    const cache = new TtlCache<string>(10);
     let calls = 0;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -51,7 +52,7 @@ describe('ValidationCache', () => {
   });
 
   it('failures reach every waiter and are not cached', async () => {
-    const cache = new ValidationCache<string>(10);
+    const cache = new TtlCache<string>(10);
     let calls = 0;
     const failing = async (): Promise<{ value: string; expiresAt: number }> => {
       calls++;

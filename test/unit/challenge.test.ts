@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildChallenge } from '../../src/auth/challenge.js';
+import { buildChallenge } from '../../src/http/challenge.js';
 
 const RM = 'https://mcp.example/.well-known/oauth-protected-resource/mcp';
 

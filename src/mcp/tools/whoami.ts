@@ -1,14 +1,11 @@
 import * as z from 'zod';
 import type { Identity } from '../../auth/authenticate.js';
-import type { LogtoProfile } from '../../logto/profile.js';
+import type { ProfileSource, WhoamiProfile } from './whoami-profile.js';
 
 /** What the tool needs besides the verified identity. */
 export interface WhoamiDeps {
-  /**
-   * What Logto's Management API knows about the caller (see src/logto/profile.ts); undefined →
-   * no `logto` key. Must not throw: trouble is `{ available: false }`.
-   */
-  profile?: ((identity: Identity) => Promise<LogtoProfile | undefined>) | undefined;
+  /** What Logto's Management API knows about the caller ({@link ProfileSource}); undefined → no `logto` key. */
+  profile?: ProfileSource | undefined;
 }
 
 const organization = z.object({ id: z.string(), name: z.string(), roles: z.array(z.string()).describe("The caller's organization roles.") });
@@ -95,7 +92,7 @@ export const whoamiTool = {
     }
     // A token claim named `logto` (a Custom JWT script's) is left out: that key is the profile's.
     const { logto: _ignored, ...claims } = identity.claims;
-    const profile = await deps.profile?.(identity).catch((): LogtoProfile => ({ available: false, error: 'bad_response' }));
+    const profile = await deps.profile?.(identity).catch((): WhoamiProfile => ({ available: false, error: 'bad_response' }));
     const result = { ...claims, sub: identity.subject, token_type: identity.tokenType, ...(profile ? { logto: profile } : {}) };
     return { structuredContent: result, content: [{ type: 'text', text: JSON.stringify(result, null, 2) }] };
   },

@@ -1,4 +1,5 @@
-import { announcedUrls, isLoopbackHost, singleResourceWarning, type Config } from '../../config.js';
+import { announcedUrls, singleResourceWarning, type Config } from '../../config.js';
+import { isLoopbackHost } from '../../shared/loopback-host.js';
 import type { Check } from './checklist.js';
 
 /** PUBLIC_URL and the resources (MCP_RESOURCE): what clients will be told, and whether it can work off this machine. */

@@ -222,7 +222,7 @@ export function claudeCodeHome(modelBaseUrl: string, env: Record<string, string>
 export function assertClaudeCodeEras(transport: ClaudeTransport, served: ServedRequest[], versions: string[]): void {
   if (transport === 'http') {
     assert.ok(served.length > 0 && served.every((r) => r.path === '/mcp'), `served: ${JSON.stringify(served)}`);
-    assert.deepEqual([...new Set(served.map((r) => r.era))], ['modern'], 'the 2026-07-28 era served every /mcp request');
+    assert.deepEqual([...new Set(served.map((r) => r.era))], ['2026-07-28'], 'the 2026-07-28 era served every /mcp request');
     assert.deepEqual([...new Set(versions)], ['2026-07-28']);
   } else {
     assert.ok(served.some((r) => r.path.startsWith('/messages')), `served: ${JSON.stringify(served)}`);

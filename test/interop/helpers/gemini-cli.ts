@@ -295,18 +295,18 @@ export function whoamiFromFunctionResponse(response: unknown): Record<string, un
 }
 
 /**
- * Which era served Gemini CLI, in the server's words (`served`, from request-log.ts): the 2025
- * (legacy) era on /mcp and nothing else for Streamable HTTP; /sse + /messages and never the
- * 2026-07-28 era for SSE (the legacy SSE transport has one era, and its log lines name none). The
+ * Which era served Gemini CLI, in the server's words (`served`, from request-log.ts): the 2025 era
+ * on /mcp and nothing else for Streamable HTTP; /sse + /messages and never the 2026-07-28 era for
+ * SSE (the 2024-11-05 HTTP+SSE transport has one era, and its log lines name none). The
  * same whichever IdP signed the token (test/interop and test/logto both assert it).
  */
 export function assertGeminiEras(transport: 'http' | 'sse', served: ServedRequest[]): void {
   const paths = [...new Set(served.map((r) => r.path))].sort();
   if (transport === 'http') {
     assert.deepEqual(paths, ['/mcp'], JSON.stringify(served));
-    assert.deepEqual([...new Set(served.map((r) => r.era))], ['legacy'], `eras that served /mcp: ${JSON.stringify(served)}`);
+    assert.deepEqual([...new Set(served.map((r) => r.era))], ['2025'], `eras that served /mcp: ${JSON.stringify(served)}`);
   } else {
     assert.deepEqual(paths, ['/messages', '/sse'], JSON.stringify(served));
-    assert.ok(!served.some((r) => r.era === 'modern'), JSON.stringify(served));
+    assert.ok(!served.some((r) => r.era === '2026-07-28'), JSON.stringify(served));
   }
 }

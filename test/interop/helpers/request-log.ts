@@ -4,7 +4,7 @@ export interface ServedRequest {
   method: string;
   /** Path without the query (`/messages?sessionId=…` → `/messages`). */
   path: string;
-  /** The era that served it, when the log line names one (2025 `legacy`, 2026-07-28 `modern`). */
+  /** The era that served it, when the log line names one (`2026-07-28` or `2025`). */
   era?: string;
 }
 

@@ -16,18 +16,18 @@ export interface Proc {
 }
 
 /** Spawns `cmd` and waits (at most `timeoutMs`) until its output matches `ready`. */
-export async function run(cmd: string, args: string[], o: { env?: Record<string, string>; ready: RegExp; timeoutMs?: number; cwd?: string }): Promise<Proc> {
-  const child = spawn(cmd, args, { cwd: o.cwd ?? ROOT, env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function run(cmd: string, args: string[], options: { env?: Record<string, string>; ready: RegExp; timeoutMs?: number; cwd?: string }): Promise<Proc> {
+  const child = spawn(cmd, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${cmd} did not start in time:\n${out.slice(-2000)}`));
-    }, o.timeoutMs ?? 30_000);
+    }, options.timeoutMs ?? 30_000);
     const onData = (d: Buffer) => {
       out += d.toString();
-      if (o.ready.test(out)) {
+      if (options.ready.test(out)) {
         clearTimeout(timer);
         resolve();
       }
@@ -60,11 +60,6 @@ export function startRedis(port: number, dir: string): Promise<Proc> {
   });
 }
 
-/** A replica: test/cluster/replica.ts with `env`; ready once discovery succeeded. */
-export function startReplica(env: Record<string, string>): Promise<Proc> {
-  return run(process.execPath, ['--import', 'tsx', 'test/cluster/replica.ts'], { env: { NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env }, ready: /^ready \d+$/m });
-}
-
 /**
  * The nginx configuration the tests (and docs/scaling.md) use: plain round robin over the
  * replicas, no stickiness; Host passed as the client sent it (the replicas check it); answers not
@@ -74,25 +69,25 @@ export function startReplica(env: Record<string, string>): Promise<Proc> {
  * written to a cached connection of a replica that just died would get 502; a fresh connection is
  * refused before anything is sent, and nginx moves on.
  */
-export function nginxConfig(o: { listen: number; replicas: number[]; prefix: string }): string {
+export function nginxConfig(options: { listen: number; replicas: number[]; prefix: string }): string {
   return `worker_processes 1;
 daemon off;
 user root;
-pid ${o.prefix}/nginx.pid;
-error_log ${o.prefix}/error.log warn;
+pid ${options.prefix}/nginx.pid;
+error_log ${options.prefix}/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path ${o.prefix}/tmp/body;
-  proxy_temp_path ${o.prefix}/tmp/proxy;
-  fastcgi_temp_path ${o.prefix}/tmp/fastcgi;
-  uwsgi_temp_path ${o.prefix}/tmp/uwsgi;
-  scgi_temp_path ${o.prefix}/tmp/scgi;
+  client_body_temp_path ${options.prefix}/tmp/body;
+  proxy_temp_path ${options.prefix}/tmp/proxy;
+  fastcgi_temp_path ${options.prefix}/tmp/fastcgi;
+  uwsgi_temp_path ${options.prefix}/tmp/uwsgi;
+  scgi_temp_path ${options.prefix}/tmp/scgi;
   upstream whoami {
-${o.replicas.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n')}
+${options.replicas.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join('\n')}
   }
   server {
-    listen 127.0.0.1:${o.listen};
+    listen 127.0.0.1:${options.listen};
     location / {
       proxy_pass http://whoami;
       proxy_http_version 1.1;
@@ -165,15 +160,15 @@ export async function runNginx(prefix: string, what: string, up: () => Promise<b
  * replica's metrics listener (METRICS_PORT, on loopback) every second. Nothing else: no rules, no
  * alerting, no remote write. Prometheus itself sends nothing anywhere but to its scrape targets.
  */
-export function prometheusConfig(o: { metricsTargets: string[]; interval?: string }): string {
+export function prometheusConfig(options: { metricsTargets: string[]; interval?: string }): string {
   return `global:
-  scrape_interval: ${o.interval ?? '1s'}
-  scrape_timeout: ${o.interval ?? '1s'}
+  scrape_interval: ${options.interval ?? '1s'}
+  scrape_timeout: ${options.interval ?? '1s'}
 scrape_configs:
   - job_name: logto-whoami
     metrics_path: /metrics
     static_configs:
-      - targets: [${o.metricsTargets.map((t) => `'${t}'`).join(', ')}]
+      - targets: [${options.metricsTargets.map((t) => `'${t}'`).join(', ')}]
 `;
 }
 

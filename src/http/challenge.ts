@@ -1,8 +1,6 @@
-import type { AuthErrorCode } from './errors.js';
-
 export interface ChallengeParams {
-  /** Absent when the request carried no credentials (RFC 6750 §3.1: then no error code). */
-  error?: AuthErrorCode;
+  /** The RFC 6750 §3.1 error code; absent when the request carried no credentials. */
+  error?: string;
   errorDescription?: string;
   scope?: readonly string[];
   /** RFC 9728 §5.1 */
@@ -18,11 +16,11 @@ function quote(value: string): string {
  * Builds a `WWW-Authenticate: Bearer …` value. Every value is quoted and escaped; callers pass
  * only fixed strings and configuration, never request input.
  */
-export function buildChallenge(p: ChallengeParams): string {
+export function buildChallenge(params: ChallengeParams): string {
   const parts: string[] = [];
-  if (p.error) parts.push(`error=${quote(p.error)}`);
-  if (p.error && p.errorDescription) parts.push(`error_description=${quote(p.errorDescription)}`);
-  if (p.scope && p.scope.length > 0) parts.push(`scope=${quote(p.scope.join(' '))}`);
-  parts.push(`resource_metadata=${quote(p.resourceMetadata)}`);
+  if (params.error) parts.push(`error=${quote(params.error)}`);
+  if (params.error && params.errorDescription) parts.push(`error_description=${quote(params.errorDescription)}`);
+  if (params.scope && params.scope.length > 0) parts.push(`scope=${quote(params.scope.join(' '))}`);
+  parts.push(`resource_metadata=${quote(params.resourceMetadata)}`);
   return `Bearer ${parts.join(', ')}`;
 }

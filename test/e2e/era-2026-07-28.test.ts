@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { DEV_USERS } from '../../src/dev-idp/index.js';
 import { initializeRequest, postMcp, startTestServer, tokenFor } from '../support/harness.js';
-import { MODERN_VERSION, modernRequest, postModern } from '../support/modern.js';
+import { VERSION_2026_07_28, request2026_07_28, post2026_07_28 } from '../support/requests-2026-07-28.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 const alice = DEV_USERS.find((u) => u.username === 'alice')!;
@@ -35,7 +35,7 @@ async function pinnedClient(server: Server, token: string, sent: Sent[]): Promis
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
     fetch: recording(sent),
   });
-  const client = new Client({ name: 'e2e-v2', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN_VERSION } } });
+  const client = new Client({ name: 'e2e-v2', version: '1.0.0' }, { versionNegotiation: { mode: { pin: VERSION_2026_07_28 } } });
   await client.connect(transport);
   return client;
 }
@@ -52,10 +52,10 @@ describe('2026-07-28 on /mcp: SDK v2 server behind the same gate', () => {
   });
 
   it('server/discover names 2026-07-28, the server and its tools capability, with a cache hint', async () => {
-    const res = await postModern(server.mcpUrl, modernRequest('server/discover'), { authorization: `Bearer ${jwt}` });
+    const res = await post2026_07_28(server.mcpUrl, request2026_07_28('server/discover'), { authorization: `Bearer ${jwt}` });
     assert.equal(res.status, 200, res.text);
     const result = res.json?.['result'];
-    assert.ok(result.supportedVersions.includes(MODERN_VERSION), res.text);
+    assert.ok(result.supportedVersions.includes(VERSION_2026_07_28), res.text);
     assert.deepEqual(result._meta['io.modelcontextprotocol/serverInfo'].name, 'logto-whoami-mcp');
     assert.ok(result.capabilities.tools, 'tools capability');
     assert.equal(typeof result.ttlMs, 'number');
@@ -68,8 +68,8 @@ describe('2026-07-28 on /mcp: SDK v2 server behind the same gate', () => {
       const sent: Sent[] = [];
       const client = await pinnedClient(server, token, sent);
       try {
-        assert.equal(client.getNegotiatedProtocolVersion(), MODERN_VERSION);
-        assert.equal(client.getProtocolEra(), 'modern');
+        assert.equal(client.getNegotiatedProtocolVersion(), VERSION_2026_07_28);
+        assert.equal(client.getProtocolEra(), 'modern'); // the SDK's name for 2026-07-28
         const tools = await client.listTools();
         const tool = tools.tools.find((t) => t.name === 'whoami');
         assert.ok(tool?.outputSchema, 'whoami is listed with its output schema');
@@ -94,7 +94,7 @@ describe('2026-07-28 on /mcp: SDK v2 server behind the same gate', () => {
       assert.ok(sent.some((s) => s.rpc === 'tools/call'), 'the call went over HTTP');
       assert.ok(!sent.some((s) => s.rpc === 'initialize'), `no initialize: ${JSON.stringify(sent)}`);
       assert.ok(sent.every((s) => s.sessionId === null), 'no Mcp-Session-Id');
-      assert.ok(sent.filter((s) => s.rpc).every((s) => s.protocolVersion === MODERN_VERSION), JSON.stringify(sent));
+      assert.ok(sent.filter((s) => s.rpc).every((s) => s.protocolVersion === VERSION_2026_07_28), JSON.stringify(sent));
     });
   }
 
@@ -102,14 +102,14 @@ describe('2026-07-28 on /mcp: SDK v2 server behind the same gate', () => {
     const bob = DEV_USERS.find((u) => u.username === 'bob')!;
     const bobToken = await tokenFor(server, 'bob', 'jwt');
     for (const [token, sub] of [[jwt, alice.sub], [bobToken, bob.sub]] as const) {
-      const res = await postModern(server.mcpUrl, modernRequest('tools/call', { name: 'whoami', arguments: {} }), { authorization: `Bearer ${token}` });
+      const res = await post2026_07_28(server.mcpUrl, request2026_07_28('tools/call', { name: 'whoami', arguments: {} }), { authorization: `Bearer ${token}` });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.json?.['result'].structuredContent.sub, sub);
     }
   });
 
   it('Mcp-Method disagreeing with the body → 400, -32020 (header mismatch), whoami not run', async () => {
-    const res = await postModern(server.mcpUrl, modernRequest('tools/call', { name: 'whoami', arguments: {} }), {
+    const res = await post2026_07_28(server.mcpUrl, request2026_07_28('tools/call', { name: 'whoami', arguments: {} }), {
       authorization: `Bearer ${jwt}`,
       'mcp-method': 'tools/list',
     });
@@ -119,7 +119,7 @@ describe('2026-07-28 on /mcp: SDK v2 server behind the same gate', () => {
   });
 
   it('Mcp-Name disagreeing with the tool called → 400, -32020', async () => {
-    const res = await postModern(server.mcpUrl, modernRequest('tools/call', { name: 'whoami', arguments: {} }), {
+    const res = await post2026_07_28(server.mcpUrl, request2026_07_28('tools/call', { name: 'whoami', arguments: {} }), {
       authorization: `Bearer ${jwt}`,
       'mcp-name': 'other',
     });
@@ -128,47 +128,47 @@ describe('2026-07-28 on /mcp: SDK v2 server behind the same gate', () => {
   });
 
   it('MCP-Protocol-Version header disagreeing with the envelope → 400, -32020', async () => {
-    const body = modernRequest('tools/list');
-    const res = await postModern(server.mcpUrl, body, { authorization: `Bearer ${jwt}`, 'mcp-protocol-version': '2025-06-18' });
+    const body = request2026_07_28('tools/list');
+    const res = await post2026_07_28(server.mcpUrl, body, { authorization: `Bearer ${jwt}`, 'mcp-protocol-version': '2025-06-18' });
     assert.equal(res.status, 400, res.text);
     assert.equal(res.json?.['error']?.code, -32020);
   });
 
   it('an unsupported version → 400, -32022 naming the supported ones', async () => {
-    const res = await postModern(server.mcpUrl, modernRequest('tools/list', {}, 1, '2099-01-01'), { authorization: `Bearer ${jwt}` }, '2099-01-01');
+    const res = await post2026_07_28(server.mcpUrl, request2026_07_28('tools/list', {}, 1, '2099-01-01'), { authorization: `Bearer ${jwt}` }, '2099-01-01');
     assert.equal(res.status, 400, res.text);
     assert.equal(res.json?.['error']?.code, -32022);
-    assert.ok(res.json?.['error']?.data?.supported?.includes(MODERN_VERSION), res.text);
+    assert.ok(res.json?.['error']?.data?.supported?.includes(VERSION_2026_07_28), res.text);
   });
 
   it('a body that is not application/json → 415', async () => {
-    const res = await postModern(server.mcpUrl, modernRequest('tools/list'), { authorization: `Bearer ${jwt}`, 'content-type': 'text/plain' });
+    const res = await post2026_07_28(server.mcpUrl, request2026_07_28('tools/list'), { authorization: `Bearer ${jwt}`, 'content-type': 'text/plain' });
     assert.equal(res.status, 415, res.text);
   });
 
   it('no token → the same 401 challenge as the 2025 era, before any MCP work', async () => {
-    const modern = await postModern(server.mcpUrl, modernRequest('tools/call', { name: 'whoami', arguments: {} }));
-    const legacy = await postMcp(server.mcpUrl, {}, initializeRequest());
-    assert.equal(modern.status, 401);
-    assert.equal(legacy.status, 401);
-    const challenge = modern.headers.get('www-authenticate');
+    const answer2026_07_28 = await post2026_07_28(server.mcpUrl, request2026_07_28('tools/call', { name: 'whoami', arguments: {} }));
+    const answer2025 = await postMcp(server.mcpUrl, {}, initializeRequest());
+    assert.equal(answer2026_07_28.status, 401);
+    assert.equal(answer2025.status, 401);
+    const challenge = answer2026_07_28.headers.get('www-authenticate');
     assert.ok(challenge?.startsWith('Bearer '), String(challenge));
     assert.ok(!challenge?.includes('error='), 'no error without credentials (RFC 6750 §3.1)');
-    assert.equal(challenge, legacy.headers.get('www-authenticate'));
-    assert.equal(modern.text, legacy.text);
+    assert.equal(challenge, answer2025.headers.get('www-authenticate'));
+    assert.equal(answer2026_07_28.text, answer2025.text);
   });
 
   it('a bad token → the same 401 invalid_token as the 2025 era', async () => {
     const forged = `${jwt.slice(0, -4)}AAAA`;
-    const modern = await postModern(server.mcpUrl, modernRequest('tools/list'), { authorization: `Bearer ${forged}` });
-    const legacy = await postMcp(server.mcpUrl, { authorization: `Bearer ${forged}` }, initializeRequest());
-    assert.equal(modern.status, 401);
-    assert.match(modern.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
-    assert.equal(modern.headers.get('www-authenticate'), legacy.headers.get('www-authenticate'));
+    const answer2026_07_28 = await post2026_07_28(server.mcpUrl, request2026_07_28('tools/list'), { authorization: `Bearer ${forged}` });
+    const answer2025 = await postMcp(server.mcpUrl, { authorization: `Bearer ${forged}` }, initializeRequest());
+    assert.equal(answer2026_07_28.status, 401);
+    assert.match(answer2026_07_28.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+    assert.equal(answer2026_07_28.headers.get('www-authenticate'), answer2025.headers.get('www-authenticate'));
   });
 
   it('a foreign Origin → 403 before the token is looked at', async () => {
-    const res = await postModern(server.mcpUrl, modernRequest('tools/list'), { authorization: `Bearer ${jwt}`, origin: 'https://evil.example' });
+    const res = await post2026_07_28(server.mcpUrl, request2026_07_28('tools/list'), { authorization: `Bearer ${jwt}`, origin: 'https://evil.example' });
     assert.equal(res.status, 403, res.text);
   });
 
@@ -179,7 +179,7 @@ describe('2026-07-28 on /mcp: SDK v2 server behind the same gate', () => {
   });
 
   it('a 2026 request naming a session id is still served statelessly (the header means nothing in this era)', async () => {
-    const res = await postModern(server.mcpUrl, modernRequest('tools/call', { name: 'whoami', arguments: {} }), {
+    const res = await post2026_07_28(server.mcpUrl, request2026_07_28('tools/call', { name: 'whoami', arguments: {} }), {
       authorization: `Bearer ${jwt}`,
       'mcp-session-id': 'not-a-session',
     });
@@ -199,15 +199,15 @@ describe('2026-07-28 with MCP_STATELESS=true (2025 era without sessions)', () =>
 
   it('serves both eras', async () => {
     const token = await tokenFor(server, 'alice', 'opaque');
-    const modern = await postModern(server.mcpUrl, modernRequest('tools/call', { name: 'whoami', arguments: {} }), { authorization: `Bearer ${token}` });
-    assert.equal(modern.status, 200, modern.text);
-    assert.equal(modern.json?.['result'].structuredContent.token_type, 'opaque');
-    const legacy = await postMcp(server.mcpUrl, { authorization: `Bearer ${token}`, 'mcp-protocol-version': '2025-06-18' }, {
+    const answer2026_07_28 = await post2026_07_28(server.mcpUrl, request2026_07_28('tools/call', { name: 'whoami', arguments: {} }), { authorization: `Bearer ${token}` });
+    assert.equal(answer2026_07_28.status, 200, answer2026_07_28.text);
+    assert.equal(answer2026_07_28.json?.['result'].structuredContent.token_type, 'opaque');
+    const answer2025 = await postMcp(server.mcpUrl, { authorization: `Bearer ${token}`, 'mcp-protocol-version': '2025-06-18' }, {
       jsonrpc: '2.0',
       id: 2,
       method: 'tools/call',
       params: { name: 'whoami', arguments: {} },
     });
-    assert.equal(legacy.status, 200, legacy.text);
+    assert.equal(answer2025.status, 200, answer2025.text);
   });
 });

@@ -5,7 +5,7 @@ import { Secret, type Scrubber } from '../secret.js';
 import { createManagementClient } from './management-client.js';
 import { createProfileLoader, type ProfileLoader } from './profile.js';
 
-export interface EnrichmentInput {
+export interface ProfileLoaderSetup {
   config: Config;
   /** The Logto endpoint (LOGTO_ENDPOINT, or the dev IdP's origin). */
   endpoint: string;
@@ -20,10 +20,10 @@ export interface EnrichmentInput {
 }
 
 /**
- * whoami's `profile(identity)` for this configuration, or undefined (no M2M app, or
- * WHOAMI_PROFILE_FIELDS=none): the Management API client and the per-subject profile cache.
+ * whoami's profile loader for this configuration (the Management API client and the per-subject profile
+ * cache behind it), or undefined (no M2M app, or WHOAMI_PROFILE_FIELDS=none).
  */
-export function createEnrichment(input: EnrichmentInput): ProfileLoader | undefined {
+export function profileLoaderFromConfig(input: ProfileLoaderSetup): ProfileLoader | undefined {
   const { config, logger } = input;
   // With the dev IdP its own M2M app is the only one that can work (LOGTO_M2M_* belong to a tenant).
   const m2m = input.devM2m

@@ -1,8 +1,8 @@
 /** Raw 2026-07-28 requests: the per-request `_meta` envelope and the headers that must agree with it. */
 
-export const MODERN_VERSION = '2026-07-28';
+export const VERSION_2026_07_28 = '2026-07-28';
 
-function envelope(version = MODERN_VERSION) {
+function envelope(version = VERSION_2026_07_28) {
   return {
     'io.modelcontextprotocol/protocolVersion': version,
     'io.modelcontextprotocol/clientInfo': { name: 'e2e-raw', version: '1.0.0' },
@@ -11,12 +11,12 @@ function envelope(version = MODERN_VERSION) {
 }
 
 /** A 2026-07-28 JSON-RPC request: `params._meta` carries the envelope. */
-export function modernRequest(method: string, params: Record<string, unknown> = {}, id: number | string = 1, version = MODERN_VERSION) {
+export function request2026_07_28(method: string, params: Record<string, unknown> = {}, id: number | string = 1, version = VERSION_2026_07_28) {
   return { jsonrpc: '2.0', id, method, params: { ...params, _meta: envelope(version) } };
 }
 
 /** The headers a 2026-07-28 client sends for `body` (Mcp-Name for tools/call), plus `extra`. */
-export function modernHeaders(body: { method: string; params?: Record<string, unknown> }, extra: Record<string, string> = {}, version = MODERN_VERSION): Record<string, string> {
+export function headers2026_07_28(body: { method: string; params?: Record<string, unknown> }, extra: Record<string, string> = {}, version = VERSION_2026_07_28): Record<string, string> {
   return {
     'content-type': 'application/json',
     accept: 'application/json, text/event-stream',
@@ -28,8 +28,8 @@ export function modernHeaders(body: { method: string; params?: Record<string, un
 }
 
 /** POSTs a 2026-07-28 request; `headers` override the derived ones. Returns status, headers, parsed body. */
-export async function postModern(url: string, body: ReturnType<typeof modernRequest>, headers: Record<string, string> = {}, version = MODERN_VERSION) {
-  const res = await fetch(url, { method: 'POST', headers: modernHeaders(body, headers, version), body: JSON.stringify(body) });
+export async function post2026_07_28(url: string, body: ReturnType<typeof request2026_07_28>, headers: Record<string, string> = {}, version = VERSION_2026_07_28) {
+  const res = await fetch(url, { method: 'POST', headers: headers2026_07_28(body, headers, version), body: JSON.stringify(body) });
   const text = await res.text();
   let json: Record<string, any> | undefined;
   try {
