@@ -3,7 +3,7 @@
  * neighbours (issue 20): `node --import tsx bench/counts.ts MODE [ROW…]` after `npm run build`.
  *
  * Rows (default all): `baseline` (bare hono, fixed reply), `jwt` (2025 stateless whoami),
- * `modern-jwt` (2026-07-28 whoami), `notoken` (401). Each row: a fresh server child (the bench's own
+ * `2026-07-28-jwt` (2026-07-28 whoami), `notoken` (401). Each row: a fresh server child (the bench's own
  * children/server.ts with MCP_STATELESS=true, or children/baseline.ts), COUNT_WARMUP calls, then
  * COUNT_CALLS calls (autocannon, COUNT_CONNECTIONS connections) while MODE measures the child:
  *  - `strace`:    `strace -c -f -p` on the child → syscalls per response, by name;
@@ -27,7 +27,7 @@ import { DEV_USERS } from '../src/dev-idp/users.js';
 import { getDevToken } from '../src/dev-idp/token-helper.js';
 import { startChild, type Child } from './child.js';
 import type { ChildMessage, ParentMessage } from './children/ipc.js';
-import { MODERN_WHOAMI_HEADERS, modernWhoamiCall } from './children/modern-call.js';
+import { WHOAMI_HEADERS_2026_07_28, whoamiCall2026_07_28 } from './children/call-2026-07-28.js';
 
 const [mode = 'strace', ...only] = process.argv.slice(2);
 const CALLS = Number(process.env['COUNT_CALLS'] ?? 2000);
@@ -40,15 +40,15 @@ const log = (m: string) => process.stderr.write(`[counts] ${m}\n`);
 if (!['strace', 'perf', 'record', 'callgrind', 'prof', 'gc', 'deopt', 'opt', 'heap'].includes(mode)) throw new Error(`unknown mode ${mode}`);
 mkdirSync(OUT, { recursive: true });
 
-const headers = (token?: string, modern = false): Record<string, string> => ({
+const headers = (token?: string, era2026_07_28 = false): Record<string, string> => ({
   'content-type': 'application/json',
   accept: 'application/json, text/event-stream',
   'mcp-protocol-version': '2025-06-18',
   ...(token ? { authorization: `Bearer ${token}` } : {}),
-  ...(modern ? MODERN_WHOAMI_HEADERS : {}),
+  ...(era2026_07_28 ? WHOAMI_HEADERS_2026_07_28 : {}),
 });
-const legacyCall = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
-const modernCall = JSON.stringify(modernWhoamiCall(1));
+const call2025 = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+const call2026_07_28 = JSON.stringify(whoamiCall2026_07_28(1));
 const hasSub = (b: string) => b.includes(`"sub":"${USER.sub}"`) && !b.includes('"isError":true');
 
 async function drive(url: string, h: Record<string, string>, body: string, amount: number, verify: (b: string) => boolean, status: 'ok' | 'refused') {
@@ -94,21 +94,21 @@ async function measure(row: string): Promise<string> {
   const opts = { execArgv, timeoutMs, ...(wrap ? { wrap } : {}), ...(stdout !== undefined ? { stdout } : {}) };
   let child: Child;
   let h: Record<string, string>;
-  let body = legacyCall;
+  let body = call2025;
   let verify = hasSub;
   let status: 'ok' | 'refused' = 'ok';
   if (row === 'baseline') {
     const sample = await startChild('server', { LOG_LEVEL: 'warn', LOGTO_ENDPOINT: idp.info['origin']!, PORT: String(PORT), MCP_STATELESS: 'true' });
-    const text = await (await fetch(sample.info['mcpUrl']!, { method: 'POST', headers: headers(jwt), body: legacyCall })).text();
+    const text = await (await fetch(sample.info['mcpUrl']!, { method: 'POST', headers: headers(jwt), body: call2025 })).text();
     await sample.stop();
     child = await startChild('baseline', { BASELINE_BODY: text }, opts);
     h = headers(jwt);
   } else {
     child = await startChild('server', { LOG_LEVEL: 'warn', LOGTO_ENDPOINT: idp.info['origin']!, PORT: String(PORT), MCP_STATELESS: 'true' }, opts);
     if (row === 'jwt') h = headers(jwt);
-    else if (row === 'modern-jwt') {
+    else if (row === '2026-07-28-jwt') {
       h = headers(jwt, true);
-      body = modernCall;
+      body = call2026_07_28;
     } else if (row === 'notoken') {
       h = headers();
       verify = (b) => b.includes('"error":"unauthorized"');
@@ -224,7 +224,7 @@ function straceSummary(text: string, n: number): string {
 
 const results: string[] = [];
 try {
-  for (const row of only.length ? only : ['baseline', 'jwt', 'modern-jwt', 'notoken']) {
+  for (const row of only.length ? only : ['baseline', 'jwt', '2026-07-28-jwt', 'notoken']) {
     log(`${row}…`);
     results.push(await measure(row));
     log(results.at(-1)!);

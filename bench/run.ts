@@ -7,7 +7,7 @@
  *
  * Environment: BENCH_DURATION (s per scenario, default 8), BENCH_WARMUP (s, default 2),
  * BENCH_CONNECTIONS (default 10), BENCH_ONLY (comma list of scenario keys: startup, jwt, opaque,
- * modern-jwt, modern-opaque, floor, mcpauth, notoken, badtoken, badtoken-unique, cold, info, observe, stateful, sse, replicas,
+ * 2026-07-28-jwt, 2026-07-28-opaque, floor, mcpauth, notoken, badtoken, badtoken-unique, cold, info, observe, stateful, sse, replicas,
  * sessions), BENCH_PROF=1
  * (server children run with --cpu-prof into artifacts/prof/), BENCH_SSE_SESSIONS (default
  * 1000,5000,10000), BENCH_NO_WRITE=1 (print only). The `replicas` rows need redis-server and nginx.
@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { DEV_USERS } from '../src/dev-idp/users.js';
 import { getDevToken } from '../src/dev-idp/token-helper.js';
 import { startChild, type Child } from './child.js';
-import { MODERN_WHOAMI_HEADERS, modernWhoamiCall } from './children/modern-call.js';
+import { WHOAMI_HEADERS_2026_07_28, whoamiCall2026_07_28 } from './children/call-2026-07-28.js';
 import { startOtlpSink } from './otlp-sink.js';
 import { balancedTarget, startRedisForBench } from './replicas.js';
 import { openMany, percentile, runSseLoad } from './sse.js';
@@ -73,8 +73,8 @@ const mcpHeaders = (token?: string): Record<string, string> => ({
   'mcp-protocol-version': PROTOCOL_VERSION,
   ...(token ? { authorization: `Bearer ${token}` } : {}),
 });
-const modernToolCall = (id: number) => JSON.stringify(modernWhoamiCall(id));
-const modernHeaders = (token?: string): Record<string, string> => ({ ...mcpHeaders(token), ...MODERN_WHOAMI_HEADERS });
+const toolCall2026_07_28 = (id: number) => JSON.stringify(whoamiCall2026_07_28(id));
+const headers2026_07_28 = (token?: string): Record<string, string> => ({ ...mcpHeaders(token), ...WHOAMI_HEADERS_2026_07_28 });
 const subNeedle = `"sub":"${USER.sub}"`;
 const hasSub = (body: string) => body.includes(subNeedle) && !body.includes('"isError":true');
 /** The mcp-auth server's whoami puts the claims in the text content: JSON inside a JSON string, quotes escaped. */
@@ -314,15 +314,15 @@ async function main(): Promise<void> {
       rows.push(await cannon(stateless, 'opaque', 'stateless, opaque (userinfo)', { headers: mcpHeaders(opaque), body: toolCall(1), expect: 'ok', verify: hasSub }));
     }
     // The 2026-07-28 era on the same /mcp (SDK v2 createMcpHandler: a server per request).
-    if (want('modern-jwt')) {
-      rows.push(await cannon(stateless, 'modern-jwt', '2026-07-28 stateless, JWT', { headers: modernHeaders(jwt), body: modernToolCall(1), expect: 'ok', verify: hasSub }));
+    if (want('2026-07-28-jwt')) {
+      rows.push(await cannon(stateless, '2026-07-28-jwt', '2026-07-28 stateless, JWT', { headers: headers2026_07_28(jwt), body: toolCall2026_07_28(1), expect: 'ok', verify: hasSub }));
     }
-    if (want('modern-opaque')) {
-      rows.push(await cannon(stateless, 'modern-opaque', '2026-07-28 stateless, opaque (userinfo)', { headers: modernHeaders(opaque), body: modernToolCall(1), expect: 'ok', verify: hasSub }));
+    if (want('2026-07-28-opaque')) {
+      rows.push(await cannon(stateless, '2026-07-28-opaque', '2026-07-28 stateless, opaque (userinfo)', { headers: headers2026_07_28(opaque), body: toolCall2026_07_28(1), expect: 'ok', verify: hasSub }));
     }
     if (want('floor')) {
       // The SDK v2 entry alone, in its own process (bench/children/sdk-floor.ts): the ceiling of the
-      // modern-* rows whatever the HTTP server and gate around it cost (issue 20: ≤ floor + 0.05 ms).
+      // 2026-07-28-* rows whatever the HTTP server and gate around it cost (issue 20: ≤ floor + 0.05 ms).
       const floor = await start('sdk-floor', {}, { timeoutMs: 180_000 });
       const ms = (k: string) => Math.round(Number(floor.info[k]) * 1000) / 1000;
       extra['sdkFloor'] = { requestMs: ms('request'), whoamiMs: ms('whoami'), trivialMs: ms('trivial'), calls: Number(floor.info['calls']) };
@@ -444,7 +444,7 @@ async function main(): Promise<void> {
         const idp = upstreamTotal(after.upstream) - upstreamTotal(before.upstream);
         const row: Row = {
           key: 'sse',
-          scenario: 'legacy SSE, JWT, POST /messages + result on stream',
+          scenario: '2024-11-05 HTTP+SSE, JWT, POST /messages + result on stream',
           requests: r.requests,
           reqPerSec: Math.round(r.requests / r.durationSeconds),
           p50Ms: Math.round(percentile(sorted, 50) * 100) / 100,
@@ -592,7 +592,7 @@ function issue20Targets(rows: Row[], v2Floor: Floor | undefined, v1Floor: Floor 
   // Server CPU per call against the era's own SDK floor (our whoami through the SDK alone, building
   // the web Request included, as the issue's figures are): what HTTP, the gate and routing may add.
   for (const [key, floor, name, floorKey] of [
-    ['modern-jwt', v2Floor, 'the SDK v2 floor', 'floor'],
+    ['2026-07-28-jwt', v2Floor, 'the SDK v2 floor', 'floor'],
     ['jwt', v1Floor, 'the SDK v1 floor', 'floor'],
   ] as const) {
     const r = row(key);
@@ -600,11 +600,11 @@ function issue20Targets(rows: Row[], v2Floor: Floor | undefined, v1Floor: Floor 
     if (!r || !floor) out.push([undefined, `${label} (this run lacks: ${key} and ${floorKey})`]);
     else out.push([r.serverCpuMsPerCall <= floor.whoamiMs + 0.05, `${label} (${ms(r.serverCpuMsPerCall)} vs ${ms(floor.whoamiMs)} + 0.05 = ${ms(floor.whoamiMs + 0.05)}; ${ms(r.serverCpuMsPerCall - floor.whoamiMs)} over the floor)`]);
   }
-  const modern = row('modern-jwt');
-  if (modern) out.push([modern.p99Ms <= 5, `${modern.scenario}: p99 ≤ 5 ms at ${CONNECTIONS} connections (${modern.p99Ms} ms)`]);
-  else out.push([undefined, `2026-07-28 stateless, JWT: p99 ≤ 5 ms at ${CONNECTIONS} connections (this run lacks: modern-jwt)`]);
+  const jwt2026_07_28 = row('2026-07-28-jwt');
+  if (jwt2026_07_28) out.push([jwt2026_07_28.p99Ms <= 5, `${jwt2026_07_28.scenario}: p99 ≤ 5 ms at ${CONNECTIONS} connections (${jwt2026_07_28.p99Ms} ms)`]);
+  else out.push([undefined, `2026-07-28 stateless, JWT: p99 ≤ 5 ms at ${CONNECTIONS} connections (this run lacks: 2026-07-28-jwt)`]);
   const typical = row('mcpauth');
-  for (const key of ['modern-jwt', 'jwt']) {
+  for (const key of ['2026-07-28-jwt', 'jwt']) {
     const r = row(key);
     if (!r || !typical?.reqPerSec) {
       out.push([undefined, `${r?.scenario ?? key}: ≥ 6× (and 10×) the mcp-auth + Express + SDK v1 server's req/s (this run lacks: ${key} and mcpauth)`]);
@@ -621,9 +621,9 @@ function issue20Targets(rows: Row[], v2Floor: Floor | undefined, v1Floor: Floor 
   const notoken = row('notoken');
   if (notoken) out.push([(notoken.ratio ?? 0) >= 0.6 && notoken.idpCallsPer1k === 0, `${notoken.scenario}: ≥ 0.6× baseline with zero IdP calls (${notoken.ratio?.toFixed(2)}×, ${notoken.idpCallsPer1k} per 1k)`]);
   else out.push([undefined, 'rejected: no token (401): ≥ 0.6× baseline (this run lacks: notoken)']);
-  const warm = ['opaque', 'modern-opaque'].map(row).filter((r): r is Row => r !== undefined);
+  const warm = ['opaque', '2026-07-28-opaque'].map(row).filter((r): r is Row => r !== undefined);
   if (warm.length) for (const r of warm) out.push([r.idpCallsPer1k === 0, `${r.scenario}: warm, 0 IdP calls (${r.idpCallsPer1k} per 1k)`]);
-  else out.push([undefined, 'warm opaque rows: 0 IdP calls (this run lacks: opaque or modern-opaque)']);
+  else out.push([undefined, 'warm opaque rows: 0 IdP calls (this run lacks: opaque or 2026-07-28-opaque)']);
   return out;
 }
 
@@ -642,7 +642,7 @@ function targets(
     out.push([r.p99Ms <= 15, `${r.scenario}: p99 ≤ 15 ms (${r.p99Ms} ms)`]);
   }
   // Issue 9: the 2026-07-28 stateless path (0.5× is the aim, 0.3× the bar).
-  for (const key of ['modern-jwt', 'modern-opaque']) {
+  for (const key of ['2026-07-28-jwt', '2026-07-28-opaque']) {
     const r = row(key);
     if (!r) continue;
     out.push([(r.ratio ?? 0) >= 0.3, `${r.scenario}: ≥ 0.3× baseline (${r.ratio?.toFixed(2)}×; aim 0.5×)`]);
@@ -651,7 +651,7 @@ function targets(
   // Issue 9: ≥ 10× what the typical mcp-auth + Express + SDK v1 server does on the same load.
   const typical = row('mcpauth');
   if (typical?.reqPerSec) {
-    for (const key of ['modern-jwt', 'jwt']) {
+    for (const key of ['2026-07-28-jwt', 'jwt']) {
       const r = row(key);
       if (!r) continue;
       const times = r.reqPerSec / typical.reqPerSec;
@@ -770,7 +770,7 @@ function renderMarkdown(r: {
   lines.push(
     '',
     'Notes: server CPU is the server process\'s user + system time over the run divided by the calls it answered (the most stable figure on a shared machine). ' +
-      'The legacy SSE row is driven by bench/sse.ts (POST /messages, then the result read from the stream), not autocannon. ' +
+      'The 2024-11-05 HTTP+SSE row is driven by bench/sse.ts (POST /messages, then the result read from the stream), not autocannon. ' +
       'The IdP (the dev IdP) runs in its own process, as Logto would; IdP calls are counted through the fetch the server is given. ' +
       'The mcp-auth row is the typical mcp-auth + Express + SDK v1 server as its documentation writes it (bench/children/mcp-auth.ts, [performance.md](performance.md)).',
   );

@@ -1,6 +1,6 @@
 import { Agent, request, type IncomingMessage } from 'node:http';
 
-/** One open legacy SSE stream: its POST endpoint, and JSON-RPC results by id as they arrive. */
+/** One open 2024-11-05 HTTP+SSE stream: its POST endpoint, and JSON-RPC results by id as they arrive. */
 export interface SseStream {
   /** Absolute URL of `POST /messages?sessionId=…`. */
   endpoint: URL;
@@ -104,7 +104,7 @@ export interface SseLoadResult {
 }
 
 /**
- * Closed-loop legacy SSE load: `connections` streams, each with one POST connection; every call
+ * Closed-loop 2024-11-05 HTTP+SSE load: `connections` streams, each with one POST connection; every call
  * is `POST /messages` (202) and then the result read from the stream. A result without the
  * caller's `sub` counts as an error.
  */

@@ -2,7 +2,7 @@
  * The SDK's own share of a 2026-07-28 call, measured without HTTP, without authentication and
  * without our gate: `createMcpHandler(...).fetch(request, { parsedBody, authInfo })` in a loop, in
  * this process alone. What one core can do through the SDK v2 entry is the ceiling of the
- * `modern-*` rows, whatever the server around it does. Three loops, each after a warm-up:
+ * `2026-07-28-*` rows, whatever the server around it does. Three loops, each after a warm-up:
  *  - `request`: building the web `Request` the handler is given and reading its body (subtracted);
  *  - `whoami`: our handler (src/transports/streamable-2026-07-28.ts) with our whoami, an identity in `authInfo`;
  *  - `trivial`: the SDK's documented minimum — a factory registering one tool with no schemas.
@@ -12,7 +12,7 @@ import type * as Sdk from '@modelcontextprotocol/server';
 import type * as StreamableModule2026_07_28 from '../../src/transports/streamable-2026-07-28.js';
 import { cpuMsPerCall as cpuPerCall } from './cpu-per-call.js';
 import { distUrl, serveStats } from './ipc.js';
-import { MODERN_WHOAMI_HEADERS, modernWhoamiCall } from './modern-call.js';
+import { WHOAMI_HEADERS_2026_07_28, whoamiCall2026_07_28 } from './call-2026-07-28.js';
 
 const { streamableHandler2026_07_28 } = (await import(distUrl('transports/streamable-2026-07-28.js'))) as typeof StreamableModule2026_07_28;
 const { createMcpHandler, McpServer } = (await import('@modelcontextprotocol/server')) as typeof Sdk;
@@ -20,9 +20,9 @@ const { createMcpHandler, McpServer } = (await import('@modelcontextprotocol/ser
 const CALLS = Number(process.env['BENCH_FLOOR_CALLS'] ?? 10_000);
 const WARMUP = Math.ceil(CALLS / 5);
 
-const body = modernWhoamiCall(1);
+const body = whoamiCall2026_07_28(1);
 const text = JSON.stringify(body);
-const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...MODERN_WHOAMI_HEADERS };
+const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...WHOAMI_HEADERS_2026_07_28 };
 const request = () => new Request('http://127.0.0.1/mcp', { method: 'POST', headers, body: text });
 
 // The identity the bearer gate would hand over (the shape of src/auth/authenticate.ts's toAuthInfo).

@@ -1,5 +1,5 @@
 /**
- * The OpenTelemetry Node SDK, loaded only when tracing is on (src/start/observability.ts imports
+ * The OpenTelemetry Node SDK, loaded only when tracing is on (src/start/start-observability.ts imports
  * this file dynamically): a NodeTracerProvider with a batching OTLP/HTTP (JSON) exporter. The SDK
  * itself reads the OTEL_* variables it owns from the process environment (OTEL_EXPORTER_OTLP_HEADERS,
  * _TIMEOUT, _COMPRESSION, certificates, OTEL_BSP_*, OTEL_TRACES_SAMPLER, OTEL_RESOURCE_ATTRIBUTES);

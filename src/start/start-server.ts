@@ -3,14 +3,14 @@ import { createApp } from '../app.js';
 import { announcedUrls, loadConfig, singleResourceWarning, type Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { Scrubber } from '../secret.js';
-import { replicaIdOf, startClusterFor } from './cluster.js';
+import { replicaIdOf, startClusterFor } from './start-cluster.js';
 import { profileLoaderFromConfig } from '../logto/profile-from-config.js';
 import { createHttpServer, type HttpTimeouts } from './http-server.js';
 import { printBanner } from './banner.js';
-import { assertDevIdpAllowed, startDevIdpFor, type DevM2m } from './dev-idp.js';
+import { assertDevIdpAllowed, startDevIdpFor, type DevM2m } from './start-dev-idp.js';
 import { startDiscoveryLoop, type DiscoveryLoop } from './discovery-loop.js';
 import { loadIssuerState, type IssuerState } from './issuer-state.js';
-import { startObservability } from './observability.js';
+import { startObservability } from './start-observability.js';
 import { SessionRegistry } from '../transports/sessions.js';
 
 export interface RunningServer {
@@ -134,7 +134,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     publicUrlDefaulted: !config.publicUrl,
     extendServer2026_07_28: options.extendServer2026_07_28,
     // whoami's Logto profile (Management API), the same for every era.
-    mcp: { observer, profile: profileLoaderFromConfig({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, scrubber, fetch: options.fetch, observer }) },
+    mcpDeps: { observer, profile: profileLoaderFromConfig({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, scrubber, fetch: options.fetch, observer }) },
   });
   http.setHandler((req, bindings) => app.fetch(req, bindings));
 

@@ -1,10 +1,10 @@
 /**
- * The bench's 2026-07-28 whoami call, for the `modern-*` rows (bench/run.ts) and the SDK floor
+ * The bench's 2026-07-28 whoami call, for the `2026-07-28-*` rows (bench/run.ts) and the SDK floor
  * (sdk-floor.ts): the `_meta` envelope in the body, and the headers that must agree with it.
  */
 const VERSION = '2026-07-28';
 
-export const modernWhoamiCall = (id: number) => ({
+export const whoamiCall2026_07_28 = (id: number) => ({
   jsonrpc: '2.0',
   id,
   method: 'tools/call',
@@ -19,4 +19,4 @@ export const modernWhoamiCall = (id: number) => ({
   },
 });
 
-export const MODERN_WHOAMI_HEADERS = { 'mcp-protocol-version': VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'whoami' } as const;
+export const WHOAMI_HEADERS_2026_07_28 = { 'mcp-protocol-version': VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'whoami' } as const;
