@@ -44,7 +44,7 @@ export interface AppOptions {
   /** Replicas sharing state through Redis (REDIS_URL); undefined → one process. */
   cluster?: Cluster;
   /** What the MCP tools need (whoami's Logto profile). */
-  mcp?: McpDeps;
+  mcpDeps?: McpDeps;
   /** Metrics, audit line, tracing (src/observe/); undefined → none. */
   observer?: Observer | undefined;
   /** True when PUBLIC_URL is unset (the server announces localhost): a request under another Host gets a warning naming the fix. */
@@ -148,7 +148,7 @@ export function createApp(options: AppOptions): Hono<{ Variables: GateVariables 
 
   // One gate, then the era: 2026-07-28 (SDK v2, stateless) or 2025 (SDK v1, sessions). With
   // replicas, a 2025 session held elsewhere is routed to its holder first.
-  const mcp = eraRouter({ sessions: options.sessions, stateless: options.stateless, maxBodyBytes: options.maxBodyBytes, logger: options.logger, mcp: options.mcp, extendServer2026_07_28: options.extendServer2026_07_28 });
+  const mcp = eraRouter({ sessions: options.sessions, stateless: options.stateless, maxBodyBytes: options.maxBodyBytes, logger: options.logger, mcpDeps: options.mcpDeps, extendServer2026_07_28: options.extendServer2026_07_28 });
   const pass: MiddlewareHandler = (_c, next) => next();
   const route = (kind: 'streamable' | 'sse') => (cluster ? cluster.route(kind) : pass);
   // With tracing on, a server span per MCP request, around everything else on the route.
@@ -157,7 +157,7 @@ export function createApp(options: AppOptions): Hono<{ Variables: GateVariables 
   const span = (transport: 'streamable-http' | 'sse') => (tracing ? mcpSpan({ tracing, transport, tools }) : pass);
   app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', span('streamable-http'), mcpCors, guard, gate('mcp'), route('streamable'), mcp);
 
-  const sse = { sessions: options.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: options.sseKeepAliveMs ?? 15_000, maxBodyBytes: options.maxBodyBytes, mcp: options.mcp };
+  const sse = { sessions: options.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: options.sseKeepAliveMs ?? 15_000, maxBodyBytes: options.maxBodyBytes, mcpDeps: options.mcpDeps };
   app.on(['GET', 'OPTIONS'], '/sse', span('sse'), mcpCors, guard, gate('sse'), route('sse'), sseStreamHandler(sse));
   app.on(['POST', 'OPTIONS'], '/messages', span('sse'), mcpCors, guard, gate('sse'), route('sse'), sseMessageHandler(sse));
 

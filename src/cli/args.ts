@@ -22,7 +22,7 @@ export interface CliArgs {
   verbose: boolean;
 }
 
-export const USAGE = `Usage: logto-whoami-mcp <command> [options]
+export const USAGE = `Usage: logto-whoami-mcp client <command> [options]
 
 Commands:
   login  <server-url>                   sign in (discover, register or reuse a client, browser, store tokens)

@@ -134,7 +134,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     publicUrlDefaulted: !config.publicUrl,
     extendServer2026_07_28: options.extendServer2026_07_28,
     // whoami's Logto profile (Management API), the same for every era.
-    mcp: { observer, profile: profileLoaderFromConfig({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, scrubber, fetch: options.fetch, observer }) },
+    mcpDeps: { observer, profile: profileLoaderFromConfig({ config, endpoint: dev?.endpoint ?? config.logtoEndpoint ?? '', devM2m: dev, logger, scrubber, fetch: options.fetch, observer }) },
   });
   http.setHandler((req, bindings) => app.fetch(req, bindings));
 

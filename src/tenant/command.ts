@@ -5,27 +5,23 @@ import { exitCodeOf, renderChecklist, runDoctor } from './doctor/index.js';
 import { ManagementApiError } from '../logto/errors.js';
 import { renderSetup, runSetup, SetupError } from './setup/index.js';
 
-export const TENANT_USAGE = `Usage (the server's entry point; npm run doctor / npm run setup read .env):
-  node dist/index.js --doctor [--app-id <App ID>] [--redirect-uri <uri>]… [--json]
+export const TENANT_USAGE = `Usage (npm run doctor / npm run setup in a checkout: they read .env):
+  logto-whoami-mcp doctor [--app-id <App ID>] [--redirect-uri <uri>]… [--json]
                                    check this configuration against its Logto tenant (exit 0 = all good)
-  node dist/index.js --setup [--app-id <App ID>] [--redirect-uri <uri>]… [--dry-run] [--json]
+  logto-whoami-mcp setup [--app-id <App ID>] [--redirect-uri <uri>]… [--dry-run] [--json]
                                    create the API resources (…/mcp, …/sse), their permissions and an app for your MCP client where missing
   --redirect-uri <uri>   a redirect URI your MCP client uses (repeatable); default: CLIENT_REDIRECT_URIS, else
                          MCP Inspector's on its default ports (${INSPECTOR_REDIRECT_URIS.join(', ')}).
                          ${WHERE_INSPECTOR_REDIRECT_URI}.
 Both read the same environment as the server (LOGTO_ENDPOINT, PUBLIC_URL, MCP_RESOURCE, REQUIRED_SCOPES,
-LOGTO_M2M_APP_ID, LOGTO_M2M_APP_SECRET, CLIENT_REDIRECT_URIS, …). node dist/index.js needs npm run build first
-and the variables in its environment (node --env-file=.env dist/index.js --doctor); npm run doctor / setup do both.`;
+LOGTO_M2M_APP_ID, LOGTO_M2M_APP_SECRET, CLIENT_REDIRECT_URIS, …) and need the variables in it; in a checkout,
+node dist/index.js doctor needs npm run build first (node --env-file=.env dist/index.js doctor); npm run doctor /
+setup do both. --doctor and --setup work in place of the words.`;
 
 export interface TenantCommandIo {
   stdout(text: string): void;
   stderr(text: string): void;
   fetch?: typeof fetch;
-}
-
-/** True when argv asks for doctor or setup instead of the server. */
-export function isTenantCommand(argv: readonly string[]): boolean {
-  return argv.includes('--doctor') || argv.includes('--setup');
 }
 
 /** Runs `--doctor` or `--setup`; returns the exit code (doctor: 1 when a check failed; both: 1 on errors, 2 on usage). */

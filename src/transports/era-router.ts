@@ -19,7 +19,7 @@ export interface EraRouterOptions {
   /** Test seam, passed to the 2026-07-28 handler. */
   extendServer2026_07_28?: ((server: McpServer) => void) | undefined;
   /** Passed to every MCP server, whatever the era. */
-  mcp?: McpDeps | undefined;
+  mcpDeps?: McpDeps | undefined;
 }
 
 /** Which protocol era served the request (for the request log): `2026-07-28` or `2025` (SDK v1). */
@@ -36,8 +36,8 @@ type Ctx = Context<{ Variables: GateVariables & EraVariables & RpcVariables }>;
  * The body is read once, under `maxBodyBytes`, and handed to both as `parsedBody`.
  */
 export function eraRouter(options: EraRouterOptions) {
-  const handle2025 = streamableHandler2025({ sessions: options.sessions, stateless: options.stateless, mcp: options.mcp });
-  const handle2026_07_28 = streamableHandler2026_07_28({ maxBodyBytes: options.maxBodyBytes, logger: options.logger, mcp: options.mcp, extendServer: options.extendServer2026_07_28 });
+  const handle2025 = streamableHandler2025({ sessions: options.sessions, stateless: options.stateless, mcpDeps: options.mcpDeps });
+  const handle2026_07_28 = streamableHandler2026_07_28({ maxBodyBytes: options.maxBodyBytes, logger: options.logger, mcpDeps: options.mcpDeps, extendServer: options.extendServer2026_07_28 });
   return async (c: Ctx): Promise<Response> => {
     let parsedBody: unknown;
     if (c.req.method === 'POST') {

@@ -16,7 +16,7 @@ export interface SseOptions {
   keepAliveMs: number;
   maxBodyBytes: number;
   /** Passed to every MCP server this transport creates. */
-  mcp?: McpDeps | undefined;
+  mcpDeps?: McpDeps | undefined;
 }
 
 type Ctx = Context<{ Variables: GateVariables & RpcVariables }>;
@@ -34,7 +34,7 @@ export function sseStreamHandler(options: SseOptions) {
     // A cap reached throws SessionLimitError, answered by the app's error handler.
     const release = await options.sessions.admit(owner);
     const transport = new WebSseServerTransport(options.messagesPath, options.keepAliveMs, c.req.raw.signal);
-    const server = createMcpServer2025(options.mcp, SITE);
+    const server = createMcpServer2025(options.mcpDeps, SITE);
     transport.onclose = () => options.sessions.remove(transport.sessionId);
     options.sessions.add({ id: transport.sessionId, kind: 'sse', transport, owner, lastSeen: Date.now(), close: () => server.close() });
     release(true);

@@ -11,7 +11,7 @@ export interface StreamableOptions2025 {
   sessions: SessionRegistry;
   stateless: boolean;
   /** Passed to every MCP server this transport creates. */
-  mcp?: McpDeps | undefined;
+  mcpDeps?: McpDeps | undefined;
 }
 
 const SITE = { era: '2025', transport: 'streamable-http' } as const;
@@ -39,7 +39,7 @@ export function streamableHandler2025(options: StreamableOptions2025) {
     if (options.stateless) {
       if (method !== 'POST') return answer(STATELESS_POST_ONLY);
       const transport = new WebStandardStreamableHTTPServerTransport({ enableJsonResponse: true });
-      const server = createMcpServer2025(options.mcp, SITE);
+      const server = createMcpServer2025(options.mcpDeps, SITE);
       await server.connect(transport);
       try {
         return await transport.handleRequest(request, { parsedBody, authInfo });
@@ -59,7 +59,7 @@ export function streamableHandler2025(options: StreamableOptions2025) {
       }
       // A cap reached throws SessionLimitError, answered by the app's error handler.
       const release = await sessions.admit(owner);
-      const server = createMcpServer2025(options.mcp, SITE);
+      const server = createMcpServer2025(options.mcpDeps, SITE);
       const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => crypto.randomUUID(),
         enableJsonResponse: true,

@@ -9,7 +9,7 @@ export interface StreamableOptions2026_07_28 {
   /** Test seam: adds to every 2026-07-28 server instance (see createMcpServer2026_07_28). */
   extendServer?: ((server: McpServer) => void) | undefined;
   /** Passed to every MCP server this handler creates. */
-  mcp?: McpDeps | undefined;
+  mcpDeps?: McpDeps | undefined;
 }
 
 /**
@@ -21,7 +21,7 @@ export interface StreamableOptions2026_07_28 {
  * unsupported versions); the bearer gate in front owns authentication and hands over `authInfo`.
  */
 export function streamableHandler2026_07_28(options: StreamableOptions2026_07_28): McpHttpHandler {
-  return createMcpHandler(() => createMcpServer2026_07_28(options.mcp, options.extendServer), {
+  return createMcpHandler(() => createMcpServer2026_07_28(options.mcpDeps, options.extendServer), {
     legacy: 'reject',
     maxRequestBodySize: options.maxBodyBytes,
     // Rejected requests are the client's mistake and already answered: debug, like refused tokens.

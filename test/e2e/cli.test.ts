@@ -152,7 +152,7 @@ describe('CLI end to end (server + dev IdP)', () => {
   });
 
   it('a new process reuses the stored token', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/cli/index.ts'), 'whoami', server.mcpUrl, '--no-browser'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/index.ts'), 'client', 'whoami', server.mcpUrl, '--no-browser'], {
       cwd: repoRoot,
       env: { ...process.env, XDG_CONFIG_HOME: configHome, HOME: configHome },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,5 @@
 /**
- * The small edges a newcomer meets on a first run (issue 18, item 5), each as it is met:
+ * The small edges a newcomer meets on a first run, each as it is met:
  * the token CLI finds the dev IdP on DEV_IDP_PORT (and names --issuer when it cannot); `npm run doctor`
  * says ".env not found" once, not twice; the README's compiled `--setup` says it needs the build and the
  * variables; whoami's output schema says the Logto profile is cached (a new role shows after the TTL);
@@ -86,19 +86,19 @@ describe('first run', () => {
 
   it("docs/cli.md's transcript: each whoami's aud, and the printed sign-in URL's resource, are what the server announces", () => {
     const doc = readFileSync(join(ROOT, 'docs/cli.md'), 'utf8');
-    const port = /\$ logto-whoami-mcp login http:\/\/localhost:(\d+)\/mcp/.exec(doc)?.[1];
+    const port = /\$ logto-whoami-mcp client login http:\/\/localhost:(\d+)\/mcp/.exec(doc)?.[1];
     assert.ok(port, 'the transcript signs in to a local server');
     const { resources } = announcedUrls(loadConfig({ PORT: port }));
-    const calls = [...doc.matchAll(/\$ logto-whoami-mcp whoami (http:\/\/\S+)[^\n]*\n[\s\S]*?"aud": "([^"]+)"/g)];
+    const calls = [...doc.matchAll(/\$ logto-whoami-mcp client whoami (http:\/\/\S+)[^\n]*\n[\s\S]*?"aud": "([^"]+)"/g)];
     assert.ok(calls.length >= 2, 'whoami over /mcp and /sse');
     for (const [, url, aud] of calls) assert.equal(aud, new URL(url!).pathname === '/sse' ? resources.sse : resources.mcp, url);
     const printed = /\/auth\?\S*resource=([^&\s]+)/.exec(doc)?.[1];
     assert.equal(printed && decodeURIComponent(printed), resources.mcp);
   });
 
-  it('the README stays a door: at most 200 lines, and its test commands are exactly what .ci/run runs', () => {
+  it('the README stays a door: at most 120 lines, and its test commands are exactly what .ci/run runs', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    assert.ok(readme.split('\n').length <= 201, `README.md has ${readme.split('\n').length - 1} lines`);
+    assert.ok(readme.split('\n').length <= 121, `README.md has ${readme.split('\n').length - 1} lines`);
     const block = /## Tests[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
     const listed = block.split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean);
     const ci = readFileSync(join(ROOT, '.ci/run'), 'utf8');

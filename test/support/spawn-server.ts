@@ -17,13 +17,26 @@ export interface SpawnedServer {
   kill(): void;
 }
 
+/** The command that starts the server, and where; `detached` gives it a process group of its own. */
+export interface ServerLaunch {
+  file: string;
+  args: string[];
+  cwd: string;
+  detached?: boolean;
+}
+
 /**
- * Runs `src/index.ts` as a real process (what `npx tsx src/index.ts` runs: node with tsx's loader),
- * with only `env` plus PATH/HOME, and waits (bounded) for the banner to learn its URL.
+ * Runs `src/index.ts` as a real process (what `npx tsx src/index.ts` runs: node with tsx's loader) — or
+ * `launch` — with only `env` plus PATH/HOME, and waits (bounded) for the banner to learn its URL.
  */
-export async function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
-    cwd: ROOT,
+export async function spawnServer(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  launch: ServerLaunch = { file: process.execPath, args: ['--import', 'tsx', 'src/index.ts'], cwd: ROOT },
+): Promise<SpawnedServer> {
+  const child = spawn(launch.file, launch.args, {
+    cwd: launch.cwd,
+    detached: launch.detached ?? false,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
