@@ -16,7 +16,7 @@ import { INSPECTOR_APP_REDIRECT_URIS, WHOAMI_SCOPE } from './support/tenant.js';
 /** Observation → why the dev IdP answers differently from Logto (and why that is acceptable). */
 export const KNOWN_DIFFERENCES: Record<string, string> = {
   'discovery: registration_endpoint path':
-    'Logto has no dynamic client registration; the dev IdP keeps RFC 7591 open as a development convenience (README: "real Logto lacks it").',
+    'Logto has no dynamic client registration; the dev IdP keeps RFC 7591 open as a development convenience (src/dev-idp/README.md: "real Logto lacks it").',
   'discovery: response_types_supported':
     'Logto advertises implicit and hybrid response types too; the dev IdP offers only `code` (OAuth 2.1, all MCP clients use it). Our server reads neither.',
   'discovery: grant_types_supported':
