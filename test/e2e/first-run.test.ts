@@ -1,5 +1,5 @@
 /**
- * The small edges a newcomer meets on a first run (issue 18, item 5), each as it is met:
+ * The small edges a newcomer meets on a first run, each as it is met:
  * the token CLI finds the dev IdP on DEV_IDP_PORT (and names --issuer when it cannot); `npm run doctor`
  * says ".env not found" once, not twice; the README's compiled `--setup` says it needs the build and the
  * variables; whoami's output schema says the Logto profile is cached (a new role shows after the TTL);
