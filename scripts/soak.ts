@@ -1,5 +1,5 @@
 /**
- * Soak test (not part of `npm test`): N authenticated legacy-SSE sessions held for M minutes with
+ * Soak test (not part of `npm test`): N authenticated 2024-11-05 HTTP+SSE sessions held for M minutes with
  * periodic `whoami` calls, against the real server in this process; the clients and a loopback IdP
  * run in a child process so the numbers below are the server's alone.
  *

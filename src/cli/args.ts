@@ -34,9 +34,10 @@ Commands:
 
 Options:
   --transport streamable|sse   MCP transport (default streamable)
-  --protocol-era auto|modern|legacy
+  --protocol-era auto|2026-07-28|2025
                                auto (default): 2026-07-28 when the server offers it, else the 2025
-                               initialize handshake; modern: 2026-07-28 only; legacy: 2025 only
+                               initialize handshake; 2026-07-28 only; 2025 only (MCP Inspector's
+                               names, modern and legacy, work too)
   --no-browser                 print the sign-in URL and accept the pasted redirect URL
   --port <n>                   loopback callback port (default: the registered one, else any free port)
   --client-id <id>             use a pre-registered client
@@ -49,6 +50,12 @@ Options:
   -h, --help                   this text
 
 Tokens are stored in $XDG_CONFIG_HOME/logto-whoami-mcp (default ~/.config/logto-whoami-mcp), mode 0600.`;
+
+/** MCP Inspector's `--protocol-era` names (the SDK's too), accepted for the same eras. */
+const INSPECTOR_ERA_NAMES = new Map<string, ProtocolEraOption>([
+  ['modern', '2026-07-28'],
+  ['legacy', '2025'],
+]);
 
 const NEEDS_URL: Command[] = ['login', 'whoami', 'call', 'tools', 'logout'];
 
@@ -86,11 +93,12 @@ export function parseCliArgs(argv: string[]): CliArgs {
   const transport = values.transport;
   if (transport !== 'streamable' && transport !== 'sse') throw new CliError('usage', '--transport must be "streamable" or "sse".');
 
-  const protocolEra = values['protocol-era'];
-  if (protocolEra !== 'auto' && protocolEra !== 'modern' && protocolEra !== 'legacy') {
-    throw new CliError('usage', '--protocol-era must be "auto", "modern" or "legacy".');
+  const given = values['protocol-era'];
+  const protocolEra = INSPECTOR_ERA_NAMES.get(given) ?? given;
+  if (protocolEra !== 'auto' && protocolEra !== '2026-07-28' && protocolEra !== '2025') {
+    throw new CliError('usage', '--protocol-era must be "auto", "2026-07-28" or "2025".');
   }
-  negotiationMode(protocolEra, transport); // throws the usage error for modern over HTTP+SSE
+  negotiationMode(protocolEra, transport); // throws the usage error for 2026-07-28 over HTTP+SSE
 
   const args: CliArgs = { command, transport, protocolEra, noBrowser: values['no-browser'], json: values.json, verbose: values.verbose };
   if (NEEDS_URL.includes(command)) {

@@ -20,29 +20,36 @@ import type { LoginRequest, Session } from './session.js';
 export type TransportKind = 'streamable' | 'sse';
 
 /**
- * Which MCP protocol era to speak — the SDK's (and MCP Inspector's `--protocol-era`) names:
- * `modern` pins 2026-07-28 (stateless, `server/discover`, per-request `_meta`), `legacy` is the
- * 2025 `initialize` handshake, `auto` probes with `server/discover` and falls back to legacy.
+ * Which MCP protocol era to speak: `2026-07-28` pins it (stateless, `server/discover`, per-request
+ * `_meta`), `2025` is the 2025 `initialize` handshake, `auto` probes with `server/discover` and
+ * falls back to 2025. (The SDK and MCP Inspector call the two `modern` and `legacy`.)
  */
-export type ProtocolEraOption = 'modern' | 'legacy' | 'auto';
+export type ProtocolEraOption = '2026-07-28' | '2025' | 'auto';
 
-/** The revision `modern` pins. */
-export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+/** The era that served a connection: 2026-07-28 or 2025 on Streamable HTTP, 2024-11-05 over HTTP+SSE. */
+export type ConnectedEra = '2026-07-28' | '2025' | '2024-11-05';
+
+/** The revision the `2026-07-28` option pins. */
+export const VERSION_2026_07_28 = '2026-07-28';
 
 export const CLIENT_VERSION = '0.1.0';
 
-/** The SDK's negotiation mode for an era option; the legacy HTTP+SSE transport has only the legacy era. */
+/**
+ * The SDK's negotiation mode for an era option (the SDK's `legacy` is the `initialize` handshake);
+ * the HTTP+SSE transport (2024-11-05) has only that handshake.
+ */
 export function negotiationMode(era: ProtocolEraOption, kind: TransportKind): VersionNegotiationMode {
   if (kind === 'sse') {
-    if (era === 'modern') throw new CliError('usage', '--protocol-era modern needs --transport streamable (HTTP+SSE is a 2024-11-05 transport).');
+    if (era === '2026-07-28') throw new CliError('usage', '--protocol-era 2026-07-28 needs --transport streamable (HTTP+SSE is a 2024-11-05 transport).');
     return 'legacy';
   }
-  return era === 'modern' ? { pin: MODERN_PROTOCOL_VERSION } : era;
+  if (era === '2026-07-28') return { pin: VERSION_2026_07_28 };
+  return era === '2025' ? 'legacy' : 'auto';
 }
 
 export interface McpConnection {
-  /** The era the SDK settled on (`modern` or `legacy`). */
-  era: string;
+  /** The era that served the connection. */
+  era: ConnectedEra;
   /** The negotiated protocol revision. */
   protocolVersion: string | undefined;
   /** Pass to every request: its time budget includes a sign-in in the browser (see below). */
@@ -88,7 +95,8 @@ export async function withMcpClient<T>(
   try {
     await client.connect(transport, { timeout });
     const connection: McpConnection = {
-      era: client.getProtocolEra() ?? 'legacy',
+      // The SDK's `getProtocolEra()`: `modern` is 2026-07-28, `legacy` the initialize handshake.
+      era: kind === 'sse' ? '2024-11-05' : client.getProtocolEra() === 'modern' ? '2026-07-28' : '2025',
       protocolVersion: client.getNegotiatedProtocolVersion(),
       requestOptions: { timeout },
     };
@@ -115,7 +123,7 @@ export async function probeChallenge(
   const init: RequestInit =
     kind === 'sse'
       ? { method: 'GET', headers: { accept: 'text/event-stream' } }
-      : era === 'legacy'
+      : era === '2025'
         ? {
             method: 'POST',
             headers: jsonHeaders,
@@ -128,14 +136,14 @@ export async function probeChallenge(
           }
         : {
             method: 'POST',
-            headers: { ...jsonHeaders, 'mcp-protocol-version': MODERN_PROTOCOL_VERSION, 'mcp-method': 'server/discover' },
+            headers: { ...jsonHeaders, 'mcp-protocol-version': VERSION_2026_07_28, 'mcp-method': 'server/discover' },
             body: JSON.stringify({
               jsonrpc: '2.0',
               id: 0,
               method: 'server/discover',
               params: {
                 _meta: {
-                  [PROTOCOL_VERSION_META_KEY]: MODERN_PROTOCOL_VERSION,
+                  [PROTOCOL_VERSION_META_KEY]: VERSION_2026_07_28,
                   [CLIENT_INFO_META_KEY]: clientInfo,
                   [CLIENT_CAPABILITIES_META_KEY]: {},
                 },

@@ -109,12 +109,12 @@ describe('CLI end to end (server + dev IdP)', () => {
     assert.equal(claims(run.out)['sub'], alice.sub);
   });
 
-  it('protocol era auto (the default) speaks 2026-07-28 to our /mcp; pinned modern too', async () => {
-    for (const argv of [['whoami', server.mcpUrl, '--verbose'], ['whoami', server.mcpUrl, '--verbose', '--protocol-era', 'modern']]) {
+  it('protocol era auto (the default) speaks 2026-07-28 to our /mcp; pinned 2026-07-28 too', async () => {
+    for (const argv of [['whoami', server.mcpUrl, '--verbose'], ['whoami', server.mcpUrl, '--verbose', '--protocol-era', '2026-07-28']]) {
       const from = logs.chunks.length;
       const run = await cli(argv);
       assert.equal(run.code, 0, run.err);
-      assert.match(run.err, /Connected: MCP 2026-07-28 \(modern era, streamable\)/);
+      assert.match(run.err, /Connected: MCP 2026-07-28 \(2026-07-28 era, streamable\)/);
       assert.equal(claims(run.out)['sub'], alice.sub);
       const eras = logs.mcpErasSince(from);
       assert.ok(eras.length >= 2, 'server/discover and tools/call were logged');
@@ -122,22 +122,22 @@ describe('CLI end to end (server + dev IdP)', () => {
     }
   });
 
-  it('--protocol-era legacy still works: the 2025 initialize handshake on the same /mcp', async () => {
+  it('--protocol-era 2025 still works: the 2025 initialize handshake on the same /mcp', async () => {
     const from = logs.chunks.length;
-    const run = await cli(['call', server.mcpUrl, 'whoami', '{}', '--verbose', '--protocol-era', 'legacy']);
+    const run = await cli(['call', server.mcpUrl, 'whoami', '{}', '--verbose', '--protocol-era', '2025']);
     assert.equal(run.code, 0, run.err);
-    assert.match(run.err, /Connected: MCP 2025-\d\d-\d\d \(legacy era, streamable\)/);
+    assert.match(run.err, /Connected: MCP 2025-\d\d-\d\d \(2025 era, streamable\)/);
     assert.equal(claims(run.out)['sub'], alice.sub);
     const eras = logs.mcpErasSince(from);
     assert.ok(eras.length >= 2, 'initialize and tools/call were logged');
     assert.deepEqual([...new Set(eras)], ['2025'], 'the server served every request on its 2025 path');
   });
 
-  it('--protocol-era: an unknown era, or modern over HTTP+SSE, is a usage error', async () => {
+  it('--protocol-era: an unknown era, or 2026-07-28 over HTTP+SSE, is a usage error', async () => {
     const unknown = await cli(['whoami', server.mcpUrl, '--protocol-era', '2026']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.err, /--protocol-era must be/);
-    const sse = await cli(['whoami', server.sseUrl, '--transport', 'sse', '--protocol-era', 'modern']);
+    const sse = await cli(['whoami', server.sseUrl, '--transport', 'sse', '--protocol-era', '2026-07-28']);
     assert.equal(sse.code, 2);
     assert.match(sse.err, /needs --transport streamable/);
   });
