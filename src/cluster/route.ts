@@ -50,14 +50,14 @@ const HOLDER_UNAVAILABLE = jsonRpcError(503, SERVER_ERROR, 'Session holder unava
  * session only for the owner that token names — the holder never takes the forwarder's word for
  * who is calling.
  */
-export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variables: GateVariables }> {
+export function sessionRoute(options: SessionRouteOptions): MiddlewareHandler<{ Variables: GateVariables }> {
   /** Handled here; the answer leaves once this request's directory writes have landed. */
   const local = async (next: () => Promise<void>) => {
     await next();
-    await o.directory.settled();
+    await options.directory.settled();
   };
-  const observer = o.observer ?? NOOP_OBSERVER;
-  const sessionId = (c: Context): string | undefined => (o.kind === 'streamable' ? c.req.header('mcp-session-id') : c.req.query('sessionId'));
+  const observer = options.observer ?? NOOP_OBSERVER;
+  const sessionId = (c: Context): string | undefined => (options.kind === 'streamable' ? c.req.header('mcp-session-id') : c.req.query('sessionId'));
   const signed = (c: Context, to: string): ForwardedRequest => {
     const url = new URL(c.req.url);
     return { to, method: c.req.method, path: `${url.pathname}${url.search}`, sessionId: c.req.header('mcp-session-id') ?? '', authorization: c.req.header('authorization') ?? '' };
@@ -65,40 +65,40 @@ export function sessionRoute(o: SessionRouteOptions): MiddlewareHandler<{ Variab
   return async (c, next) => {
     const forwardedTo = c.req.header(FORWARDED_HEADER);
     if (forwardedTo !== undefined) {
-      const check = o.forwards.check(c.req.header(FORWARD_AUTH_HEADER), signed(c, forwardedTo));
+      const check = options.forwards.check(c.req.header(FORWARD_AUTH_HEADER), signed(c, forwardedTo));
       if (!check.ok) {
-        o.integrity.failed('forward', check.reason);
+        options.integrity.failed('forward', check.reason);
         return answer(FORWARD_REFUSED);
       }
       // Passed here by another replica: never passed on again (unknown here → the handler's 404).
       const held = sessionId(c);
-      if (held !== undefined && o.registry.has(held)) o.directory.touch(held);
+      if (held !== undefined && options.registry.has(held)) options.directory.touch(held);
       return local(next);
     }
     const id = sessionId(c);
     if (id === undefined) return local(next);
-    if (o.registry.has(id)) {
-      o.directory.touch(id);
+    if (options.registry.has(id)) {
+      options.directory.touch(id);
       return local(next);
     }
     let where;
     try {
-      where = await o.directory.locate(id);
+      where = await options.directory.locate(id);
     } catch {
       return answer(DIRECTORY_UNAVAILABLE);
     }
     // Whoever the caller is: the holder alone decides whether this caller may use the session.
-    if (where.state !== 'alive' || where.replicaId === o.replicaId || where.kind !== o.kind) return local(next);
-    const outcome = await forwardRequest(c.req.raw, where.url, where.replicaId, signForward(o.keys, o.replicaId, signed(c, where.replicaId)), o.forwardTimeoutMs);
+    if (where.state !== 'alive' || where.replicaId === options.replicaId || where.kind !== options.kind) return local(next);
+    const outcome = await forwardRequest(c.req.raw, where.url, where.replicaId, signForward(options.keys, options.replicaId, signed(c, where.replicaId)), options.forwardTimeoutMs);
     observer.forwarded(outcome.kind === 'response' ? 'ok' : outcome.kind);
     if (outcome.kind === 'refused') {
       // Nothing listens there any more: the replica is gone, and its sessions with it. Answered
       // here, as the handler would: the request body went to the forward attempt.
-      o.directory.forget(id);
+      options.directory.forget(id);
       return answer(SESSION_NOT_FOUND);
     }
     if (outcome.kind === 'failed') {
-      o.logger.warn({ replica: where.replicaId, reason: outcome.reason }, 'forwarding to the session holder failed');
+      options.logger.warn({ replica: where.replicaId, reason: outcome.reason }, 'forwarding to the session holder failed');
       return answer(HOLDER_UNAVAILABLE);
     }
     outcome.response.headers.set('x-session-holder', where.replicaId);
