@@ -25,4 +25,4 @@ const countingFetch: typeof fetch = (input, init) => {
 const server = await startServer(process.env, { fetch: countingFetch, banner: false });
 await server.ready;
 serveStats(upstream, () => server.close());
-process.send?.({ type: 'ready', port: String(server.port), url: server.url, mcpUrl: server.mcpUrl, sseUrl: server.sseUrl, issuer: server.issuer, resource: server.resource });
+process.send?.({ type: 'ready', port: String(server.port), url: server.url, mcpUrl: server.mcpUrl, sseUrl: server.sseUrl, issuer: server.issuer, resource: server.resources.mcp });
