@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   console.log(`soak: ${SESSIONS} SSE sessions × ${MINUTES} min, a whoami call per session every ~${CALL_EVERY_S} s`);
   console.log(`soak: server ${server.url}; baseline ${JSON.stringify(baseline)}`);
 
-  child.send({ type: 'start', serverUrl: server.url, resource: server.resource } satisfies ToWorker);
+  child.send({ type: 'start', serverUrl: server.url, resource: server.resources.mcp } satisfies ToWorker);
   const opened = (await next('opened')) as Extract<FromWorker, { type: 'opened' }>;
   console.log(`soak: opened ${opened.ok} sessions (${opened.failed} failed) in ${opened.ms} ms; registry size ${server.sessions.size}`);
   const afterOpen = measure();

@@ -12,7 +12,7 @@ import { loopbackHostnames, originGuard } from './http/guard.js';
 import type { RpcVariables } from './http/jsonrpc.js';
 import { mcpSpan } from './http/mcp-span.js';
 import { metadataRoutes } from './http/metadata.js';
-import { requestMetrics } from './http/request-metrics.js';
+import { eraOf, routeOf } from './http/request-metrics.js';
 import { publicUrlHint } from './http/public-url-hint.js';
 import { redactedPath, subjectTag, type Logger } from './log.js';
 import type { Observer } from './observe/observer.js';
@@ -67,7 +67,8 @@ export function createApp(options: AppOptions): Hono<{ Variables: GateVariables 
   const publicPath = publicUrl.pathname.replace(/\/$/, '');
   const prm = (suffix: string) => `${publicUrl.origin}/.well-known/oauth-protected-resource${publicPath}${suffix}`;
 
-  if (options.observer?.metrics) app.use('*', requestMetrics(options.observer));
+  // Every request of the public listener is counted and timed when metrics are on (METRICS_PORT).
+  const metrics = options.observer?.metrics ? options.observer : undefined;
   app.use('*', async (c, next) => {
     const started = performance.now();
     await next();
@@ -75,14 +76,19 @@ export function createApp(options: AppOptions): Hono<{ Variables: GateVariables 
     const refusal = c.get('refusal') as GateVariables['refusal'] | undefined;
     // A 401 without a token is every client's first contact (debug); a refused token is worth a line.
     const level = (status === 401 && !refusal) || c.req.path === '/healthz' || c.req.path === '/readyz' ? 'debug' : status >= 500 ? 'warn' : 'info';
+    const logged = options.logger.isLevelEnabled(level);
+    if (!metrics && !logged) return;
+    // One clock reading serves the request metric and the log line.
+    const ms = performance.now() - started;
+    metrics?.request(routeOf(c.req.path), c.req.method, status, eraOf(c), ms / 1000);
     // Build the line only when it will be written (401s are debug: at the default level they are not).
-    if (!options.logger.isLevelEnabled(level)) return;
+    if (!logged) return;
     const identity = c.get('identity') as Identity | undefined;
     const line = {
       method: c.req.method,
       path: redactedPath(new URL(c.req.url)),
       status,
-      ms: Math.round((performance.now() - started) * 10) / 10,
+      ms: Math.round(ms * 10) / 10,
       ...(identity ? { sub: subjectTag(identity.issuer, identity.subject), via: identity.tokenType } : {}),
       ...(c.get('era') ? { era: c.get('era') } : {}),
       ...(refusal ? { refusal } : {}),

@@ -348,19 +348,31 @@ export function announcedUrls(config: Config, port: number = config.port): Annou
   };
 }
 
+/** Why single-resource mode locks clients out (`problem`), and how to move off it (`remedy`). */
+export interface SingleResourceWarning {
+  problem: string;
+  remedy: string;
+}
+
 /**
- * Why single-resource mode (MCP_RESOURCE) locks out clients, and how to move: the banner and
- * `--doctor` say it. Undefined without MCP_RESOURCE.
+ * Why single-resource mode (MCP_RESOURCE) locks out clients, and how to move: the banner says both
+ * ({@link singleResourceWarningText}), `--doctor` the problem as its summary. Undefined without MCP_RESOURCE.
  */
-export function singleResourceWarning(urls: AnnouncedUrls): string | undefined {
+export function singleResourceWarning(urls: AnnouncedUrls): SingleResourceWarning | undefined {
   if (!urls.singleResource) return undefined;
   const originOnly = new URL(urls.resources.mcp).pathname === '/';
-  return (
-    `MCP_RESOURCE=${urls.resources.mcp} names one resource for every endpoint: ` +
-    `Gemini CLI cannot sign in (it wants the metadata of /mcp to name ${urls.publicUrl}/mcp, of /sse ${urls.publicUrl}/sse)` +
-    (originOnly ? ', nor can the Vercel AI SDK (it strips the trailing / of an origin-only identifier and gets invalid_target)' : '') +
-    `. To move: unset MCP_RESOURCE, run --setup (creates the API resources ${urls.publicUrl}/mcp and ${urls.publicUrl}/sse with the same permissions), then --doctor`
-  );
+  return {
+    problem:
+      `MCP_RESOURCE=${urls.resources.mcp} names one resource for every endpoint: ` +
+      `Gemini CLI cannot sign in (it wants the metadata of /mcp to name ${urls.publicUrl}/mcp, of /sse ${urls.publicUrl}/sse)` +
+      (originOnly ? ', nor can the Vercel AI SDK (it strips the trailing / of an origin-only identifier and gets invalid_target)' : ''),
+    remedy: `unset MCP_RESOURCE, run --setup (creates the API resources ${urls.publicUrl}/mcp and ${urls.publicUrl}/sse with the same permissions), then --doctor`,
+  };
+}
+
+/** The warning as one line: the problem, then the move. */
+export function singleResourceWarningText(warning: SingleResourceWarning): string {
+  return `${warning.problem}. To move: ${warning.remedy}`;
 }
 
 /** Same origin, and the resource's path is the endpoint's path or a whole-segment prefix of it. */

@@ -6,7 +6,7 @@
 import type * as ServerModule from '../../src/start/start-server.js';
 import { distUrl, serveStats } from './ipc.js';
 
-const { startServer } = (await import(distUrl('server.js'))) as typeof ServerModule;
+const { startServer } = (await import(distUrl('start/start-server.js'))) as typeof ServerModule;
 
 const upstream: Record<string, number> = {};
 const countingFetch: typeof fetch = (input, init) => {
@@ -25,4 +25,4 @@ const countingFetch: typeof fetch = (input, init) => {
 const server = await startServer(process.env, { fetch: countingFetch, banner: false });
 await server.ready;
 serveStats(upstream, () => server.close());
-process.send?.({ type: 'ready', port: String(server.port), url: server.url, mcpUrl: server.mcpUrl, sseUrl: server.sseUrl, issuer: server.issuer, resource: server.resource });
+process.send?.({ type: 'ready', port: String(server.port), url: server.url, mcpUrl: server.mcpUrl, sseUrl: server.sseUrl, issuer: server.issuer, resource: server.resources.mcp });

@@ -383,11 +383,11 @@ export class RedisSessionDirectory implements SessionDirectory {
     this.#options.logger.debug({ reason: error instanceof Error ? error.message : String(error) }, 'session directory: redis write failed');
   }
 
-  /** Adds to `m` the rewrite of this replica's whole counts hash from {@link #written}. */
-  #rewriteCounts(m: ReturnType<RedisLink['client']['multi']>): ReturnType<RedisLink['client']['multi']> {
-    m.del(this.#countsKey);
-    if (this.#written.size > 0) m.hSet(this.#countsKey, Object.fromEntries(this.#written)).pExpire(this.#countsKey, this.#options.aliveMs * 2);
-    return m;
+  /** Adds to `batch` the rewrite of this replica's whole counts hash from {@link #written}. */
+  #rewriteCounts(batch: ReturnType<RedisLink['client']['multi']>): ReturnType<RedisLink['client']['multi']> {
+    batch.del(this.#countsKey);
+    if (this.#written.size > 0) batch.hSet(this.#countsKey, Object.fromEntries(this.#written)).pExpire(this.#countsKey, this.#options.aliveMs * 2);
+    return batch;
   }
 
   /** Heartbeat; when dirty, first rewrites this replica's counts and session entries from the registry. */

@@ -1,5 +1,5 @@
-import type { Context, MiddlewareHandler } from 'hono';
-import type { Era, EraLabel, Observer, Route } from '../observe/observer.js';
+import type { Context } from 'hono';
+import type { Era, EraLabel, Route } from '../observe/observer.js';
 
 /** The route label of a request path (a closed list: anything unknown is `other`). */
 export function routeOf(path: string): Route {
@@ -24,13 +24,4 @@ export function eraOf(c: Context): EraLabel {
   if (era !== undefined) return era;
   if (c.get('identity') !== undefined && (c.req.path === '/sse' || c.req.path === '/messages')) return '2024-11-05';
   return 'none';
-}
-
-/** Counts and times every request of the public listener (only installed when metrics are on). */
-export function requestMetrics(observer: Observer): MiddlewareHandler {
-  return async (c, next) => {
-    const started = performance.now();
-    await next();
-    observer.request(routeOf(c.req.path), c.req.method, c.res.status, eraOf(c), (performance.now() - started) / 1000);
-  };
 }

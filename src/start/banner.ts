@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import { singleResourceWarning, singleResourceWarningText, type AnnouncedUrls, type Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { clientRedirectUris, WHERE_INSPECTOR_REDIRECT_URI } from '../shared/client-redirect-uris.js';
 
@@ -6,12 +6,8 @@ export interface BannerFacts {
   mcpUrl: string;
   sseUrl: string;
   issuer: string;
-  /** Each endpoint's resource identifier (equal with MCP_RESOURCE). */
-  resources: { readonly mcp: string; readonly sse: string };
-  /** Every distinct one: the Logto API identifiers to create. */
-  audiences: readonly string[];
-  /** Set in single-resource mode (MCP_RESOURCE): which clients cannot sign in, and how to move. */
-  singleResourceWarning?: string | undefined;
+  /** Each endpoint's resource identifier, every distinct one (the Logto API identifiers to create), single-resource mode. */
+  announced: AnnouncedUrls;
   config: Config;
   /** The dev IdP's M2M app, printed (development only) so the Management API can be tried by hand. */
   devM2m?: { appId: string; appSecret: string; resource: string; endpoint: string } | undefined;
@@ -20,26 +16,30 @@ export interface BannerFacts {
 /** One structured "listening" log line, and the human banner on stderr. */
 export function printBanner(facts: BannerFacts, logger: Logger): void {
   const config = facts.config;
+  const { resources, audiences } = facts.announced;
   // Without LOGTO_ENDPOINT the embedded development IdP is the issuer.
   const dev = !config.logtoEndpoint;
   logger.info(
-    { mcp: facts.mcpUrl, sse: facts.sseUrl, issuer: facts.issuer, resources: facts.audiences, tokenValidation: config.tokenValidation, stateless: config.stateless, devIdp: dev },
+    { mcp: facts.mcpUrl, sse: facts.sseUrl, issuer: facts.issuer, resources: audiences, tokenValidation: config.tokenValidation, stateless: config.stateless, devIdp: dev },
     'listening',
   );
-  if (facts.singleResourceWarning) logger.warn({ resource: facts.resources.mcp }, facts.singleResourceWarning);
+  // Single-resource mode (MCP_RESOURCE): which clients cannot sign in, and how to move.
+  const single = singleResourceWarning(facts.announced);
+  const warning = single && singleResourceWarningText(single);
+  if (warning) logger.warn({ resource: resources.mcp }, warning);
   const lines = [
     '',
     `  logto-whoami-mcp${dev ? ' (development IdP — not Logto)' : ''}`,
     `  Streamable HTTP  ${facts.mcpUrl}   (2026-07-28, 2025${config.stateless ? ' stateless' : ''})`,
     `  HTTP+SSE         ${facts.sseUrl}   (2024-11-05)`,
     `  Issuer           ${facts.issuer}`,
-    ...(facts.audiences.length === 1
-      ? [`  Resource         ${facts.resources.mcp}   (the Logto API identifier to create — exactly this, with any trailing /; /mcp and /sse)`]
+    ...(audiences.length === 1
+      ? [`  Resource         ${resources.mcp}   (the Logto API identifier to create — exactly this, with any trailing /; /mcp and /sse)`]
       : [
-          `  Resource /mcp    ${facts.resources.mcp}   (the Logto API identifier to create — exactly this)`,
-          `  Resource /sse    ${facts.resources.sse}   (the Logto API identifier to create — exactly this; same permissions)`,
+          `  Resource /mcp    ${resources.mcp}   (the Logto API identifier to create — exactly this)`,
+          `  Resource /sse    ${resources.sse}   (the Logto API identifier to create — exactly this; same permissions)`,
         ]),
-    ...(facts.singleResourceWarning ? [`  WARNING          ${facts.singleResourceWarning}`] : []),
+    ...(warning ? [`  WARNING          ${warning}`] : []),
     `  Token validation ${config.tokenValidation}`,
     `  Redirect URIs to register in Logto for your client (${clientRedirectUris(config.clientRedirectUris).source}):`,
     ...clientRedirectUris(config.clientRedirectUris).uris.map((u) => `    ${u}`),

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { createApp } from '../app.js';
-import { announcedUrls, loadConfig, singleResourceWarning, type Config } from '../config.js';
+import { announcedUrls, loadConfig, type Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { Scrubber } from '../secret.js';
 import { replicaIdOf, startClusterFor } from './start-cluster.js';
@@ -18,12 +18,12 @@ export interface RunningServer {
   url: string;
   mcpUrl: string;
   sseUrl: string;
-  /** /mcp's resource identifier (the primary one; the root metadata document names it). */
-  resource: string;
-  /** Each endpoint's resource identifier: /mcp → `mcp`, /sse and /messages → `sse` (equal with MCP_RESOURCE). */
+  /**
+   * Each endpoint's resource identifier: /mcp → `mcp` (the primary one; the root metadata document
+   * names it), /sse and /messages → `sse` (equal with MCP_RESOURCE). Config's announcedUrls is the one
+   * source: its `audiences` are every distinct one.
+   */
   resources: { readonly mcp: string; readonly sse: string };
-  /** Every distinct resource identifier (the API resources Logto must have; the accepted JWT audiences). */
-  audiences: readonly string[];
   issuer: string;
   port: number;
   config: Config;
@@ -158,9 +158,7 @@ export async function startServer(env: Record<string, string | undefined>, optio
     url: publicUrl,
     mcpUrl: `${publicUrl}/mcp`,
     sseUrl: `${publicUrl}/sse`,
-    resource: resources.mcp,
     resources,
-    audiences,
     issuer: expectedIssuer,
     port,
     config,
@@ -179,6 +177,6 @@ export async function startServer(env: Record<string, string | undefined>, optio
       await Promise.allSettled(closers.map((c) => c()));
     },
   };
-  if (options.banner ?? config.logLevel !== 'silent') printBanner({ ...running, singleResourceWarning: singleResourceWarning(urls), devM2m: dev }, logger);
+  if (options.banner ?? config.logLevel !== 'silent') printBanner({ ...running, announced: urls, devM2m: dev }, logger);
   return running;
 }

@@ -149,7 +149,7 @@ describe('CLI with a pre-registered app (the Logto recipe: --client-id and --por
     await browsing;
     assert.equal(run.code, 1, run.err);
     assert.match(run.err, /error \(invalid_target\): Authorization failed: invalid_target \(.+\)\./);
-    assert.ok(run.err.includes(`API identifier ${unknown.resource}`), run.err);
+    assert.ok(run.err.includes(`API identifier ${unknown.resources.mcp}`), run.err);
     assert.match(run.err, /--doctor/);
     assert.ok(page, `the browser got a page; the CLI said: ${run.err}`);
     assert.equal(page.status, 400);

@@ -94,7 +94,7 @@ describe('CLI end to end (server + dev IdP)', () => {
     assert.equal(run.code, 0, run.err);
     const r = await record(server.mcpUrl);
     assert.equal(r.issuer, server.issuer);
-    assert.equal(r.resource, server.resource);
+    assert.equal(r.resource, server.resources.mcp);
     assert.equal(r.client?.kind, 'dynamic');
     assert.ok(r.tokens?.access_token && r.tokens.refresh_token, 'access and refresh token stored');
     assert.match(r.tokens.requested_scope ?? '', /offline_access/, 'offline_access requested (the dev IdP lists it)');

@@ -75,7 +75,7 @@ describe('negative end to end: what must not get in', () => {
   });
 
   it('expired JWT: 401 invalid_token (token expired)', async () => {
-    const jwt = await token({ resource: server.resource });
+    const jwt = await token({ resource: server.resources.mcp });
     assert.equal((await postMcp(server.mcpUrl, { authorization: `Bearer ${jwt}` })).status, 200, 'valid while fresh');
     await sleep(2_000 + 5_000 + 1_200); // lifetime + clock tolerance
     const r = await postMcp(server.mcpUrl, { authorization: `Bearer ${jwt}` });
@@ -105,14 +105,14 @@ describe('negative end to end: what must not get in', () => {
   });
 
   it('JWT from another issuer with our audience: 401', async () => {
-    const jwt = await token({ issuer: foreignIdp.issuer, resource: server.resource });
+    const jwt = await token({ issuer: foreignIdp.issuer, resource: server.resources.mcp });
     const r = await postMcp(server.mcpUrl, { authorization: `Bearer ${jwt}` });
     assert.equal(r.status, 401);
     assert.match(challenge(r.headers), /error="invalid_token"/);
   });
 
   it('alg:none JWT with copied claims: 401', async () => {
-    const jwt = await token({ resource: server.resource });
+    const jwt = await token({ resource: server.resources.mcp });
     const [, payload] = jwt.split('.');
     const forged = `${Buffer.from('{"alg":"none","typ":"at+jwt"}').toString('base64url')}.${payload}.`;
     const r = await postMcp(server.mcpUrl, { authorization: `Bearer ${forged}` });
@@ -121,8 +121,8 @@ describe('negative end to end: what must not get in', () => {
   });
 
   it("bob's token on alice's session: 404, and alice's session keeps working", async () => {
-    const aliceToken = await token({ resource: server.resource });
-    const bobToken = await token({ resource: server.resource, username: 'bob' });
+    const aliceToken = await token({ resource: server.resources.mcp });
+    const bobToken = await token({ resource: server.resources.mcp, username: 'bob' });
     const client = await connectClient(server, 'streamable', aliceToken);
     try {
       const sessionId = (client.transport as { sessionId?: string }).sessionId!;
@@ -165,14 +165,14 @@ describe('negative end to end: what must not get in', () => {
   });
 
   it('a session id is required after initialize, and unknown ones are 404', async () => {
-    const jwt = await token({ resource: server.resource });
+    const jwt = await token({ resource: server.resources.mcp });
     const list = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
     assert.equal((await postMcp(server.mcpUrl, { authorization: `Bearer ${jwt}` }, list)).status, 400);
     assert.equal((await postMcp(server.mcpUrl, { authorization: `Bearer ${jwt}`, 'mcp-session-id': crypto.randomUUID() }, list)).status, 404);
   });
 
   it('DELETE ends a session (then 404), and a closed SSE stream frees its session', async () => {
-    const jwt = await token({ resource: server.resource });
+    const jwt = await token({ resource: server.resources.mcp });
     const before = server.sessions.size;
     const client = await connectClient(server, 'streamable', jwt);
     const sessionId = (client.transport as { sessionId?: string }).sessionId!;

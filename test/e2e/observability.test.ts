@@ -75,7 +75,7 @@ describe('metrics: METRICS_PORT', () => {
       assert.equal(valueOf(start, `${M}auth_refusals_total`, { reason: 'expired', token_kind: 'jwt' }), 0, 'refusal series exist at 0');
 
       user('metrics-alice');
-      const jwt = await idp.accessToken('metrics-alice', server.resource);
+      const jwt = await idp.accessToken('metrics-alice', server.resources.mcp);
       // 2025 Streamable, with a session: 3 calls.
       const sid = await openMcpSession(server, jwt);
       for (let i = 0; i < 3; i++) assert.equal((await mcpWhoami(server, jwt, sid, 10 + i)).sub, 'metrics-alice');
@@ -118,7 +118,7 @@ describe('metrics: METRICS_PORT', () => {
         await r.body?.cancel();
       };
       await refuse({}, 401);
-      await refuse(bearer(await idp.accessToken('metrics-alice', server.resource, { exp: Math.floor(Date.now() / 1000) - 600, iat: Math.floor(Date.now() / 1000) - 4000 })), 401);
+      await refuse(bearer(await idp.accessToken('metrics-alice', server.resources.mcp, { exp: Math.floor(Date.now() / 1000) - 600, iat: Math.floor(Date.now() / 1000) - 4000 })), 401);
       await refuse(bearer(await idp.accessToken('metrics-alice', 'https://another.example/api')), 401);
       idp.fault.userinfo = '401';
       await refuse(bearer(idp.opaqueToken({ sub: 'x' })), 401);
@@ -144,7 +144,7 @@ describe('metrics: METRICS_PORT', () => {
     const callsFor = async (n: number) => {
       const sub = `series-user-${n}`;
       user(sub);
-      const jwt = await idp.accessToken(sub, server.resource);
+      const jwt = await idp.accessToken(sub, server.resources.mcp);
       const opaque = idp.opaqueToken({ sub });
       secrets.push(sub, jwt, opaque);
       for (let i = 0; i < 4; i++) await whoami2026_07_28(server, jwt, i);
@@ -189,7 +189,7 @@ describe('audit line', () => {
     const server = await startAgainst(idp, { LOG_LEVEL: 'info', WHOAMI_PROFILE_FIELDS: 'username,email', ...m2mEnv() });
     try {
       user('audit-bob');
-      const jwt = await idp.accessToken('audit-bob', server.resource, { client_id: 'audit-client' });
+      const jwt = await idp.accessToken('audit-bob', server.resources.mcp, { client_id: 'audit-client' });
       await whoami2026_07_28(server, jwt, 1);
       const sid = await openMcpSession(server, jwt);
       await mcpWhoami(server, jwt, sid, 2);
@@ -218,7 +218,7 @@ describe('audit line', () => {
   it('AUDIT_LOG=false: no audit line', async () => {
     const server = await startAgainst(idp, { LOG_LEVEL: 'info', AUDIT_LOG: 'false' });
     try {
-      await whoami2026_07_28(server, await idp.accessToken('audit-off', server.resource), 1);
+      await whoami2026_07_28(server, await idp.accessToken('audit-off', server.resources.mcp), 1);
       assert.equal(auditLines(server).length, 0);
       assert.match(server.logs.text, /"msg":"request"/, 'the request line is still there');
     } finally {
@@ -282,7 +282,7 @@ describe('traces: OTLP/HTTP (JSON) to a loopback receiver', () => {
       assert.equal(res.status, 200);
       await res.body?.cancel();
       // 2026-07-28, without a traceparent: a root span of its own.
-      const jwt = await idp.accessToken('trace-carol', server.resource);
+      const jwt = await idp.accessToken('trace-carol', server.resources.mcp);
       await whoami2026_07_28(server, jwt, 3);
     } finally {
       await server.close(); // flushes the batch

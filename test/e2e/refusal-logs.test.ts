@@ -48,7 +48,7 @@ describe('refusals named in the log', () => {
 
   it('403: the request line (info) names the missing scope and the role to give', async () => {
     const from = logs.chunks.length;
-    const r = await postMcp(server.mcpUrl, { authorization: `Bearer ${await token(server.resource, 'openid')}` });
+    const r = await postMcp(server.mcpUrl, { authorization: `Bearer ${await token(server.resources.mcp, 'openid')}` });
     assert.equal(r.status, 403);
     const line = lines(logs, from).find((l) => l.msg === 'request' && l.status === 403);
     assert.ok(line, logs.text);
@@ -65,7 +65,7 @@ describe('refusals named in the log', () => {
     assert.ok(line, 'a refused token is logged at info');
     assert.equal(line.level, 30);
     assert.match(line.refusal?.reason ?? '', /\(aud\)/);
-    assert.ok(line.refusal?.fix?.includes(`resource=${server.resource}`), line.refusal?.fix);
+    assert.ok(line.refusal?.fix?.includes(`resource=${server.resources.mcp}`), line.refusal?.fix);
   });
 
   it('a request without a token stays out of the info log (every client\'s first contact)', async () => {

@@ -71,7 +71,7 @@ describe('whoami end to end: real auth-code + PKCE tokens from the dev IdP, SDK 
               assert.ok(!JSON.stringify(me).includes(user.email), 'no email anywhere in the answer');
               // verified JWT claims
               assert.equal(me['iss'], server.issuer);
-              assert.equal(me['aud'], server.resource);
+              assert.equal(me['aud'], server.resources.mcp);
               assert.equal(typeof me['exp'], 'number');
               assert.equal(me['client_id'], 'dev-cli');
             }

@@ -27,7 +27,7 @@ describe('MCP Inspector CLI', () => {
     const cli = await runCommand(
       process.execPath,
       ['--import', 'tsx', join(ROOT, 'src/dev-idp/token-cli.ts'), '--user', 'alice', '--issuer', server.issuer,
-        '--resource', server.resource, '--scope', 'openid profile email whoami:read'],
+        '--resource', server.resources.mcp, '--scope', 'openid profile email whoami:read'],
       { cwd: ROOT, env: { ...process.env }, timeoutMs: 30_000 },
     );
     assert.equal(cli.code, 0, `token-cli failed: ${cli.stderr}`);

@@ -26,12 +26,12 @@ import { describeExchanges, recordingFetch, type Exchange } from './helpers/reco
 import { ARTIFACTS } from './helpers/tools.js';
 
 const VERSION_2026_07_28 = '2026-07-28';
-/** The SDK's `getProtocolEra()` names for our eras. */
-const SDK_ERA = { '2026-07-28': 'modern', '2025': 'legacy' } as const;
+/** The SDK's `getProtocolEra()` names for our eras (`legacy`: the `initialize` handshake, also over HTTP+SSE). */
+const SDK_ERA = { '2026-07-28': 'modern', '2025': 'legacy', '2024-11-05': 'legacy' } as const;
 type Mode = 'auto' | { pin: string };
 const ROWS: Array<{ transport: 'streamable-http' | 'sse'; mode: Mode; registration: 'dynamic' | 'pre-registered'; era: keyof typeof SDK_ERA }> = [
   { transport: 'streamable-http', mode: 'auto', registration: 'dynamic', era: '2026-07-28' },
-  { transport: 'sse', mode: 'auto', registration: 'dynamic', era: '2025' },
+  { transport: 'sse', mode: 'auto', registration: 'dynamic', era: '2024-11-05' },
   { transport: 'streamable-http', mode: { pin: VERSION_2026_07_28 }, registration: 'dynamic', era: '2026-07-28' },
   { transport: 'streamable-http', mode: { pin: VERSION_2026_07_28 }, registration: 'pre-registered', era: '2026-07-28' },
 ];

@@ -61,7 +61,7 @@ describe('dev IdP fidelity: the same observations against the dev IdP and the re
       clientId: 'mcp-inspector',
       redirectUri,
       user: { username: 'alice', password: password('alice') },
-      resource: devServer.resource,
+      resource: devServer.resources.mcp,
       resourceScope: WHOAMI_SCOPE,
       authorize: (url, redirect, user) => authorizeHeadless(url, redirect, user),
     });

@@ -70,7 +70,7 @@ describe('An oversized body always gets its 413 (OWASP API4, RFC 9110 §15.5.14)
     idp = await startFakeIdp();
     // The default MAX_BODY_BYTES (1 MiB); the bodies below are 2 MiB.
     server = await startAgainst(idp, {});
-    alice = await idp.accessToken('body-limit', server.resource);
+    alice = await idp.accessToken('body-limit', server.resources.mcp);
   });
   after(async () => {
     await server.close();

@@ -21,8 +21,8 @@ describe('Bearer header parsing and RFC 6750 §3.1 answers', () => {
   before(async () => {
     idp = await startFakeIdp();
     server = await startAgainst(idp, { REQUIRED_SCOPES: 'whoami:read', MAX_SESSIONS_PER_SUBJECT: '1000' });
-    good = await idp.accessToken('header-user', server.resource, { scope: 'openid whoami:read' });
-    narrow = await idp.accessToken('header-user', server.resource, { scope: 'openid profile' });
+    good = await idp.accessToken('header-user', server.resources.mcp, { scope: 'openid whoami:read' });
+    narrow = await idp.accessToken('header-user', server.resources.mcp, { scope: 'openid profile' });
   });
   after(async () => {
     await server.close();

@@ -82,14 +82,14 @@ describe('Identity-provider faults: userinfo (RFC 6750 §3.1, RFC 9700 §2, MCP 
 
   it('RFC 9700 §2 / MCP auth: callers validated before an outage keep working while the IdP is down; new opaque tokens get 503', async () => {
     const opaque = idp.opaqueToken({ sub: 'steady-opaque' });
-    const jwt = await idp.accessToken('steady-jwt', server.resource);
+    const jwt = await idp.accessToken('steady-jwt', server.resources.mcp);
     const ids = [await openMcpSession(server, opaque), await openMcpSession(server, jwt)];
     Object.assign(idp.fault, { discovery: 'down', jwks: 'down', userinfo: 'down' });
     try {
       assert.equal((await mcpWhoami(server, opaque, ids[0]!)).sub, 'steady-opaque');
       assert.equal((await mcpWhoami(server, jwt, ids[1]!)).sub, 'steady-jwt');
       // A new JWT signed with a known key verifies offline.
-      const another = await idp.accessToken('new-jwt', server.resource);
+      const another = await idp.accessToken('new-jwt', server.resources.mcp);
       const res = await postMcp(server, INIT, bearer(another));
       await res.body?.cancel();
       assert.equal(res.status, 200);
@@ -125,7 +125,7 @@ describe('Identity-provider faults: JWKS (RFC 8414 jwks_uri, RFC 7517, OWASP API
   ];
   for (const f of jwksFaults) {
     it(`OWASP API10: JWKS "${f.name}" before the keys are known → 503 + Retry-After within ${BOUND_MS} ms, nothing cached`, async () => {
-      const token = await idp.accessToken(`jwks-${f.name}`, server.resource);
+      const token = await idp.accessToken(`jwks-${f.name}`, server.resources.mcp);
       if (f.fault) idp.fault.jwks = f.fault;
       idp.jwksOverride = f.override;
       idp.hugeBytesWritten = 0;
@@ -144,7 +144,7 @@ describe('Identity-provider faults: JWKS (RFC 8414 jwks_uri, RFC 7517, OWASP API
   }
 
   it('RFC 7517: once the JWKS is healthy again the same token verifies', async () => {
-    const token = await idp.accessToken('jwks-recovered', server.resource);
+    const token = await idp.accessToken('jwks-recovered', server.resources.mcp);
     const res = await postMcp(server, INIT, bearer(token));
     await res.body?.cancel();
     assert.equal(res.status, 200);

@@ -22,7 +22,7 @@ describe('JWT access tokens (RFC 9068, RFC 8725, RFC 8707, MCP authorization spe
     idp = await startFakeIdp();
     attacker = await startFakeIdp();
     server = await startAgainst(idp, { MAX_SESSIONS_PER_SUBJECT: '1000' });
-    aud = server.resource;
+    aud = server.resources.mcp;
   });
   after(async () => {
     await server.close();
@@ -45,7 +45,7 @@ describe('JWT access tokens (RFC 9068, RFC 8725, RFC 8707, MCP authorization spe
   });
 
   it("per-endpoint resources: a JWT for either endpoint's resource passes (aud names any of this server's resources)", async () => {
-    assert.deepEqual(server.audiences, [`${server.url}/mcp`, `${server.url}/sse`]);
+    assert.deepEqual(server.resources, { mcp: `${server.url}/mcp`, sse: `${server.url}/sse` });
     assert.deepEqual(await gate(server, await idp.accessToken(sub, server.resources.sse)), { status: 200 });
     // The bare origin was the identifier before per-endpoint resources; it is no resource of this server now.
     assert.deepEqual(await gate(server, await idp.accessToken(sub, `${server.url}/`)), REJECTED);
@@ -251,13 +251,13 @@ describe('TOKEN_VALIDATION=jwt (RFC 9068 strict mode)', () => {
   });
 
   it('RFC 9068 §4: a valid JWT still passes in strict mode', async () => {
-    assert.deepEqual(await gate(server, await idp.accessToken('strict', server.resource)), { status: 200 });
+    assert.deepEqual(await gate(server, await idp.accessToken('strict', server.resources.mcp)), { status: 200 });
   });
 
   it('RFC 8725 §3.1: jose refuses tokens signed by a key of the right type but unpublished (exported JWK in header)', async () => {
     const { publicKey, privateKey } = await generateKeyPair('ES384', { extractable: true });
     const jwk = await exportJWK(publicKey);
-    const token = await new SignJWT({ iss: idp.issuer, sub: 'x', aud: server.resource, exp: now() + 60 })
+    const token = await new SignJWT({ iss: idp.issuer, sub: 'x', aud: server.resources.mcp, exp: now() + 60 })
       .setProtectedHeader({ alg: 'ES384', jwk, typ: 'at+jwt' })
       .sign(privateKey);
     assert.deepEqual(await gate(server, token), REJECTED);

@@ -52,7 +52,7 @@ describe('Resource limits (OWASP API4 "unrestricted resource consumption", MCP s
     server = await startAgainst(idp, { MAX_BODY_BYTES: '2048', MAX_SESSIONS_PER_SUBJECT: '2', MAX_SESSIONS: '4' }, true, {
       httpTimeouts: { headersMs: 1000, requestMs: 1500 },
     });
-    alice = await idp.accessToken('limits-alice', server.resource);
+    alice = await idp.accessToken('limits-alice', server.resources.mcp);
   });
   after(async () => {
     await server.close();
@@ -86,8 +86,8 @@ describe('Resource limits (OWASP API4 "unrestricted resource consumption", MCP s
   });
 
   it('OWASP API4 / MCP security best practices: per-subject cap → 429 + Retry-After, global cap → 503 + Retry-After, on both transports', async () => {
-    const bob = await idp.accessToken('limits-bob', server.resource);
-    const carol = await idp.accessToken('limits-carol', server.resource);
+    const bob = await idp.accessToken('limits-bob', server.resources.mcp);
+    const carol = await idp.accessToken('limits-carol', server.resources.mcp);
     const a1 = await openMcpSession(server, alice);
     const a2 = await openSseSession(server, alice);
     const third = await postMcp(server, INIT, bearer(alice));
@@ -149,7 +149,7 @@ describe('Resource limits (OWASP API4 "unrestricted resource consumption", MCP s
   });
 
   it('OWASP API4: aborted SSE streams are cleaned up (sessions and caps released)', async () => {
-    const bob = await idp.accessToken('limits-abort', server.resource);
+    const bob = await idp.accessToken('limits-abort', server.resources.mcp);
     for (let round = 0; round < 5; round++) {
       const a = await openSse(server, bob);
       const b = await openSse(server, bob);
@@ -169,7 +169,7 @@ describe('Idle-session expiry (MCP security best practices, OWASP API4)', () => 
     const idp = await startFakeIdp();
     const server = await startAgainst(idp, { SESSION_IDLE_TIMEOUT: '1' });
     try {
-      const token = await idp.accessToken('idle-user', server.resource);
+      const token = await idp.accessToken('idle-user', server.resources.mcp);
       const id = await openMcpSession(server, token);
       const s = await openSseSession(server, token);
       const refs = server.sessions.list('streamable').concat(server.sessions.list('sse')).map((x) => new WeakRef(x.transport));

@@ -36,7 +36,7 @@ describe('whoami enrichment: every Management API failure → the token claims s
   let idp: FakeIdp;
   let server: RunningServer & { logs: LogCapture };
   const fresh = (tag: string) => `${tag}-${randomBytes(4).toString('hex')}`;
-  const jwtFor = (sub: string) => idp.accessToken(sub, server.resource);
+  const jwtFor = (sub: string) => idp.accessToken(sub, server.resources.mcp);
 
   before(async () => {
     idp = await startFakeIdp();
@@ -150,7 +150,7 @@ describe('whoami enrichment: every Management API failure → the token claims s
     const before = idp.calls.management;
     const now = Math.floor(Date.now() / 1000);
     // Signed with a key that is not in the JWKS.
-    const bad = await idp.sign({ iss: idp.issuer, sub: 'forged', aud: server.resource, iat: now, exp: now + 600 }, { key: await idp.unpublishedKey() });
+    const bad = await idp.sign({ iss: idp.issuer, sub: 'forged', aud: server.resources.mcp, iat: now, exp: now + 600 }, { key: await idp.unpublishedKey() });
     assert.equal((await postMcp(server.mcpUrl, { authorization: `Bearer ${bad}` })).status, 401);
     assert.equal(idp.calls.management, before);
   });
@@ -196,7 +196,7 @@ describe('whoami enrichment: the M2M token is cached and renewed single-flight',
   it('30 concurrent first callers (different users) make ONE token request; later calls reuse it', async () => {
     const subs = Array.from({ length: 30 }, (_, i) => `cc-${i}-${randomBytes(3).toString('hex')}`);
     for (const sub of subs) seedUser(idp, sub);
-    const tokens = await Promise.all(subs.map((s) => idp.accessToken(s, server.resource)));
+    const tokens = await Promise.all(subs.map((s) => idp.accessToken(s, server.resources.mcp)));
     const answers = await Promise.all(tokens.map((t) => whoamiAs(server, t)));
     for (const [i, me] of answers.entries()) {
       assert.equal(me['sub'], subs[i]);
@@ -205,7 +205,7 @@ describe('whoami enrichment: the M2M token is cached and renewed single-flight',
     assert.equal(idp.calls.token, 1, 'one client-credentials request for 30 cold callers');
     const later = `cc-later-${randomBytes(3).toString('hex')}`;
     seedUser(idp, later);
-    await whoamiAs(server, await idp.accessToken(later, server.resource));
+    await whoamiAs(server, await idp.accessToken(later, server.resources.mcp));
     assert.equal(idp.calls.token, 1, 'the cached token is reused');
   });
 
@@ -214,12 +214,12 @@ describe('whoami enrichment: the M2M token is cached and renewed single-flight',
     seedUser(idp, sub);
     const before = idp.calls.token;
     idp.fault.management = '401';
-    const me = await whoamiAs(server, await idp.accessToken(sub, server.resource));
+    const me = await whoamiAs(server, await idp.accessToken(sub, server.resources.mcp));
     idp.fault.management = 'ok';
     assert.deepEqual(me['logto'], { available: false, error: 'unauthorized' });
     const next = `rot2-${randomBytes(3).toString('hex')}`;
     seedUser(idp, next);
-    const ok = await whoamiAs(server, await idp.accessToken(next, server.resource));
+    const ok = await whoamiAs(server, await idp.accessToken(next, server.resources.mcp));
     assert.equal((ok['logto'] as { available: boolean }).available, true);
     assert.equal(idp.calls.token, before + 1);
   });
@@ -227,7 +227,7 @@ describe('whoami enrichment: the M2M token is cached and renewed single-flight',
   it('the profile is cached per subject: a second whoami asks the Management API nothing', async () => {
     const sub = `cache-${randomBytes(3).toString('hex')}`;
     seedUser(idp, sub);
-    const token = await idp.accessToken(sub, server.resource);
+    const token = await idp.accessToken(sub, server.resources.mcp);
     await whoamiAs(server, token);
     const calls = idp.calls.management;
     await whoamiAs(server, token);
@@ -237,7 +237,7 @@ describe('whoami enrichment: the M2M token is cached and renewed single-flight',
   it('field limiting: default fields (no email, phone, custom_data) → none of them anywhere, whatever the Management API returns', async () => {
     const sub = `limit-${randomBytes(3).toString('hex')}`;
     seedUser(idp, sub);
-    const me = await whoamiAs(server, await idp.accessToken(sub, server.resource));
+    const me = await whoamiAs(server, await idp.accessToken(sub, server.resources.mcp));
     const text = JSON.stringify(me);
     assert.deepEqual(Object.keys(me['logto'] as object).sort(), ['available', 'avatar', 'name', 'organizations', 'roles', 'username']);
     for (const leaked of [`${sub}@example.com`, '+15555550123', 'gold']) assert.ok(!text.includes(leaked), `${leaked} in ${text}`);
@@ -277,7 +277,7 @@ describe('whoami enrichment: bounded concurrency towards the Management API', ()
   it('20 callers at once (60 Management API requests) → never more than UPSTREAM_CONCURRENCY=3 in flight, and every caller gets a profile', async () => {
     const subs = Array.from({ length: 20 }, (_, i) => `conc-${i}-${randomBytes(3).toString('hex')}`);
     for (const sub of subs) seedUser(idp, sub);
-    const tokens = await Promise.all(subs.map((s) => idp.accessToken(s, server.resource)));
+    const tokens = await Promise.all(subs.map((s) => idp.accessToken(s, server.resources.mcp)));
     idp.fault.management = 'slow';
     try {
       const answers = await Promise.all(tokens.map((t) => whoamiAs(server, t)));

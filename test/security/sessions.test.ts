@@ -31,8 +31,8 @@ describe('Sessions bound to iss+sub on /mcp and /sse + /messages (MCP security b
     idp = await startFakeIdp();
     foreign = await startFakeIdp();
     server = await startAgainst(idp, { USERINFO_CACHE_TTL: '0', UPSTREAM_TIMEOUT_MS: '5000' });
-    alice = await idp.accessToken('alice-sub', server.resource);
-    bob = await idp.accessToken('bob-sub', server.resource);
+    alice = await idp.accessToken('alice-sub', server.resources.mcp);
+    bob = await idp.accessToken('bob-sub', server.resources.mcp);
   });
   after(async () => {
     await server.close();
@@ -94,12 +94,12 @@ describe('Sessions bound to iss+sub on /mcp and /sse + /messages (MCP security b
     await registry.closeAll();
     // End to end: a token from another issuer with the same sub never gets in.
     const id = await openMcpSession(server, alice);
-    const forged = await foreign.accessToken('alice-sub', server.resource, { iss: foreign.issuer });
+    const forged = await foreign.accessToken('alice-sub', server.resources.mcp, { iss: foreign.issuer });
     assert.equal((await mcpWhoami(server, forged, id)).status, 401);
   });
 
   it('RFC 6750 §3.1 / MCP auth: an expired token on a live session → 401 invalid_token, on both transports; the session survives', async () => {
-    const expired = await idp.accessToken('alice-sub', server.resource, { exp: now() - 60 });
+    const expired = await idp.accessToken('alice-sub', server.resources.mcp, { exp: now() - 60 });
     const id = await openMcpSession(server, alice);
     assert.equal((await mcpWhoami(server, expired, id)).status, 401);
     const s = await openSseSession(server, alice);
@@ -150,7 +150,7 @@ describe('Sessions bound to iss+sub on /mcp and /sse + /messages (MCP security b
 
   it('MCP security best practices (DNS rebinding) / MCP transports "validate Origin": bad Origin or Host → 403 with ZERO identity-provider calls', async () => {
     const fresh = idp.opaqueToken({ sub: 'never-validated' });
-    const freshJwt = await idp.accessToken('never-validated', server.resource, { jti: 'n' });
+    const freshJwt = await idp.accessToken('never-validated', server.resources.mcp, { jti: 'n' });
     const calls = { ...idp.calls };
     for (const token of [fresh, freshJwt]) {
       for (const origin of ['https://evil.example', 'null', `http://localhost:${server.port}.evil.example`, 'http://127.0.0.2', `file://localhost`]) {
@@ -200,7 +200,7 @@ describe('Sessions bound to iss+sub on /mcp and /sse + /messages (MCP security b
     const users = await Promise.all(
       Array.from({ length: 24 }, async (_, i) => {
         const sub = `user-${i}`;
-        const token = i % 2 ? await idp.accessToken(sub, server.resource) : idp.opaqueToken({ sub });
+        const token = i % 2 ? await idp.accessToken(sub, server.resources.mcp) : idp.opaqueToken({ sub });
         return { sub, token };
       }),
     );
@@ -243,7 +243,7 @@ describe('Stateless Streamable HTTP (MCP_STATELESS=true)', () => {
   });
 
   it('MCP security best practices (CVE-2026-25536): concurrent stateless calls with the same JSON-RPC id each get their own sub', async () => {
-    const users = await Promise.all(Array.from({ length: 30 }, async (_, i) => ({ sub: `stateless-${i}`, token: await idp.accessToken(`stateless-${i}`, server.resource) })));
+    const users = await Promise.all(Array.from({ length: 30 }, async (_, i) => ({ sub: `stateless-${i}`, token: await idp.accessToken(`stateless-${i}`, server.resources.mcp) })));
     const results = await Promise.all(
       users.map(async (u) => {
         const init = await postMcp(server, INIT, bearer(u.token));

@@ -46,9 +46,9 @@ describe('Plausibility gate before any upstream call (STYLE lesson 12, RFC 6750 
       const server = await startAgainst(idp, { TOKEN_VALIDATION: mode, USERINFO_CACHE_TTL: '0' });
       servers.push(server);
       // Warm the JWKS first, so a count that stays put means "not fetched for this token".
-      if (mode !== 'userinfo') assert.equal((await gate(server, await idp.accessToken('warm', server.resource))).status, 200);
+      if (mode !== 'userinfo') assert.equal((await gate(server, await idp.accessToken('warm', server.resources.mcp))).status, 200);
       const before = { ...idp.calls };
-      for (const [name, token] of await implausible(idp, server.resource)) {
+      for (const [name, token] of await implausible(idp, server.resources.mcp)) {
         assert.deepEqual(await gate(server, token), { status: 401, error: 'invalid_token' }, name);
         assert.deepEqual(idp.calls, before, `${name}: no call to the identity provider`);
       }

@@ -52,7 +52,7 @@ export async function tokenFor(server: RunningServer, username: string, kind: 'j
     issuer: server.issuer,
     username,
     password: password(username),
-    ...(kind === 'jwt' ? { resource: server.resource } : {}),
+    ...(kind === 'jwt' ? { resource: server.resources.mcp } : {}),
     ...(scope ? { scope } : {}),
   });
   return set.access_token;

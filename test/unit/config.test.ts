@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { announcedUrls, singleResourceWarning, ConfigError, loadConfig } from '../../src/config.js';
+import { announcedUrls, singleResourceWarning, singleResourceWarningText, ConfigError, loadConfig } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('defaults: dev IdP, port 3001 on loopback, auto validation', () => {
@@ -81,14 +81,22 @@ describe('loadConfig', () => {
     assert.deepEqual(urls.resources, { mcp: 'https://mcp.example/', sse: 'https://mcp.example/' });
     assert.deepEqual(urls.audiences, ['https://mcp.example/']);
     assert.equal(urls.singleResource, true);
-    const warning = singleResourceWarning(urls) ?? '';
-    assert.match(warning, /Gemini CLI cannot sign in/);
-    assert.match(warning, /Vercel AI SDK \(it strips the trailing \/ of an origin-only identifier/);
-    assert.match(warning, /unset MCP_RESOURCE, run --setup .*https:\/\/mcp\.example\/mcp and https:\/\/mcp\.example\/sse.*--doctor/);
+    const warning = singleResourceWarning(urls);
+    assert.match(warning?.problem ?? '', /Gemini CLI cannot sign in/);
+    assert.match(warning?.problem ?? '', /Vercel AI SDK \(it strips the trailing \/ of an origin-only identifier/);
+    assert.doesNotMatch(warning?.problem ?? '', /MCP_RESOURCE,|--setup|--doctor/, 'the problem alone: the move is the remedy');
+    assert.match(warning?.remedy ?? '', /^unset MCP_RESOURCE, run --setup .*https:\/\/mcp\.example\/mcp and https:\/\/mcp\.example\/sse.*--doctor$/);
+    // The banner's one line: the problem, then the move.
+    assert.equal(
+      warning && singleResourceWarningText(warning),
+      'MCP_RESOURCE=https://mcp.example/ names one resource for every endpoint: Gemini CLI cannot sign in (it wants the metadata of /mcp to name https://mcp.example/mcp, of /sse https://mcp.example/sse), ' +
+        'nor can the Vercel AI SDK (it strips the trailing / of an origin-only identifier and gets invalid_target). ' +
+        'To move: unset MCP_RESOURCE, run --setup (creates the API resources https://mcp.example/mcp and https://mcp.example/sse with the same permissions), then --doctor',
+    );
     // A path prefix keeps its path: the AI SDK strips nothing, Gemini CLI still wants the endpoint.
-    const prefixed = singleResourceWarning(announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example/whoami', MCP_RESOURCE: 'https://mcp.example/whoami' }))) ?? '';
-    assert.match(prefixed, /Gemini CLI/);
-    assert.doesNotMatch(prefixed, /AI SDK/);
+    const prefixed = singleResourceWarning(announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example/whoami', MCP_RESOURCE: 'https://mcp.example/whoami' })));
+    assert.match(prefixed?.problem ?? '', /Gemini CLI/);
+    assert.doesNotMatch(prefixed?.problem ?? '', /AI SDK/);
   });
 
   it('refuses URLs with queries or credentials', () => {

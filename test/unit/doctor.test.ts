@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../../src/config.js';
+import { announcedUrls, loadConfig, singleResourceWarning } from '../../src/config.js';
 import { exitCodeOf, renderChecklist, type Check } from '../../src/tenant/doctor/checklist.js';
 import { checkConfiguration } from '../../src/tenant/doctor/config-checks.js';
 import { nearMiss } from '../../src/tenant/doctor/near-miss.js';
@@ -65,6 +65,8 @@ describe('doctor: configuration shape', () => {
     const warning = single.find((c) => c.id === 'config.single_resource');
     assert.equal(warning?.status, 'warn');
     assert.match(warning?.summary ?? '', /Gemini CLI cannot sign in.*AI SDK/);
+    // The banner's problem, whole: not a slice of the banner's line.
+    assert.equal(warning?.summary, singleResourceWarning(announcedUrls(loadConfig({ PUBLIC_URL: 'https://mcp.example.com', MCP_RESOURCE: 'https://mcp.example.com/' })))?.problem);
     assert.match(warning?.fix ?? '', /unset MCP_RESOURCE, run with --setup/);
     assert.equal(status({ PUBLIC_URL: 'http://mcp.example.com' }, 'config.resource'), 'fail');
   });

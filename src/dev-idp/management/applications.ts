@@ -102,19 +102,19 @@ function uriListsOf(meta: unknown): Pick<DevApplication, 'redirectUris' | 'postL
 export function applicationsRoutes(applications: DevApplications): Hono {
   const app = new Hono();
   // The secret is never shown: Logto shows a legacy `#internal:` one for public apps; a dev secret is for its owner.
-  const shape = (a: DevApplication) => ({
+  const shape = (application: DevApplication) => ({
     tenantId: DEV_TENANT_ID,
-    id: a.id,
-    name: a.name,
+    id: application.id,
+    name: application.name,
     secret: '#internal:redacted',
-    description: a.description,
-    type: a.type,
-    oidcClientMetadata: { redirectUris: a.redirectUris, postLogoutRedirectUris: a.postLogoutRedirectUris },
+    description: application.description,
+    type: application.type,
+    oidcClientMetadata: { redirectUris: application.redirectUris, postLogoutRedirectUris: application.postLogoutRedirectUris },
     customClientMetadata: {},
     protectedAppMetadata: null,
     customData: {},
     isThirdParty: false,
-    createdAt: a.createdAt,
+    createdAt: application.createdAt,
   });
 
   app.get('/applications', (c) => {

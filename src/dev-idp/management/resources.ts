@@ -118,8 +118,8 @@ export function resourcesRoutes(resources: DevApiResources): Hono {
   return app;
 }
 
-function scopeShape(resource: DevApiResource, s: DevApiResource['scopes'][number]) {
-  return { tenantId: DEV_TENANT_ID, id: s.id, resourceId: resource.id, name: s.name, description: s.description, createdAt: s.createdAt };
+function scopeShape(resource: DevApiResource, scope: DevApiResource['scopes'][number]) {
+  return { tenantId: DEV_TENANT_ID, id: scope.id, resourceId: resource.id, name: scope.name, description: scope.description, createdAt: scope.createdAt };
 }
 
 function notFound(c: Parameters<typeof logtoError>[0]): Response {

@@ -40,7 +40,7 @@ export function checkConfiguration(config: Config): Check[] {
     checks.push({
       id: 'config.single_resource',
       status: 'warn',
-      summary: warning.slice(0, warning.indexOf('. To move: ')),
+      summary: warning.problem,
       fix: 'unset MCP_RESOURCE, run with --setup (it creates both API resources with the same permissions), then --doctor; keep MCP_RESOURCE only if those clients need not sign in',
     });
   }

@@ -32,7 +32,7 @@ export async function devToken(server: RunningServer, user: DevUser = ALICE): Pr
     issuer: server.issuer,
     username: user.username,
     password: user.password,
-    resource: server.resource,
+    resource: server.resources.mcp,
     scope: [...new Set(scopes)].join(' '),
   });
   return tokens.access_token;

@@ -4,6 +4,7 @@
  * it is done — for clients whose redirect URI is only known once the test runs (a callback port it
  * picks) or that the suite's shared apps (tenant.ts) do not list.
  */
+import { createApplication as createPublicApplication } from '../../../src/tenant/applications.js';
 import { managementApi, must } from './tenant.js';
 import type { LogtoInstance } from './logto.js';
 
@@ -19,13 +20,7 @@ export interface LogtoApplication {
  */
 export async function createApplication(logto: LogtoInstance, name: string, type: 'SPA' | 'Native', redirectUris: string[]): Promise<LogtoApplication> {
   const api = managementApi(logto);
-  const app = must(
-    `POST /api/applications (${type})`,
-    await api.POST('/api/applications', {
-      // @logto/api 1.42's generated types declare redirect URIs as objects; Logto takes (and returns) strings.
-      body: { name, type, oidcClientMetadata: { redirectUris: redirectUris as unknown as Array<Record<string, unknown>>, postLogoutRedirectUris: [] } },
-    }),
-  );
+  const app = await createPublicApplication(api, { name, type, description: 'A test/logto file: created for its client, deleted when it is done.', redirectUris });
   return {
     id: app.id,
     async delete() {

@@ -7,6 +7,7 @@
  * the `resource` each endpoint's metadata advertises.
  */
 import { createManagementApi } from '@logto/api/management';
+import { createApplication } from '../../../src/tenant/applications.js';
 import type { LogtoInstance } from './logto.js';
 
 export type ManagementApi = ReturnType<typeof createManagementApi>['apiClient'];
@@ -67,11 +68,6 @@ export function must<T>(call: string, result: { data?: T; error?: unknown; respo
   return result.data as T;
 }
 
-/** @logto/api 1.42's generated types declare redirect URIs as objects; Logto takes (and returns) strings. */
-function uris(list: string[]): Array<Record<string, unknown>> {
-  return list as unknown as Array<Record<string, unknown>>;
-}
-
 async function createUser(api: ManagementApi, username: string, password: string, name: string): Promise<LogtoUser> {
   const user = must('POST /api/users', await api.POST('/api/users', { body: { username, password, name } }));
   return { id: user.id, username, password };
@@ -79,22 +75,18 @@ async function createUser(api: ManagementApi, username: string, password: string
 
 export async function setupTenant(logto: LogtoInstance): Promise<TenantFixture> {
   const api = managementApi(logto);
-  const inspector = must(
-    'POST /api/applications (SPA)',
-    await api.POST('/api/applications', {
-      body: {
-        name: 'MCP Inspector (tests)',
-        type: 'SPA',
-        oidcClientMetadata: { redirectUris: uris([...INSPECTOR_APP_REDIRECT_URIS, MCP_REMOTE_REDIRECT_URI]), postLogoutRedirectUris: [] },
-      },
-    }),
-  );
-  const cli = must(
-    'POST /api/applications (Native)',
-    await api.POST('/api/applications', {
-      body: { name: 'logto-whoami-mcp CLI (tests)', type: 'Native', oidcClientMetadata: { redirectUris: uris([CLI_REDIRECT_URI]), postLogoutRedirectUris: [] } },
-    }),
-  );
+  const inspector = await createApplication(api, {
+    name: 'MCP Inspector (tests)',
+    type: 'SPA',
+    description: 'The test/logto suite: MCP Inspector, the SDK clients and mcp-remote sign in with it.',
+    redirectUris: [...INSPECTOR_APP_REDIRECT_URIS, MCP_REMOTE_REDIRECT_URI],
+  });
+  const cli = await createApplication(api, {
+    name: 'logto-whoami-mcp CLI (tests)',
+    type: 'Native',
+    description: 'The test/logto suite: the command-line client signs in with it.',
+    redirectUris: [CLI_REDIRECT_URI],
+  });
 
   const other = must(
     'POST /api/resources',
