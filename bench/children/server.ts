@@ -6,7 +6,7 @@
 import type * as ServerModule from '../../src/start/start-server.js';
 import { distUrl, serveStats } from './ipc.js';
 
-const { startServer } = (await import(distUrl('server.js'))) as typeof ServerModule;
+const { startServer } = (await import(distUrl('start/start-server.js'))) as typeof ServerModule;
 
 const upstream: Record<string, number> = {};
 const countingFetch: typeof fetch = (input, init) => {
