@@ -28,12 +28,20 @@ export function answer(error: unknown, realm?: ChallengeRealm): Response {
   return Response.json(bodyOf(refusal), headers ? { status: refusal.status, headers } : { status: refusal.status });
 }
 
+/** Each endpoint's challenge to a request without credentials: the same every time, built once. */
+const noCredentials = new WeakMap<ChallengeRealm, string>();
+
 /**
  * RFC 6750 §3: the error code and its description when the request carried credentials; the scopes
  * the refusal names, else — on a 401 — the ones the endpoint offers; always `resource_metadata`.
  */
 function challengeOf(refusal: HttpError, realm: ChallengeRealm): string {
   const { error, scope = refusal.status === 401 ? realm.scopesSupported : undefined } = refusal.challenge!;
+  if (!error && scope === realm.scopesSupported) {
+    let built = noCredentials.get(realm);
+    if (built === undefined) noCredentials.set(realm, (built = buildChallenge({ scope, resourceMetadata: realm.resourceMetadata })));
+    return built;
+  }
   return buildChallenge({
     ...(error ? { error, ...(refusal.description ? { errorDescription: refusal.description } : {}) } : {}),
     ...(scope ? { scope } : {}),

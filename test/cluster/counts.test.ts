@@ -81,6 +81,19 @@ async function replica(id: string, maxPerOwner: number, held: Map<string, number
   };
 }
 
+/**
+ * Two replicas with per-owner cap `maxPerOwner`, and a first place for owner `name` taken on the
+ * second: the owner, the replicas, the owner's field in `lwm:counts:<second>` and the count it holds.
+ */
+async function firstPlaceOnSecond(name: string, maxPerOwner: number, firstId: string, secondId: string) {
+  const OWNER = owner(name);
+  const first = await replica(firstId, maxPerOwner, new Map());
+  const second = await replica(secondId, maxPerOwner, new Map());
+  const field = ownerHash(OWNER);
+  await second.take(OWNER);
+  return { OWNER, first, second, field, count: (await probe.hGet(`lwm:counts:${secondId}`, field))! };
+}
+
 async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
@@ -127,12 +140,7 @@ async function refused(take: () => Promise<void>): Promise<number> {
 
 describe("a replica's own per-owner count, deleted or rolled back in Redis", () => {
   it('HDEL of an owner count (cap 1): within one heartbeat the count is back and the other replica refuses a second session', async () => {
-    const OWNER = owner('alice');
-    const r1 = await replica('c1', 1, new Map());
-    const r2 = await replica('c2', 1, new Map());
-    const field = ownerHash(OWNER);
-    await r2.take(OWNER);
-    const authentic = (await probe.hGet('lwm:counts:c2', field))!;
+    const { OWNER, first: r1, second: r2, field, count: authentic } = await firstPlaceOnSecond('alice', 1, 'c1', 'c2');
     assert.match(authentic, /^1\./);
 
     await probe.hDel('lwm:counts:c2', field);
@@ -142,12 +150,7 @@ describe("a replica's own per-owner count, deleted or rolled back in Redis", () 
   });
 
   it('an older authentic count put back (cap 2): within one heartbeat the current one is back and the other replica refuses a third session', async () => {
-    const OWNER = owner('bob');
-    const r3 = await replica('c3', 2, new Map());
-    const r4 = await replica('c4', 2, new Map());
-    const field = ownerHash(OWNER);
-    await r4.take(OWNER);
-    const older = (await probe.hGet('lwm:counts:c4', field))!;
+    const { OWNER, first: r3, second: r4, field, count: older } = await firstPlaceOnSecond('bob', 2, 'c3', 'c4');
     await r4.take(OWNER);
     const current = (await probe.hGet('lwm:counts:c4', field))!;
     assert.match(older, /^1\./);
