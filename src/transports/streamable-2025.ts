@@ -31,11 +31,12 @@ const SESSION_ID_REQUIRED = jsonRpcError(400, SERVER_ERROR, 'Bad Request: Mcp-Se
  */
 function closeWithoutStack(server: McpServer): void {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
+  // false where Error is frozen (a hardened realm): then the close simply keeps its stack.
+  const quiet = Reflect.set(Error, 'stackTraceLimit', 0);
   try {
     void server.close();
   } finally {
-    Error.stackTraceLimit = limit;
+    if (quiet) Error.stackTraceLimit = limit;
   }
 }
 
