@@ -161,7 +161,10 @@ export function createApp(options: AppOptions): Hono<{ Variables: GateVariables 
   const tracing = options.observer?.tracing;
   const tools = new Set([whoamiTool.name]);
   const span = (transport: 'streamable-http' | 'sse') => (tracing ? mcpSpan({ tracing, transport, tools }) : pass);
-  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', span('streamable-http'), mcpCors, guard, gate('mcp'), route('streamable'), mcp);
+  // The /mcp chain, the one every call runs: a span or a route that is off is left out, not passed
+  // through — each handler in a hono chain is one more async step per request.
+  const mcpChain: MiddlewareHandler[] = [...(tracing ? [span('streamable-http')] : []), mcpCors, guard, gate('mcp') as MiddlewareHandler, ...(cluster ? [route('streamable')] : [])];
+  app.on(['POST', 'GET', 'DELETE', 'OPTIONS'], '/mcp', ...(mcpChain as [MiddlewareHandler, ...MiddlewareHandler[]]), mcp);
 
   const sse = { sessions: options.sessions, messagesPath: `${publicPath}/messages`, keepAliveMs: options.sseKeepAliveMs ?? 15_000, maxBodyBytes: options.maxBodyBytes, mcpDeps: options.mcpDeps };
   app.on(['GET', 'OPTIONS'], '/sse', span('sse'), mcpCors, guard, gate('sse'), route('sse'), sseStreamHandler(sse));
