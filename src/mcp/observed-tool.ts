@@ -13,14 +13,19 @@ export interface ToolSite {
  * Runs a tool handler and reports the call (tool, era, transport, outcome, duration, and who called
  * — for the audit line) to `observer`. With nobody observing, the handler runs bare.
  */
-export async function runObserved(
+export function runObserved(
   tool: string,
   site: ToolSite,
   observer: Observer = NOOP_OBSERVER,
   authInfo: WhoamiAuth | undefined,
   run: () => Promise<WhoamiResult>,
 ): Promise<WhoamiResult> {
-  if (observer === NOOP_OBSERVER) return run();
+  // Not an async function itself: with nobody observing, the handler's own promise is the answer
+  // (an async wrapper returning it added a promise and two turns to every call).
+  return observer === NOOP_OBSERVER ? run() : observed(tool, site, observer, authInfo, run);
+}
+
+async function observed(tool: string, site: ToolSite, observer: Observer, authInfo: WhoamiAuth | undefined, run: () => Promise<WhoamiResult>): Promise<WhoamiResult> {
   const started = performance.now();
   let outcome: ToolOutcome = 'error';
   try {
