@@ -1,6 +1,6 @@
 /**
  * Load-independent counts per call, for work on a shared machine where time figures move with the
- * neighbours (issue 20): `node --import tsx bench/counts.ts MODE [ROW…]` after `npm run build`.
+ * neighbours: `node --import tsx bench/counts.ts MODE [ROW…]` after `npm run build`.
  *
  * Rows (default all): `baseline` (bare hono, fixed reply), `jwt` (2025 stateless whoami),
  * `2026-07-28-jwt` (2026-07-28 whoami), `notoken` (401). Each row: a fresh server child (the bench's own

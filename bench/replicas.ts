@@ -1,5 +1,5 @@
 /**
- * The bench's several-instances setup (issue 11): a redis-server and nginx (the configuration of
+ * The bench's several-instances setup: a redis-server and nginx (the configuration of
  * the cluster tests, bench/support/processes.ts) in front of server children, and one target that
  * adds up the replicas' stats so `cannon` measures the whole group as it measures one server.
  */

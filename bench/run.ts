@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: authenticated `whoami` throughput against the stack's own ceiling (issue 6).
+ * `npm run bench`: authenticated `whoami` throughput against the stack's own ceiling.
  *
  * Starts the dev IdP and the built server (`dist/`, LOGTO_ENDPOINT → that IdP) as child processes, gets real tokens through
  * the authorization-code + PKCE flow, drives load with autocannon on 127.0.0.1 (bounded in time),
@@ -322,7 +322,7 @@ async function main(): Promise<void> {
     }
     if (want('floor')) {
       // The SDK v2 entry alone, in its own process (bench/children/sdk-floor.ts): the ceiling of the
-      // 2026-07-28-* rows whatever the HTTP server and gate around it cost (issue 20: ≤ floor + 0.05 ms).
+      // 2026-07-28-* rows whatever the HTTP server and gate around it cost (the target: ≤ floor + 0.05 ms).
       const floor = await start('sdk-floor', {}, { timeoutMs: 180_000 });
       const ms = (k: string) => Math.round(Number(floor.info[k]) * 1000) / 1000;
       extra['sdkFloor'] = { requestMs: ms('request'), whoamiMs: ms('whoami'), trivialMs: ms('trivial'), calls: Number(floor.info['calls']) };
@@ -336,7 +336,7 @@ async function main(): Promise<void> {
       log(`SDK v1 per-request server + transport alone: our whoami ${v1ms('whoami')} ms/call, a trivial tool ${v1ms('trivial')} ms/call (building the Request: ${v1ms('request')} ms)`);
       await stop(v1);
     }
-    // Issue 9's comparison: the typical mcp-auth + Express + SDK v1 server (children/mcp-auth.ts),
+    // The comparison: the typical mcp-auth + Express + SDK v1 server (children/mcp-auth.ts),
     // same IdP, same kind of token (JWT for its own resource), same request and load.
     if (want('mcpauth')) {
       const typical = await start('mcp-auth', { PORT: String(ports.mcpauth), MCP_AUTH_ISSUER: issuer }, { execArgv: profArgs('mcpauth') });
@@ -401,7 +401,7 @@ async function main(): Promise<void> {
     }
 
     if (want('observe')) {
-      // Issue 21: the `jwt` row's server with metrics on (traces off), then with traces on (OTLP/HTTP
+      // The `jwt` row's server with metrics on (traces off), then with traces on (OTLP/HTTP
       // JSON to a loopback sink). Each in turn on the `info` row's port, whose resource the IdP knows.
       const sink = await startOtlpSink();
       const variants = [
@@ -464,11 +464,11 @@ async function main(): Promise<void> {
     }
 
     if (want('replicas')) {
-      // Several instances (issue 11): nginx round robin over replicas sharing Redis, each
+      // Several instances: nginx round robin over replicas sharing Redis, each
       // connection pinned to its own session; with two replicas about half the calls land on
       // the replica that does not hold the session and are forwarded to the one that does.
       const redis = await startRedisForBench(await freePort());
-      // Required with REDIS_URL (issue 19): the replicas seal what they share and sign their forwards.
+      // Required with REDIS_URL: the replicas seal what they share and sign their forwards.
       const BENCH_CLUSTER_SECRET = 'bench-cluster-secret-not-for-production-0123456789';
       const replicaEnv = (id: string) => ({ ...serverEnv, PORT: '0', PUBLIC_URL: `http://localhost:${ports.balancer}`, REDIS_URL: redis.url, CLUSTER_SECRET: BENCH_CLUSTER_SECRET, REPLICA_ID: id });
       // The replicas of this block only: each is stopped here, before redis goes away.
@@ -582,15 +582,15 @@ async function main(): Promise<void> {
 type Floor = { requestMs: number; whoamiMs: number; trivialMs: number; calls: number };
 
 /**
- * Issue 20's targets, checked against this run; `undefined` = not measured (a BENCH_ONLY subset
+ * The targets for a call against its SDK floor and beside mcp-auth, checked against this run; `undefined` = not measured (a BENCH_ONLY subset
  * without the rows a target needs: it names them).
  */
-function issue20Targets(rows: Row[], v2Floor: Floor | undefined, v1Floor: Floor | undefined): Array<[boolean | undefined, string]> {
+function floorTargets(rows: Row[], v2Floor: Floor | undefined, v1Floor: Floor | undefined): Array<[boolean | undefined, string]> {
   const row = (key: string) => rows.find((r) => r.key === key);
   const out: Array<[boolean | undefined, string]> = [];
   const ms = (x: number) => `${Math.round(x * 1000) / 1000} ms`;
   // Server CPU per call against the era's own SDK floor (our whoami through the SDK alone, building
-  // the web Request included, as the issue's figures are): what HTTP, the gate and routing may add.
+  // the web Request included, as the targets' figures are): what HTTP, the gate and routing may add.
   for (const [key, floor, name, floorKey] of [
     ['2026-07-28-jwt', v2Floor, 'the SDK v2 floor', 'floor'],
     ['jwt', v1Floor, 'the SDK v1 floor', 'floor'],
@@ -627,7 +627,7 @@ function issue20Targets(rows: Row[], v2Floor: Floor | undefined, v1Floor: Floor 
   return out;
 }
 
-/** The targets of the earlier issues (6, 9), checked against this run. */
+/** The earlier targets (against the bare baseline, mcp-auth, the caches, rejections, SSE memory), checked against this run. */
 function targets(
   rows: Row[],
   cold: { opaque: { ok: number; userinfoCalls: number } } | undefined,
@@ -641,14 +641,14 @@ function targets(
     out.push([(r.ratio ?? 0) >= 0.5, `${r.scenario}: ≥ 0.5× baseline (${r.ratio?.toFixed(2)}×)`]);
     out.push([r.p99Ms <= 15, `${r.scenario}: p99 ≤ 15 ms (${r.p99Ms} ms)`]);
   }
-  // Issue 9: the 2026-07-28 stateless path (0.5× is the aim, 0.3× the bar).
+  // The 2026-07-28 stateless path (0.5× is the aim, 0.3× the bar).
   for (const key of ['2026-07-28-jwt', '2026-07-28-opaque']) {
     const r = row(key);
     if (!r) continue;
     out.push([(r.ratio ?? 0) >= 0.3, `${r.scenario}: ≥ 0.3× baseline (${r.ratio?.toFixed(2)}×; aim 0.5×)`]);
     out.push([r.p99Ms <= 10, `${r.scenario}: p99 ≤ 10 ms at ${CONNECTIONS} connections (${r.p99Ms} ms)`]);
   }
-  // Issue 9: ≥ 10× what the typical mcp-auth + Express + SDK v1 server does on the same load.
+  // ≥ 10× what the typical mcp-auth + Express + SDK v1 server does on the same load.
   const typical = row('mcpauth');
   if (typical?.reqPerSec) {
     for (const key of ['2026-07-28-jwt', 'jwt']) {
@@ -665,7 +665,7 @@ function targets(
       ]);
     }
   }
-  // Issue 21: metrics on costs at most 5% more server CPU per call than the same server without.
+  // Metrics on cost at most 5% more server CPU per call than the same server without.
   const [plain, metered, traced] = [row('jwt'), row('metrics'), row('traces')];
   if (plain?.serverCpuMsPerCall && metered) {
     out.push([metered.serverCpuMsPerCall <= plain.serverCpuMsPerCall * 1.05, `${metered.scenario}: ≤ 1.05× the server CPU per call of ${plain.scenario} (${(metered.serverCpuMsPerCall / plain.serverCpuMsPerCall).toFixed(3)}×)`]);
@@ -759,11 +759,11 @@ function renderMarkdown(r: {
   const v1Floor = r['sdkV1Floor'] as Floor | undefined;
   lines.push(
     '',
-    'Targets of issue 20:',
+    'Targets:',
     '',
-    ...issue20Targets(r.rows, floor, v1Floor).map(([ok, text]) => `- ${ok === undefined ? 'not measured' : ok ? 'met' : '**not met**'}: ${text}`),
+    ...floorTargets(r.rows, floor, v1Floor).map(([ok, text]) => `- ${ok === undefined ? 'not measured' : ok ? 'met' : '**not met**'}: ${text}`),
     '',
-    'Earlier targets (issues 6 and 9):',
+    'Earlier targets:',
     '',
     ...targets(r.rows, cold, sse).map(([ok, text]) => `- ${ok ? 'met' : '**not met**'}: ${text}`),
   );

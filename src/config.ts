@@ -174,7 +174,7 @@ const schema = z.object({
     .transform((v) => (v ?? '').split(/[\s,]+/).filter(Boolean))
     .pipe(z.array(z.enum([...PROFILE_FIELDS, 'none'], { error: `each entry must be one of ${PROFILE_FIELDS.join(', ')} (or none)` }))),
   WHOAMI_PROFILE_CACHE_TTL: int(60, 0, 3600),
-  // Issue 18: the redirect URIs of the user's own clients (Inspector on another port, …).
+  // The redirect URIs of the user's own clients (Inspector on another port, …).
   CLIENT_REDIRECT_URIS: words.pipe(z.array(z.string().refine(isRedirectUri, 'each entry must be an absolute URL like http://localhost:6274/oauth/callback'))),
   // Observability (docs/observability.md).
   METRICS_PORT: emptyIsUnset(z.coerce.number().int().min(0).max(65535).optional()),

@@ -1,5 +1,5 @@
 /**
- * The comparison server of issue 9: a typical "mcp-auth + Express + SDK v1" whoami server, written
+ * The comparison server: a typical "mcp-auth + Express + SDK v1" whoami server, written
  * the way the documentation writes it — not tuned, not de-tuned. Modelled on:
  * - mcp-auth's todo-manager tutorial (mcp-auth 0.2, resource-server mode):
  *   https://mcp-auth.dev/docs/tutorials/todo-manager — `fetchServerConfig(issuer, { type: 'oidc' })`,

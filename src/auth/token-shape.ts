@@ -37,8 +37,8 @@ function jsonObject(segment: string): Record<string, unknown> | undefined {
 }
 
 /**
- * The plausibility gate, run before any upstream call (STYLE lesson 12): says which path a token
- * may take, or refuses it with 401 `invalid_token`.
+ * The plausibility gate, run before any upstream call, so that a token which cannot be the issuer's costs
+ * the issuer nothing: says which path a token may take, or refuses it with 401 `invalid_token`.
  *
  * - A token with a dot is a JWT or nothing (opaque tokens are base64url, which has no dot): it must
  *   be three non-empty base64url segments, a JSON header naming an allowed `alg` (so `none`, `HS*`

@@ -1,7 +1,7 @@
 /**
  * `npm run test:cluster`: two replicas (separate processes) behind a real nginx (round robin, no
  * stickiness, no buffering), sharing a real redis-server and one dev IdP — all on loopback, ports
- * picked at start. What several instances must do (issue 11): sessions of the 2025 Streamable HTTP and 2024-11-05 HTTP+SSE transports
+ * picked at start. What several instances must do: sessions of the 2025 Streamable HTTP and 2024-11-05 HTTP+SSE transports
  * work whichever replica a request lands on; another subject gets 404 everywhere; one userinfo
  * call per opaque token across replicas; caps hold cluster-wide; Redis going away and coming
  * back; a replica killed mid-load. Redis is locked as docs/scaling.md shows it: TLS only (a CA

@@ -1,5 +1,5 @@
 /**
- * `npm run test:cluster`, a replica's own counts in Redis (issue 19): a MAC cannot stop a per-owner
+ * `npm run test:cluster`, a replica's own counts in Redis: a MAC cannot stop a per-owner
  * count in `lwm:counts:<replica>` being deleted or an older authentic one put back; the replica's
  * next heartbeat must notice and rewrite it, so that the cluster-wide MAX_SESSIONS_PER_SUBJECT holds
  * again within one heartbeat. Two RedisSessionDirectory instances (two replicas' directories) on a

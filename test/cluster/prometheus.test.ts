@@ -1,5 +1,5 @@
 /**
- * `npm run test:cluster` (issue 21): a real Prometheus scrapes both replicas' metrics listeners
+ * `npm run test:cluster`: a real Prometheus scrapes both replicas' metrics listeners
  * (METRICS_PORT, loopback) while whoami calls go through nginx; a PromQL query through its HTTP API
  * sums the calls over the replicas and must equal the calls this test made. Two replicas behind a
  * real nginx, sharing a real redis-server and one dev IdP, as in cluster.test.ts — all on loopback.

@@ -1,11 +1,11 @@
 /**
- * `npm run test:cluster`, the trust boundaries of a cluster (issue 19): two replicas behind nginx
+ * `npm run test:cluster`, the trust boundaries of a cluster: two replicas behind nginx
  * sharing a real redis-server (TLS only, an ACL user with a password), each reachable by the other
  * only through its `https://` REPLICA_URL (an nginx TLS front with a certificate of a CA made at
  * test start). The tests write to Redis what an attacker with write access could, and check that
  * nothing of it authenticates anyone, redirects a forward or moves a cap; that a replica with
  * another CLUSTER_SECRET cannot join; and that the holder of a session re-checks the owner of every
- * request forwarded to it (issue 19, 5(a)).
+ * request forwarded to it.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';

@@ -1,5 +1,5 @@
 /**
- * Each protocol era announces exactly the capabilities src/mcp/info.ts declares (issue 17 item 2):
+ * Each protocol era announces exactly the capabilities src/mcp/info.ts declares:
  * 2026-07-28 in `server/discover`, 2025-06-18 in `initialize` on /mcp, 2024-11-05 in `initialize`
  * over the 2024-11-05 HTTP+SSE transport. SDK v1's McpServer re-registers each capability with
  * `listChanged: true` when it installs its handlers; a client that believed it would hold a listen

@@ -66,7 +66,7 @@ describe('Client ID Metadata Documents (dev IdP, like Logto Dynamic apps)', () =
     docs = await startHttpsDocuments();
     const port = await freePort();
     const base = `http://localhost:${port}`;
-    // Origin-only with the trailing slash: the canonical form (branch i12), accepted before it too.
+    // Origin-only with the trailing slash: the canonical form (accepted before it became the canonical one, too).
     resource = `${base}/`;
     idp = await startDevIdp({ port: 0, resources: { [resource]: ['whoami:read'] }, fetch: docs.fetch, logger: silent });
     server = await startServer(

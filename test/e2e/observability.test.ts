@@ -1,5 +1,5 @@
 /**
- * Issue 21: metrics on their own listener (METRICS_PORT), the series count bounded whatever the
+ * Metrics on their own listener (METRICS_PORT), the series count bounded whatever the
  * users, the audit line per tool call, OpenTelemetry spans exported over OTLP/HTTP (JSON) — all
  * against the fake IdP on loopback (JWKS, userinfo, M2M token, Management API), real HTTP throughout.
  */

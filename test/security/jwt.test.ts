@@ -52,7 +52,7 @@ describe('JWT access tokens (RFC 9068, RFC 8725, RFC 8707, MCP authorization spe
     assert.deepEqual(await gate(server, await idp.accessToken(sub, `${server.url}/messages`)), REJECTED);
   });
 
-  it('issue 19 5(b): a JWT for another API resource is refused on the 2026-07-28 path, and not accepted on the 2025 path afterwards (validation cache)', async () => {
+  it('a JWT for another API resource is refused on the 2026-07-28 path, and not accepted on the 2025 path afterwards (validation cache)', async () => {
     const whoami = () => request2026_07_28('tools/call', { name: 'whoami', arguments: {} });
     // Control: the same request with a token for this server reaches the 2026-07-28 era and answers.
     const ours = await post2026_07_28(server.mcpUrl, whoami(), bearer(await idp.accessToken(sub, aud)));

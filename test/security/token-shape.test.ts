@@ -7,7 +7,7 @@ import { gate, startAgainst, type TestServer } from '../support/security.js';
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
 
-/** Tokens that cannot be the issuer's, each refused without a call to it (STYLE lesson 12). */
+/** Tokens that cannot be the issuer's, each refused without a call to it. */
 async function implausible(idp: FakeIdp, aud: string): Promise<Array<[string, string]>> {
   const good = await idp.accessToken('shape-user', aud);
   const [h, p, s] = good.split('.') as [string, string, string];
@@ -30,7 +30,7 @@ async function implausible(idp: FakeIdp, aud: string): Promise<Array<[string, st
   ];
 }
 
-describe('Plausibility gate before any upstream call (STYLE lesson 12, RFC 6750 §3.1 invalid_token, OWASP API10)', () => {
+describe('Plausibility gate before any upstream call (RFC 6750 §3.1 invalid_token, OWASP API10)', () => {
   let idp: FakeIdp;
   const servers: TestServer[] = [];
   before(async () => {

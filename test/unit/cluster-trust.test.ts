@@ -1,5 +1,5 @@
 /**
- * The cluster's integrity primitives without Redis (issue 19): sealed values (src/cluster/seal.ts),
+ * The cluster's integrity primitives without Redis: sealed values (src/cluster/seal.ts),
  * signed forwards (src/cluster/forward-auth.ts), and forwarding to an `https://` replica URL over
  * TLS with the certificate verified (src/cluster/forward.ts). The same properties with a real
  * redis-server and real replicas: test/cluster/trust.test.ts.
