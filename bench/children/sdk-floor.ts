@@ -5,7 +5,10 @@
  * `2026-07-28-*` rows, whatever the server around it does. Three loops, each after a warm-up:
  *  - `request`: building the web `Request` the handler is given and reading its body (subtracted);
  *  - `whoami`: our handler (src/transports/streamable-2026-07-28.ts) with our whoami, an identity in `authInfo`;
- *  - `trivial`: the SDK's documented minimum — a factory registering one tool with no schemas.
+ *  - `trivial`: the SDK's documented minimum — a factory registering one tool with no schemas;
+ *  - `classify`: the SDK's `isLegacyRequest` on the parsed body, as the era router asks it in front
+ *    of the strict handler (the SDK's documented way to serve 2025 sessions beside 2026-07-28; the
+ *    handler then classifies the request again inside — the part of a call that no floor loop has).
  * Bounded: a fixed number of calls per loop (BENCH_FLOOR_CALLS, default 10,000).
  */
 import type * as Sdk from '@modelcontextprotocol/server';
@@ -15,7 +18,7 @@ import { distUrl, serveStats } from './ipc.js';
 import { WHOAMI_HEADERS_2026_07_28, whoamiCall2026_07_28 } from './call-2026-07-28.js';
 
 const { streamableHandler2026_07_28 } = (await import(distUrl('transports/streamable-2026-07-28.js'))) as typeof StreamableModule2026_07_28;
-const { createMcpHandler, McpServer } = (await import('@modelcontextprotocol/server')) as typeof Sdk;
+const { createMcpHandler, isLegacyRequest, McpServer } = (await import('@modelcontextprotocol/server')) as typeof Sdk;
 
 const CALLS = Number(process.env['BENCH_FLOOR_CALLS'] ?? 10_000);
 const WARMUP = Math.ceil(CALLS / 5);
@@ -43,11 +46,17 @@ const trivial = createMcpHandler(
 /** CPU milliseconds per call of `one`, after a warm-up (cpu-per-call.ts). */
 const cpuMsPerCall = (one: () => Promise<string>, expect: string) => cpuPerCall(one, expect, { calls: CALLS, warmup: WARMUP });
 
+/** The era router's question (src/transports/era-router.ts), with the body already parsed: nothing is read or cloned. */
+async function classifyMsPerCall(req: Request, parsedBody: unknown, expect: string): Promise<number> {
+  return cpuMsPerCall(async () => String(await isLegacyRequest(req, parsedBody, { maxRequestBodySize: 1024 * 1024 })), expect);
+}
+
 const call = (handler: { fetch: typeof ours.fetch }) => async () => (await handler.fetch(request(), { parsedBody: body, authInfo } as never)).text();
 const result = {
   request: await cpuMsPerCall(() => request().text(), 'tools/call'),
   whoami: await cpuMsPerCall(call(ours), `"sub":"${claims.sub}"`),
   trivial: await cpuMsPerCall(call(trivial), '"text":"ok"'),
+  classify: await classifyMsPerCall(request(), body, 'false'),
   calls: CALLS,
 };
 serveStats({}, async () => {});

@@ -8,10 +8,13 @@
  *  - `whoami`: our stateless handler (src/transports/streamable-2025.ts: a new `McpServer` with our whoami
  *    and a `WebStandardStreamableHTTPServerTransport` per request, closed on the next turn);
  *  - `trivial`: the SDK's documented stateless minimum — a new `McpServer` with one schema-less tool
- *    and a new transport per request, `connect`, `handleRequest`, `close`.
+ *    and a new transport per request, `connect`, `handleRequest`, `close`;
+ *  - `classify`: the SDK v2 `isLegacyRequest` on the parsed body — the era router's question that
+ *    sends a 2025 request here (answered `true`), a cost no floor loop has.
  * Every call yields to the event loop once (the stateless server is closed on the next turn, as in
  * the server). Bounded: BENCH_FLOOR_CALLS per loop (default 10,000).
  */
+import type * as SdkV2 from '@modelcontextprotocol/server';
 import type * as SdkMcp from '@modelcontextprotocol/sdk/server/mcp.js';
 import type * as SdkTransport from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type * as SessionsModule from '../../src/transports/sessions.js';
@@ -22,6 +25,7 @@ import { distUrl, serveStats } from './ipc.js';
 const { streamableHandler2025 } = (await import(distUrl('transports/streamable-2025.js'))) as typeof StreamableModule2025;
 const { SessionRegistry } = (await import(distUrl('transports/sessions.js'))) as typeof SessionsModule;
 const { McpServer } = (await import('@modelcontextprotocol/sdk/server/mcp.js')) as typeof SdkMcp;
+const { isLegacyRequest } = (await import('@modelcontextprotocol/server')) as typeof SdkV2;
 const { WebStandardStreamableHTTPServerTransport } = (await import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js')) as typeof SdkTransport;
 
 const CALLS = Number(process.env['BENCH_FLOOR_CALLS'] ?? 10_000);
@@ -57,6 +61,9 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** CPU milliseconds per call of `one`, after a warm-up (cpu-per-call.ts). */
 const cpuMsPerCall = (one: () => Promise<string>, expect: string) => cpuPerCall(one, expect, { calls: CALLS, warmup: WARMUP });
 
+/** One request for the classification loop: with the body already parsed nothing is read or cloned. */
+const classified = request();
+
 const result = {
   request: await cpuMsPerCall(async () => {
     const t = await request().text();
@@ -73,6 +80,7 @@ const result = {
     await nextTurn();
     return t;
   }, '"text":"ok"'),
+  classify: await cpuMsPerCall(async () => String(await isLegacyRequest(classified, body, { maxRequestBodySize: 1024 * 1024 })), 'true'),
   calls: CALLS,
 };
 await sessions.closeAll();
