@@ -325,15 +325,15 @@ async function main(): Promise<void> {
       // 2026-07-28-* rows whatever the HTTP server and gate around it cost (the target: ≤ floor + 0.05 ms).
       const floor = await start('sdk-floor', {}, { timeoutMs: 180_000 });
       const ms = (k: string) => Math.round(Number(floor.info[k]) * 1000) / 1000;
-      extra['sdkFloor'] = { requestMs: ms('request'), whoamiMs: ms('whoami'), trivialMs: ms('trivial'), classifyMs: ms('classify'), calls: Number(floor.info['calls']) };
-      log(`SDK v2 createMcpHandler alone: our whoami ${ms('whoami')} ms/call, a trivial tool ${ms('trivial')} ms/call (building the Request: ${ms('request')} ms); the era router's isLegacyRequest ${ms('classify')} ms/call`);
+      extra['sdkFloor'] = { requestMs: ms('request'), whoamiMs: ms('whoami'), trivialMs: ms('trivial'), classifyMs: ms('classify'), whoamiOverlappingMs: ms('whoamiOverlapping'), calls: Number(floor.info['calls']) };
+      log(`SDK v2 createMcpHandler alone: our whoami ${ms('whoami')} ms/call, a trivial tool ${ms('trivial')} ms/call (building the Request: ${ms('request')} ms); the era router's isLegacyRequest ${ms('classify')} ms/call; our whoami with 10 calls in flight ${ms('whoamiOverlapping')} ms/call`);
       await stop(floor);
       // The same for the 2025 stateless path (bench/children/sdk-v1-floor.ts): the per-request SDK v1
       // server and transport alone, the ceiling of the `jwt` and `opaque` rows.
       const v1 = await start('sdk-v1-floor', {}, { timeoutMs: 180_000 });
       const v1ms = (k: string) => Math.round(Number(v1.info[k]) * 1000) / 1000;
-      extra['sdkV1Floor'] = { requestMs: v1ms('request'), whoamiMs: v1ms('whoami'), trivialMs: v1ms('trivial'), classifyMs: v1ms('classify'), calls: Number(v1.info['calls']) };
-      log(`SDK v1 per-request server + transport alone: our whoami ${v1ms('whoami')} ms/call, a trivial tool ${v1ms('trivial')} ms/call (building the Request: ${v1ms('request')} ms); the era router's isLegacyRequest ${v1ms('classify')} ms/call`);
+      extra['sdkV1Floor'] = { requestMs: v1ms('request'), whoamiMs: v1ms('whoami'), trivialMs: v1ms('trivial'), classifyMs: v1ms('classify'), whoamiOverlappingMs: v1ms('whoamiOverlapping'), calls: Number(v1.info['calls']) };
+      log(`SDK v1 per-request server + transport alone: our whoami ${v1ms('whoami')} ms/call, a trivial tool ${v1ms('trivial')} ms/call (building the Request: ${v1ms('request')} ms); the era router's isLegacyRequest ${v1ms('classify')} ms/call; our whoami with 10 calls in flight ${v1ms('whoamiOverlapping')} ms/call`);
       await stop(v1);
     }
     // The comparison: the typical mcp-auth + Express + SDK v1 server (children/mcp-auth.ts),
@@ -579,7 +579,7 @@ async function main(): Promise<void> {
   }
 }
 
-type Floor = { requestMs: number; whoamiMs: number; trivialMs: number; classifyMs: number; calls: number };
+type Floor = { requestMs: number; whoamiMs: number; trivialMs: number; classifyMs: number; whoamiOverlappingMs: number; calls: number };
 
 /**
  * The targets for a call against its SDK floor and beside mcp-auth, checked against this run; `undefined` = not measured (a BENCH_ONLY subset
@@ -601,7 +601,7 @@ function floorTargets(rows: Row[], v2Floor: Floor | undefined, v1Floor: Floor | 
     else {
       // What no floor loop has but every server call must pay: the bare HTTP exchange (the baseline row) and the era classification.
       const base = row('baseline');
-      const owed = base ? `; of it the bare HTTP exchange (baseline row) ${ms(base.serverCpuMsPerCall)} and the era router's isLegacyRequest ${ms(floor.classifyMs)}` : '';
+      const owed = base ? `; of it the bare HTTP exchange (baseline row) ${ms(base.serverCpuMsPerCall)}, the era router's isLegacyRequest ${ms(floor.classifyMs)}, and ${ms(floor.whoamiOverlappingMs - floor.whoamiMs)} is what the same floor costs more with 10 calls in flight` : '';
       out.push([r.serverCpuMsPerCall <= floor.whoamiMs + 0.05, `${label} (${ms(r.serverCpuMsPerCall)} vs ${ms(floor.whoamiMs)} + 0.05 = ${ms(floor.whoamiMs + 0.05)}; ${ms(r.serverCpuMsPerCall - floor.whoamiMs)} over the floor${owed})`]);
     }
   }
@@ -746,7 +746,7 @@ function renderMarkdown(r: {
     const sdk = Math.round((floor.whoamiMs - floor.requestMs) * 1000) / 1000;
     lines.push(
       '',
-      `SDK v2 floor (bench/children/sdk-floor.ts; \`createMcpHandler().fetch\` in a loop, no HTTP, no authentication, ${floor.calls} calls each): our whoami ${floor.whoamiMs} ms CPU per call, a trivial tool with no schemas ${floor.trivialMs} ms, of which building the web Request ${floor.requestMs} ms; the era router's \`isLegacyRequest\` on the parsed body (the SDK's documented routing in front of a strict handler, which classifies again inside) ${floor.classifyMs} ms. ` +
+      `SDK v2 floor (bench/children/sdk-floor.ts; \`createMcpHandler().fetch\` in a loop, no HTTP, no authentication, ${floor.calls} calls each): our whoami ${floor.whoamiMs} ms CPU per call, a trivial tool with no schemas ${floor.trivialMs} ms, of which building the web Request ${floor.requestMs} ms; the era router's \`isLegacyRequest\` on the parsed body (the SDK's documented routing in front of a strict handler, which classifies again inside) ${floor.classifyMs} ms; our whoami with 10 calls in flight at once, as the bench's connections overlap on the server, ${floor.whoamiOverlappingMs} ms. ` +
         `0.3× this run's baseline (${Math.round(0.3 * r.settings.baselineReqPerSec)} req/s) leaves ${budget} ms of server CPU per call on one core; the SDK v2 entry alone takes ${sdk} ms of it (${Math.round((sdk / budget) * 100)}%).`,
     );
   }
@@ -754,7 +754,7 @@ function renderMarkdown(r: {
   if (v1) {
     lines.push(
       '',
-      `SDK v1 floor (bench/children/sdk-v1-floor.ts; a new \`McpServer\` + \`WebStandardStreamableHTTPServerTransport\` per 2025 stateless call, in a loop, no HTTP, no authentication, ${v1.calls} calls each): our whoami ${v1.whoamiMs} ms CPU per call, a trivial tool with no schemas ${v1.trivialMs} ms, of which building the web Request ${v1.requestMs} ms; the era router's \`isLegacyRequest\` that sends a 2025 call there ${v1.classifyMs} ms.`,
+      `SDK v1 floor (bench/children/sdk-v1-floor.ts; a new \`McpServer\` + \`WebStandardStreamableHTTPServerTransport\` per 2025 stateless call, in a loop, no HTTP, no authentication, ${v1.calls} calls each): our whoami ${v1.whoamiMs} ms CPU per call, a trivial tool with no schemas ${v1.trivialMs} ms, of which building the web Request ${v1.requestMs} ms; the era router's \`isLegacyRequest\` that sends a 2025 call there ${v1.classifyMs} ms; our whoami with 10 calls in flight at once ${v1.whoamiOverlappingMs} ms.`,
     );
   }
   const startup = r['startupMs'] as { withDevIdp?: number; withExternalIdp?: number } | undefined;

@@ -6,6 +6,8 @@
  *  - `request`: building the web `Request` the handler is given and reading its body (subtracted);
  *  - `whoami`: our handler (src/transports/streamable-2026-07-28.ts) with our whoami, an identity in `authInfo`;
  *  - `trivial`: the SDK's documented minimum — a factory registering one tool with no schemas;
+ *  - `whoamiOverlapping`: `whoami` with 10 calls in flight at once, as the bench's 10 connections
+ *    overlap on the server (cpu-per-call.ts's cpuMsPerOverlappingCall);
  *  - `classify`: the SDK's `isLegacyRequest` on the parsed body, as the era router asks it in front
  *    of the strict handler (the SDK's documented way to serve 2025 sessions beside 2026-07-28; the
  *    handler then classifies the request again inside — the part of a call that no floor loop has).
@@ -13,7 +15,7 @@
  */
 import type * as Sdk from '@modelcontextprotocol/server';
 import type * as StreamableModule2026_07_28 from '../../src/transports/streamable-2026-07-28.js';
-import { cpuMsPerCall as cpuPerCall } from './cpu-per-call.js';
+import { cpuMsPerCall as cpuPerCall, cpuMsPerOverlappingCall } from './cpu-per-call.js';
 import { distUrl, serveStats } from './ipc.js';
 import { WHOAMI_HEADERS_2026_07_28, whoamiCall2026_07_28 } from './call-2026-07-28.js';
 
@@ -57,6 +59,7 @@ const result = {
   whoami: await cpuMsPerCall(call(ours), `"sub":"${claims.sub}"`),
   trivial: await cpuMsPerCall(call(trivial), '"text":"ok"'),
   classify: await classifyMsPerCall(request(), body, 'false'),
+  whoamiOverlapping: await cpuMsPerOverlappingCall(call(ours), `"sub":"${claims.sub}"`, { calls: CALLS, warmup: WARMUP, inFlight: 10 }),
   calls: CALLS,
 };
 serveStats({}, async () => {});

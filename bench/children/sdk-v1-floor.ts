@@ -9,6 +9,8 @@
  *    and a `WebStandardStreamableHTTPServerTransport` per request, closed on the next turn);
  *  - `trivial`: the SDK's documented stateless minimum — a new `McpServer` with one schema-less tool
  *    and a new transport per request, `connect`, `handleRequest`, `close`;
+ *  - `whoamiOverlapping`: `whoami` with 10 calls in flight at once, as the bench's 10 connections
+ *    overlap on the server (cpu-per-call.ts's cpuMsPerOverlappingCall);
  *  - `classify`: the SDK v2 `isLegacyRequest` on the parsed body — the era router's question that
  *    sends a 2025 request here (answered `true`), a cost no floor loop has.
  * Every call yields to the event loop once (the stateless server is closed on the next turn, as in
@@ -19,7 +21,7 @@ import type * as SdkMcp from '@modelcontextprotocol/sdk/server/mcp.js';
 import type * as SdkTransport from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type * as SessionsModule from '../../src/transports/sessions.js';
 import type * as StreamableModule2025 from '../../src/transports/streamable-2025.js';
-import { cpuMsPerCall as cpuPerCall } from './cpu-per-call.js';
+import { cpuMsPerCall as cpuPerCall, cpuMsPerOverlappingCall } from './cpu-per-call.js';
 import { distUrl, serveStats } from './ipc.js';
 
 const { streamableHandler2025 } = (await import(distUrl('transports/streamable-2025.js'))) as typeof StreamableModule2025;
@@ -80,6 +82,15 @@ const result = {
     await nextTurn();
     return t;
   }, '"text":"ok"'),
+  whoamiOverlapping: await cpuMsPerOverlappingCall(
+    async () => {
+      const t = await (await ours(request(), { identity, authInfo } as never, body)).text();
+      await nextTurn();
+      return t;
+    },
+    `"sub":"${claims.sub}"`,
+    { calls: CALLS, warmup: WARMUP, inFlight: 10 },
+  ),
   classify: await cpuMsPerCall(async () => String(await isLegacyRequest(classified, body, { maxRequestBodySize: 1024 * 1024 })), 'true'),
   calls: CALLS,
 };
