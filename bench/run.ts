@@ -601,7 +601,7 @@ function floorTargets(rows: Row[], v2Floor: Floor | undefined, v1Floor: Floor | 
     else {
       // What no floor loop has but every server call must pay: the bare HTTP exchange (the baseline row) and the era classification.
       const base = row('baseline');
-      const owed = base ? `; of it the bare HTTP exchange (baseline row) ${ms(base.serverCpuMsPerCall)}, the era router's isLegacyRequest ${ms(floor.classifyMs)}, and ${ms(floor.whoamiOverlappingMs - floor.whoamiMs)} is what the same floor costs more with 10 calls in flight` : '';
+      const owed = base ? `; of it the bare HTTP exchange (baseline row) ${ms(base.serverCpuMsPerCall)} and the era router's isLegacyRequest ${ms(floor.classifyMs)}; the same floor with 10 calls in flight costs ${ms(floor.whoamiOverlappingMs)}, ${ms(r.serverCpuMsPerCall - floor.whoamiOverlappingMs)} under this row` : '';
       out.push([r.serverCpuMsPerCall <= floor.whoamiMs + 0.05, `${label} (${ms(r.serverCpuMsPerCall)} vs ${ms(floor.whoamiMs)} + 0.05 = ${ms(floor.whoamiMs + 0.05)}; ${ms(r.serverCpuMsPerCall - floor.whoamiMs)} over the floor${owed})`]);
     }
   }
