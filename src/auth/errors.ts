@@ -18,10 +18,8 @@ export class AuthError extends HttpError {
   declare readonly status: 400 | 401 | 403;
   declare readonly code: AuthErrorCode;
   declare readonly description: string;
-  readonly scope: readonly string[] | undefined;
   constructor(code: AuthErrorCode, description: string, options?: { cause?: unknown; scope?: readonly string[] }) {
     super(STATUS[code], code, { description, challenge: { error: code, scope: options?.scope }, cause: options?.cause });
     this.name = 'AuthError';
-    this.scope = options?.scope;
   }
 }
