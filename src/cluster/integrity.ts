@@ -1,8 +1,6 @@
 import type { Logger } from '../log.js';
 import { NOOP_OBSERVER, type IntegrityKind, type Observer } from '../observe/observer.js';
 
-export type { IntegrityKind };
-
 /** At most one warning per kind per this many ms (a flood of forged values must not flood the log). */
 const WARN_EVERY_MS = 10_000;
 
@@ -37,7 +35,7 @@ export class IntegrityLog {
     this.logger.warn({ kind, reason, count: unreported, total: this.#counts[kind] }, 'cluster: integrity check failed, ignored');
   }
 
-  /** Failures so far, per kind (for metrics and tests). */
+  /** Failures so far, per kind (for tests; the metrics count them through the observer). */
   counts(): Readonly<Record<IntegrityKind, number>> {
     return { ...this.#counts };
   }
