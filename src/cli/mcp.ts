@@ -30,7 +30,7 @@ export type ProtocolEraOption = '2026-07-28' | '2025' | 'auto';
 export type ConnectedEra = '2026-07-28' | '2025' | '2024-11-05';
 
 /** The revision the `2026-07-28` option pins. */
-export const VERSION_2026_07_28 = '2026-07-28';
+const VERSION_2026_07_28 = '2026-07-28';
 
 export const CLIENT_VERSION = '0.1.0';
 

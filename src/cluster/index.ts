@@ -5,7 +5,7 @@ import type { Secret } from '../secret.js';
 import type { SessionRegistry } from '../transports/sessions.js';
 import { RedisSessionDirectory } from './directory.js';
 import { ForwardVerifier } from './forward-auth.js';
-import { IntegrityLog, type IntegrityKind } from './integrity.js';
+import { IntegrityLog } from './integrity.js';
 import { connectRedis, type RedisLink } from './redis.js';
 import { sessionRoute } from './route.js';
 import { ClusterKeys } from './seal.js';
@@ -37,8 +37,6 @@ export interface Cluster {
   route(kind: 'streamable' | 'sse'): ReturnType<typeof sessionRoute>;
   /** For /readyz. */
   redisUp(): boolean;
-  /** Values and forwards that failed their integrity check so far, per kind (./integrity.ts). */
-  integrityFailures(): Readonly<Record<IntegrityKind, number>>;
   /** Leaves the directory (this replica's sessions are gone), then disconnects. */
   close(): Promise<void>;
 }
@@ -91,7 +89,6 @@ export function startCluster(options: ClusterOptions): Cluster {
       });
     },
     redisUp: () => link.up,
-    integrityFailures: () => integrity.counts(),
     async close() {
       await directory.close();
       await link.close();

@@ -1,7 +1,5 @@
 import type { Logger } from '../log.js';
-import { NOOP_OBSERVER, type IntegrityKind, type Observer } from '../observe/observer.js';
-
-export type { IntegrityKind };
+import { INTEGRITY_KINDS, NOOP_OBSERVER, type IntegrityKind, type Observer } from '../observe/observer.js';
 
 /** At most one warning per kind per this many ms (a flood of forged values must not flood the log). */
 const WARN_EVERY_MS = 10_000;
@@ -14,7 +12,7 @@ const WARN_EVERY_MS = 10_000;
  * Whatever failed is treated as absent by the caller.
  */
 export class IntegrityLog {
-  readonly #counts: Record<IntegrityKind, number> = { validation: 0, session: 0, replica: 0, count: 0, forward: 0 };
+  readonly #counts = Object.fromEntries(INTEGRITY_KINDS.map((kind) => [kind, 0])) as Record<IntegrityKind, number>;
   readonly #unreported = new Map<IntegrityKind, number>();
   readonly #lastWarn = new Map<IntegrityKind, number>();
 
@@ -37,7 +35,7 @@ export class IntegrityLog {
     this.logger.warn({ kind, reason, count: unreported, total: this.#counts[kind] }, 'cluster: integrity check failed, ignored');
   }
 
-  /** Failures so far, per kind (for metrics and tests). */
+  /** Failures so far, per kind (for tests; the metrics count them through the observer). */
   counts(): Readonly<Record<IntegrityKind, number>> {
     return { ...this.#counts };
   }

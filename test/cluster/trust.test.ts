@@ -24,7 +24,7 @@ import { freePort } from '../support/harness.js';
 import { startBackplane, stopBackplane } from './backplane.js';
 import { startNginx, type Proc } from '../../bench/support/processes.js';
 import { startReplica } from './start-replica.js';
-import { headers, PROTOCOL_VERSION, whoamiCall } from './requests.js';
+import { headers, PROTOCOL_VERSION, whoamiCall } from '../support/requests-2025.js';
 import { redisProbe, secureRedisUrl, startTlsFront, type Tls } from './secure.js';
 
 const MAX_SESSIONS = 5;

@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEV_USERS } from '../../src/dev-idp/index.js';
 import { startTestServer, tokenFor } from '../support/harness.js';
+import { headers, PROTOCOL_VERSION, whoamiCall } from '../support/requests-2025.js';
 import { headers2026_07_28, request2026_07_28 } from '../support/requests-2026-07-28.js';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;
 
-const PROTOCOL_VERSION = '2025-06-18';
 const CALLERS = ['alice', 'bob'] as const;
 const subOf = (username: string) => DEV_USERS.find((u) => u.username === username)!.sub;
 
 /** The same JSON-RPC id for everyone: a response routed by id alone would reach the wrong caller. */
-const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
+const call = whoamiCall(1);
 
 /**
  * Within ONE session, requests in flight must have distinct ids (JSON-RPC; the SDK's session
@@ -19,17 +19,7 @@ const call = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', param
  * collide — that is the client's error, not cross-talk). So call `i` of every caller has id `i + 1`:
  * alice's and bob's calls still share their ids, across callers and sessions.
  */
-const callWithId = (id: number) => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'whoami', arguments: {} } });
-
-function headers(token: string, sessionId?: string): Record<string, string> {
-  return {
-    authorization: `Bearer ${token}`,
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': PROTOCOL_VERSION,
-    ...(sessionId ? { 'mcp-session-id': sessionId } : {}),
-  };
-}
+const callWithId = (id: number) => whoamiCall(id);
 
 /** The `sub` a tools/call response answered for, from a JSON or single-event SSE body. */
 function answeredSub(body: string, id: number): string {

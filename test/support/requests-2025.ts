@@ -1,6 +1,6 @@
 /**
- * The raw 2025 Streamable HTTP requests the two-replica tests (cluster.test.ts, trust.test.ts) send
- * by hand: the headers of a call with a bearer token (and a session), and a whoami `tools/call` body.
+ * The raw 2025 Streamable HTTP requests tests send by hand (the two-replica tests, no-crosstalk): the
+ * headers of a call with a bearer token (and a session), and a whoami `tools/call` body.
  */
 
 export const PROTOCOL_VERSION = '2025-06-18';
