@@ -76,7 +76,10 @@ export function createManagementClient(options: ManagementClientOptions): Manage
     async onRequest({ request, schemaPath }) {
       let res: Response;
       try {
-        res = await doFetch(new Request(request, { redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) }));
+        // The signal goes in fetch's own init: a Request copied from a Request follows the timeout
+        // through weak references only, and a garbage collection while the call hangs would cut
+        // that chain, so the timeout would never abort it (undici#4068, nodejs/node#55428).
+        res = await doFetch(request, { redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) });
       } catch (error) {
         throw transportError(error, schemaPath, options.timeoutMs);
       }
