@@ -36,11 +36,11 @@ function buildChildren(): void {
 }
 
 /**
- * Forks a bench child (`children/server.ts`, `baseline.ts`, `idp.ts`, `sdk-floor.ts`, `sdk-v1-floor.ts` or `mcp-auth.ts`) and
+ * Forks a bench child (`children/server.ts`, `baseline.ts`, `idp.ts`, `sdk-floor.ts`, `sdk-v1-floor.ts`, `sdk-http.ts` or `mcp-auth.ts`) and
  * waits for its `ready` message, at most `timeoutMs`.
  */
 export async function startChild(
-  script: 'server' | 'baseline' | 'idp' | 'sdk-floor' | 'sdk-v1-floor' | 'mcp-auth',
+  script: 'server' | 'baseline' | 'idp' | 'sdk-floor' | 'sdk-v1-floor' | 'sdk-http' | 'mcp-auth',
   env: Record<string, string>,
   options: { execArgv?: string[]; timeoutMs?: number; wrap?: string[]; stdout?: number } = {},
 ): Promise<Child> {

@@ -7,7 +7,7 @@
  *
  * Environment: BENCH_DURATION (s per scenario, default 8), BENCH_WARMUP (s, default 2),
  * BENCH_CONNECTIONS (default 10), BENCH_ONLY (comma list of scenario keys: startup, jwt, opaque,
- * 2026-07-28-jwt, 2026-07-28-opaque, floor, mcpauth, notoken, badtoken, badtoken-unique, cold, info, observe, stateful, sse, replicas,
+ * 2026-07-28-jwt, 2026-07-28-opaque, floor, sdk-http, mcpauth, notoken, badtoken, badtoken-unique, cold, info, observe, stateful, sse, replicas,
  * sessions), BENCH_PROF=1
  * (server children run with --cpu-prof into artifacts/prof/), BENCH_SSE_SESSIONS (default
  * 1000,5000,10000), BENCH_NO_WRITE=1 (print only). The `replicas` rows need redis-server and nginx.
@@ -320,6 +320,17 @@ async function main(): Promise<void> {
     if (want('2026-07-28-opaque')) {
       rows.push(await cannon(stateless, '2026-07-28-opaque', '2026-07-28 stateless, opaque (userinfo)', { headers: headers2026_07_28(opaque), body: toolCall2026_07_28(1), expect: 'ok', verify: hasSub }));
     }
+    // The SDK alone over HTTP (children/sdk-http.ts): the same whoami through the era's SDK handler on
+    // hono + @hono/node-server, with a fixed authInfo and nothing of ours in front — so the server's
+    // row minus this one is what the guard, the gate, the era router and the log add.
+    if (want('sdk-http')) {
+      for (const era of ['2026-07-28', '2025'] as const) {
+        const alone = await start('sdk-http', { SDK_HTTP_ERA: era, SDK_HTTP_SUB: USER.sub });
+        const call = era === '2025' ? { headers, body: toolCall(1) } : { headers: headers2026_07_28(jwt), body: toolCall2026_07_28(1) };
+        rows.push(await cannon(alone, `sdk-http-${era}`, `${era} SDK alone over HTTP (no guard, gate or era router)`, { ...call, expect: 'ok', verify: hasSub }));
+        await stop(alone);
+      }
+    }
     if (want('floor')) {
       // The SDK v2 entry alone, in its own process (bench/children/sdk-floor.ts): the ceiling of the
       // 2026-07-28-* rows whatever the HTTP server and gate around it cost (the target: ≤ floor + 0.05 ms).
@@ -591,9 +602,9 @@ function floorTargets(rows: Row[], v2Floor: Floor | undefined, v1Floor: Floor | 
   const ms = (x: number) => `${Math.round(x * 1000) / 1000} ms`;
   // Server CPU per call against the era's own SDK floor (our whoami through the SDK alone, building
   // the web Request included, as the targets' figures are): what HTTP, the gate and routing may add.
-  for (const [key, floor, name, floorKey] of [
-    ['2026-07-28-jwt', v2Floor, 'the SDK v2 floor', 'floor'],
-    ['jwt', v1Floor, 'the SDK v1 floor', 'floor'],
+  for (const [key, floor, name, floorKey, aloneKey] of [
+    ['2026-07-28-jwt', v2Floor, 'the SDK v2 floor', 'floor', 'sdk-http-2026-07-28'],
+    ['jwt', v1Floor, 'the SDK v1 floor', 'floor', 'sdk-http-2025'],
   ] as const) {
     const r = row(key);
     const label = `${r?.scenario ?? key}: server CPU per call ≤ ${name} (our whoami) + 0.05 ms`;
@@ -602,7 +613,10 @@ function floorTargets(rows: Row[], v2Floor: Floor | undefined, v1Floor: Floor | 
       // What no floor loop has but every server call must pay: the bare HTTP exchange (the baseline row) and the era classification.
       const base = row('baseline');
       const owed = base ? `; of it the bare HTTP exchange (baseline row) ${ms(base.serverCpuMsPerCall)} and the era router's isLegacyRequest ${ms(floor.classifyMs)}; the same floor with 10 calls in flight costs ${ms(floor.whoamiOverlappingMs)}, ${ms(r.serverCpuMsPerCall - floor.whoamiOverlappingMs)} under this row` : '';
-      out.push([r.serverCpuMsPerCall <= floor.whoamiMs + 0.05, `${label} (${ms(r.serverCpuMsPerCall)} vs ${ms(floor.whoamiMs)} + 0.05 = ${ms(floor.whoamiMs + 0.05)}; ${ms(r.serverCpuMsPerCall - floor.whoamiMs)} over the floor${owed})`]);
+      // The same SDK handler over the same HTTP stack with nothing of ours in front (sdk-http rows).
+      const alone = row(aloneKey);
+      const ours = alone ? `; the SDK alone over HTTP ${ms(alone.serverCpuMsPerCall)} (${ms(alone.serverCpuMsPerCall - floor.whoamiMs)} over the floor), so the guard, gate, era router and log add ${ms(r.serverCpuMsPerCall - alone.serverCpuMsPerCall)}` : '';
+      out.push([r.serverCpuMsPerCall <= floor.whoamiMs + 0.05, `${label} (${ms(r.serverCpuMsPerCall)} vs ${ms(floor.whoamiMs)} + 0.05 = ${ms(floor.whoamiMs + 0.05)}; ${ms(r.serverCpuMsPerCall - floor.whoamiMs)} over the floor${owed}${ours})`]);
     }
   }
   const jwt2026_07_28 = row('2026-07-28-jwt');
