@@ -3,7 +3,8 @@
  * neighbours: `node --import tsx bench/counts.ts MODE [ROW…]` after `npm run build`.
  *
  * Rows (default all): `baseline` (bare hono, fixed reply), `jwt` (2025 stateless whoami),
- * `2026-07-28-jwt` (2026-07-28 whoami), `notoken` (401). Each row: a fresh server child (the bench's own
+ * `2026-07-28-jwt` (2026-07-28 whoami), `notoken` (401); on request also `sdk-http-2026-07-28` and
+ * `sdk-http-2025` (the era's SDK handler alone over HTTP, children/sdk-http.ts). Each row: a fresh server child (the bench's own
  * children/server.ts with MCP_STATELESS=true, or children/baseline.ts), COUNT_WARMUP calls, then
  * COUNT_CALLS calls (autocannon, COUNT_CONNECTIONS connections) while MODE measures the child:
  *  - `strace`:    `strace -c -f -p` on the child → syscalls per response, by name;
@@ -97,7 +98,13 @@ async function measure(row: string): Promise<string> {
   let body = call2025;
   let verify = hasSub;
   let status: 'ok' | 'refused' = 'ok';
-  if (row === 'baseline') {
+  if (row === 'sdk-http-2026-07-28' || row === 'sdk-http-2025') {
+    // The SDK alone over HTTP (children/sdk-http.ts): a fixed authInfo, nothing of ours in front.
+    const era2026_07_28 = row === 'sdk-http-2026-07-28';
+    child = await startChild('sdk-http', { SDK_HTTP_ERA: era2026_07_28 ? '2026-07-28' : '2025', SDK_HTTP_SUB: USER.sub }, opts);
+    h = headers(jwt, era2026_07_28);
+    if (era2026_07_28) body = call2026_07_28;
+  } else if (row === 'baseline') {
     const sample = await startChild('server', { LOG_LEVEL: 'warn', LOGTO_ENDPOINT: idp.info['origin']!, PORT: String(PORT), MCP_STATELESS: 'true' });
     const text = await (await fetch(sample.info['mcpUrl']!, { method: 'POST', headers: headers(jwt), body: call2025 })).text();
     await sample.stop();

@@ -6,10 +6,12 @@ import type { ToolCallEvent } from './observer.js';
  * (issuer, subject, client id), what (tool, era, transport), how it ended and how long it took.
  * Never the token, never a profile field, never the tool's arguments or result.
  */
-export function createAudit(logger: Logger): (event: ToolCallEvent) => void {
+export function createAudit(logger: Logger): ((event: ToolCallEvent) => void) | undefined {
   const log = logger.child({ audit: 'tool_call' });
+  // LOG_LEVEL is fixed at start: above info no line is ever written, and no audit means the tool
+  // calls go unobserved (no timing, no event object) unless metrics or tracing want them.
+  if (!log.isLevelEnabled('info')) return undefined;
   return (e) => {
-    if (!log.isLevelEnabled('info')) return;
     log.info(
       {
         iss: e.issuer,
