@@ -9,6 +9,7 @@
  *  - `2025`: the per-request SDK v1 server + transport (src/transports/streamable-2025.ts, stateless).
  * The difference between this row and the server's row of the same era is what the server adds on
  * top of the SDK and HTTP: the guard, the gate, the era router's classification, the log.
+ * SDK_HTTP_PRELOAD=1 loads the whole server's modules first, unused (passed through by bench/run.ts).
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -27,6 +28,10 @@ const sub = process.env['SDK_HTTP_SUB'] ?? 'bench';
 const claims = { sub, iss: 'http://localhost/oidc', aud: 'http://localhost/', iat: 1, exp: 4_000_000_000, client_id: 'bench', jti: 'bench' };
 const identity = { issuer: claims.iss, subject: sub, claims, scopes: [], tokenType: 'jwt' as const, clientId: 'bench', expiresAt: 4_000_000_000 };
 const authInfo = { token: 'bench', clientId: 'bench', scopes: [], expiresAt: 4_000_000_000, extra: { identity } };
+
+// SDK_HTTP_PRELOAD=1 (an experiment): load the whole server's module graph first, unused — both SDKs,
+// jose, pino, Logto's libraries — to see what a larger process costs the same calls.
+if (process.env['SDK_HTTP_PRELOAD'] === '1') await import(distUrl('start/start-server.js'));
 
 const app = new Hono();
 if (era === '2026-07-28') {
