@@ -51,13 +51,14 @@ const authenticator = createAuthenticator({
   shape: { algorithms: ['ES384'], opaqueLength: DEFAULT_OPAQUE_LENGTH },
 });
 const required = ['whoami:read'];
+const resourceUrl = new URL(RESOURCE);
 
 /** What the gate does for a request with a warm token (src/auth/bearer-gate.ts), without hono around it. */
 async function gateWork(): Promise<string> {
   const token = extractBearerToken(`Bearer ${jwt}`, RESOURCE)!;
   const identity = await authenticator.authenticate(token);
   if (required.some((s) => !identity.scopes.includes(s))) throw new Error('scope');
-  return String(toAuthInfo(token, identity, RESOURCE).extra?.['identity'] === identity);
+  return String(toAuthInfo(token, identity, resourceUrl).extra?.['identity'] === identity);
 }
 
 const result = {

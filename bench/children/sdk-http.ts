@@ -9,7 +9,8 @@
  *  - `2025`: the per-request SDK v1 server + transport (src/transports/streamable-2025.ts, stateless).
  * The difference between this row and the server's row of the same era is what the server adds on
  * top of the SDK and HTTP: the guard, the gate, the era router's classification, the log.
- * SDK_HTTP_PRELOAD=1 loads the whole server's modules first, unused (passed through by bench/run.ts).
+ * Experiments (the variables pass through bench/run.ts): SDK_HTTP_PRELOAD=1 loads the whole server's
+ * modules first, unused; SDK_HTTP_CLASSIFY=1 asks the SDK's isLegacyRequest first, as the era router does.
  */
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -34,17 +35,32 @@ const authInfo = { token: 'bench', clientId: 'bench', scopes: [], expiresAt: 4_0
 if (process.env['SDK_HTTP_PRELOAD'] === '1') await import(distUrl('start/start-server.js'));
 
 const app = new Hono();
+// SDK_HTTP_CLASSIFY=1 (an experiment): ask the SDK's isLegacyRequest first, as the era router does,
+// and check it routes this call to this era — the classification's cost inside a server.
+const classify = process.env['SDK_HTTP_CLASSIFY'] === '1' ? (await import('@modelcontextprotocol/server')).isLegacyRequest : undefined;
+const routed = async (request: Request, parsedBody: unknown): Promise<void> => {
+  if (classify && (await classify(request, parsedBody, { maxRequestBodySize: 1024 * 1024 })) !== (era === '2025')) throw new Error('isLegacyRequest routed this call to the other era');
+};
+
 if (era === '2026-07-28') {
   const { streamableHandler2026_07_28 } = (await import(distUrl('transports/streamable-2026-07-28.js'))) as typeof StreamableModule2026_07_28;
   const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Parameters<typeof streamableHandler2026_07_28>[0]['logger'];
   const handler = streamableHandler2026_07_28({ maxBodyBytes: 1024 * 1024, logger: silent });
-  app.post('/mcp', async (c) => handler.fetch(c.req.raw, { authInfo, parsedBody: await c.req.json() }));
+  app.post('/mcp', async (c) => {
+    const parsedBody: unknown = await c.req.json();
+    await routed(c.req.raw, parsedBody);
+    return handler.fetch(c.req.raw, { authInfo, parsedBody });
+  });
 } else {
   const { streamableHandler2025 } = (await import(distUrl('transports/streamable-2025.js'))) as typeof StreamableModule2025;
   const { SessionRegistry } = (await import(distUrl('transports/sessions.js'))) as typeof SessionsModule;
   // Stateless: the registry is never used (no sessions).
   const handler = streamableHandler2025({ sessions: new SessionRegistry({ idleTimeoutMs: 60_000, maxSessions: 1, maxPerOwner: 1 }), stateless: true });
-  app.post('/mcp', async (c) => handler(c.req.raw, { identity, authInfo } as Parameters<typeof handler>[1], await c.req.json()));
+  app.post('/mcp', async (c) => {
+    const parsedBody: unknown = await c.req.json();
+    await routed(c.req.raw, parsedBody);
+    return handler(c.req.raw, { identity, authInfo } as Parameters<typeof handler>[1], parsedBody);
+  });
 }
 
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {

@@ -152,14 +152,17 @@ export function createAuthenticator(options: AuthenticatorOptions) {
 
 export type Authenticator = ReturnType<typeof createAuthenticator>;
 
-/** The SDK's AuthInfo for a request; handlers read the identity from `extra`. */
-export function toAuthInfo(token: string, identity: Identity, resource: string): AuthInfo {
+/**
+ * The SDK's AuthInfo for a request; handlers read the identity from `extra`. `resource` is the
+ * endpoint's URL, parsed once by the caller (the bearer gate): both SDKs only read it.
+ */
+export function toAuthInfo(token: string, identity: Identity, resource: URL): AuthInfo {
   return {
     token,
     clientId: identity.clientId,
     scopes: identity.scopes,
     expiresAt: identity.expiresAt,
-    resource: new URL(resource),
+    resource,
     extra: { identity },
   };
 }

@@ -53,6 +53,9 @@ export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Vari
   const realm = { resourceMetadata: options.resourceMetadata, scopesSupported: options.scopesSupported };
 
   const observer = options.observer ?? NOOP_OBSERVER;
+  // Parsed once, not per request (URL parsing was ≈ 0.5% of a call's CPU samples): every AuthInfo of
+  // this endpoint shares it, and nothing writes to it (the SDKs compare and read it).
+  const resourceUrl = new URL(options.resource);
   return async (c, next) => {
     const authenticator = options.authenticator();
     if (!authenticator) {
@@ -95,7 +98,7 @@ export function bearerGate(options: BearerGateOptions): MiddlewareHandler<{ Vari
       throw error;
     }
     c.set('identity', identity);
-    c.set('authInfo', toAuthInfo(token, identity, options.resource));
+    c.set('authInfo', toAuthInfo(token, identity, resourceUrl));
     await next();
   };
 }
