@@ -19,13 +19,14 @@ export interface ChallengeRealm {
  */
 export function answer(error: unknown, realm?: ChallengeRealm): Response {
   const refusal = error instanceof HttpError && error.expose ? error : UNEXPECTED;
-  let headers: Record<string, string> | undefined;
-  if (refusal.challenge && realm) {
-    headers = { 'www-authenticate': challengeOf(refusal, realm) };
-  }
-  if (refusal.retryAfter !== undefined) (headers ??= {})['retry-after'] = String(refusal.retryAfter);
-  if (refusal.headers) headers = { ...headers, ...refusal.headers };
-  return Response.json(bodyOf(refusal), headers ? { status: refusal.status, headers } : { status: refusal.status });
+  // A plain header record, not `Response.json(body, { headers })`: given headers, that builds a web
+  // `Headers` object (and @hono/node-server then iterates it back into a record) — ≈ 4% of a
+  // no-token 401's CPU samples. The answer is the same: status, these headers, a JSON body.
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (refusal.challenge && realm) headers['www-authenticate'] = challengeOf(refusal, realm);
+  if (refusal.retryAfter !== undefined) headers['retry-after'] = String(refusal.retryAfter);
+  if (refusal.headers) Object.assign(headers, refusal.headers);
+  return new Response(JSON.stringify(bodyOf(refusal)), { status: refusal.status, headers });
 }
 
 /** Each endpoint's challenge to a request without credentials: the same every time, built once. */
