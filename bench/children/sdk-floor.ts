@@ -16,6 +16,7 @@
 import type * as Sdk from '@modelcontextprotocol/server';
 import type * as StreamableModule2026_07_28 from '../../src/transports/streamable-2026-07-28.js';
 import { cpuMsPerCall as cpuPerCall, cpuMsPerOverlappingCall } from './cpu-per-call.js';
+import { gateStandIn, silentLogger } from './gate-stand-in.js';
 import { distUrl, serveStats } from './ipc.js';
 import { WHOAMI_HEADERS_2026_07_28, whoamiCall2026_07_28 } from './call-2026-07-28.js';
 
@@ -30,12 +31,8 @@ const text = JSON.stringify(body);
 const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...WHOAMI_HEADERS_2026_07_28 };
 const request = () => new Request('http://127.0.0.1/mcp', { method: 'POST', headers, body: text });
 
-// The identity the bearer gate would hand over (the shape of src/auth/authenticate.ts's toAuthInfo).
-const claims = { sub: 'a1ice7x2k9qm', iss: 'http://localhost/oidc', aud: 'http://localhost/', iat: 1, exp: 4_000_000_000, client_id: 'bench', jti: 'bench' };
-const authInfo = { token: 'bench', clientId: 'bench', scopes: [], expiresAt: 4_000_000_000, extra: { identity: { issuer: claims.iss, subject: claims.sub, claims, scopes: [], tokenType: 'jwt' } } };
-
-const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Parameters<typeof streamableHandler2026_07_28>[0]['logger'];
-const ours = streamableHandler2026_07_28({ maxBodyBytes: 1024 * 1024, logger: silent });
+const { claims, authInfo } = gateStandIn();
+const ours = streamableHandler2026_07_28({ maxBodyBytes: 1024 * 1024, logger: silentLogger as never });
 const trivial = createMcpHandler(
   () => {
     const server = new McpServer({ name: 'floor', version: '1' });

@@ -18,17 +18,14 @@ import type { AddressInfo } from 'node:net';
 import type * as SessionsModule from '../../src/transports/sessions.js';
 import type * as StreamableModule2025 from '../../src/transports/streamable-2025.js';
 import type * as StreamableModule2026_07_28 from '../../src/transports/streamable-2026-07-28.js';
+import { gateStandIn, silentLogger } from './gate-stand-in.js';
 import { distUrl, serveStats } from './ipc.js';
 
 const era = process.env['SDK_HTTP_ERA'];
 if (era !== '2026-07-28' && era !== '2025') throw new Error('SDK_HTTP_ERA must be 2026-07-28 or 2025');
 
-// The identity the bearer gate would hand over (the shape of src/auth/authenticate.ts's toAuthInfo);
-// the sub is the one the bench's token carries, so the parent checks the answers as for the server.
-const sub = process.env['SDK_HTTP_SUB'] ?? 'bench';
-const claims = { sub, iss: 'http://localhost/oidc', aud: 'http://localhost/', iat: 1, exp: 4_000_000_000, client_id: 'bench', jti: 'bench' };
-const identity = { issuer: claims.iss, subject: sub, claims, scopes: [], tokenType: 'jwt' as const, clientId: 'bench', expiresAt: 4_000_000_000 };
-const authInfo = { token: 'bench', clientId: 'bench', scopes: [], expiresAt: 4_000_000_000, extra: { identity } };
+// The sub is the one the bench's token carries, so the parent checks the answers as for the server.
+const { identity, authInfo } = gateStandIn(process.env['SDK_HTTP_SUB']);
 
 // SDK_HTTP_PRELOAD=1 (an experiment): load the whole server's module graph first, unused — both SDKs,
 // jose, pino, Logto's libraries — to see what a larger process costs the same calls.
@@ -44,8 +41,7 @@ const routed = async (request: Request, parsedBody: unknown): Promise<void> => {
 
 if (era === '2026-07-28') {
   const { streamableHandler2026_07_28 } = (await import(distUrl('transports/streamable-2026-07-28.js'))) as typeof StreamableModule2026_07_28;
-  const silent = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Parameters<typeof streamableHandler2026_07_28>[0]['logger'];
-  const handler = streamableHandler2026_07_28({ maxBodyBytes: 1024 * 1024, logger: silent });
+  const handler = streamableHandler2026_07_28({ maxBodyBytes: 1024 * 1024, logger: silentLogger as never });
   app.post('/mcp', async (c) => {
     const parsedBody: unknown = await c.req.json();
     await routed(c.req.raw, parsedBody);

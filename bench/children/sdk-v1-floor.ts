@@ -22,6 +22,7 @@ import type * as SdkTransport from '@modelcontextprotocol/sdk/server/webStandard
 import type * as SessionsModule from '../../src/transports/sessions.js';
 import type * as StreamableModule2025 from '../../src/transports/streamable-2025.js';
 import { cpuMsPerCall as cpuPerCall, cpuMsPerOverlappingCall } from './cpu-per-call.js';
+import { gateStandIn } from './gate-stand-in.js';
 import { distUrl, serveStats } from './ipc.js';
 
 const { streamableHandler2025 } = (await import(distUrl('transports/streamable-2025.js'))) as typeof StreamableModule2025;
@@ -38,10 +39,7 @@ const text = JSON.stringify(body);
 const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-06-18' };
 const request = () => new Request('http://127.0.0.1/mcp', { method: 'POST', headers, body: text });
 
-// The identity the bearer gate would hand over (the shape of src/auth/authenticate.ts's toAuthInfo).
-const claims = { sub: 'a1ice7x2k9qm', iss: 'http://localhost/oidc', aud: 'http://localhost/', iat: 1, exp: 4_000_000_000, client_id: 'bench', jti: 'bench' };
-const identity = { issuer: claims.iss, subject: claims.sub, claims, scopes: [], tokenType: 'jwt' as const, clientId: 'bench', expiresAt: 4_000_000_000 };
-const authInfo = { token: 'bench', clientId: 'bench', scopes: [], expiresAt: 4_000_000_000, extra: { identity } };
+const { claims, identity, authInfo } = gateStandIn();
 
 // Stateless: the registry is never used (no sessions); its sweeper is stopped at once.
 const sessions = new SessionRegistry({ idleTimeoutMs: 60_000, maxSessions: 1, maxPerOwner: 1 });
