@@ -43,7 +43,6 @@ export async function startObservability(
     tracing = running;
     logger.info({ url: config.tracing.url, service: config.tracing.serviceName }, 'tracing: OpenTelemetry spans exported over OTLP/HTTP (JSON)');
   }
-  // At a LOG_LEVEL above info the audit line could never be written: createAudit gives undefined.
   const observer = composeObserver({ metrics, audit: config.auditLog ? createAudit(logger) : undefined, tracing });
   return {
     observer,
