@@ -13,14 +13,6 @@ const subOf = (username: string) => DEV_USERS.find((u) => u.username === usernam
 /** The same JSON-RPC id for everyone: a response routed by id alone would reach the wrong caller. */
 const call = whoamiCall(1);
 
-/**
- * Within ONE session, requests in flight must have distinct ids (JSON-RPC; the SDK's session
- * transport routes each answer by its id, so two concurrent requests with one id on one session
- * collide — that is the client's error, not cross-talk). So call `i` of every caller has id `i + 1`:
- * alice's and bob's calls still share their ids, across callers and sessions.
- */
-const callWithId = (id: number) => whoamiCall(id);
-
 /** The `sub` a tools/call response answered for, from a JSON or single-event SSE body. */
 function answeredSub(body: string, id: number): string {
   const json = body.startsWith('{') ? body : (/^data: (.*)$/m.exec(body)?.[1] ?? '');
@@ -105,7 +97,11 @@ describe('no cross-talk: concurrent callers with the same JSON-RPC id each get t
             server.mcpUrl,
             100,
             (username, i) => headers(tokens[username]!.jwt, sessions[username]![i % 10]),
-            (i) => ({ body: callWithId(i + 1), id: i + 1 }),
+            // Within ONE session, requests in flight must have distinct ids (JSON-RPC; the SDK's session
+            // transport routes each answer by its id, so two concurrent requests with one id on one
+            // session collide — that is the client's error, not cross-talk). So call `i` of every caller
+            // has id `i + 1`: alice's and bob's calls still share their ids, across callers and sessions.
+            (i) => ({ body: whoamiCall(i + 1), id: i + 1 }),
           );
         });
       }
